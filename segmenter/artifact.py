@@ -1,0 +1,106 @@
+"""A model is a directory of plain files:
+
+- `config.json`: the `ModelConfig`;
+- `vocab.json`: unit and bigram vocabularies;
+- `model.safetensors`: the weights (embedding tables stored as float16 to halve the size);
+- `meta.json`: format version, SHA-256 of the three files above, and provenance (data
+  hash, scores, command, commit, training time).
+
+Nothing executable is ever loaded: safetensors and JSON only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from segmenter.config import ModelConfig
+from segmenter.errors import ModelLoadError
+from segmenter.vocab import Vocab
+
+FORMAT_VERSION = 1
+CONFIG, VOCAB, WEIGHTS, META = "config.json", "vocab.json", "model.safetensors", "meta.json"
+_HALF = ("char_emb.weight", "bigram_emb.weight")
+
+
+@dataclass
+class Artifact:
+    config: ModelConfig
+    vocab: Vocab
+    state: dict[str, torch.Tensor]
+    meta: dict[str, Any]
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def save(path: str | Path, config: ModelConfig, vocab: Vocab, state: dict[str, torch.Tensor], meta: dict[str, Any]) -> None:
+    """Write a model directory (created if needed); files are replaced atomically."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    tensors = {
+        k: (v.detach().to(torch.float16) if k in _HALF else v.detach()).contiguous().cpu() for k, v in state.items()
+    }
+
+    def write(name: str, writer: Any) -> None:
+        tmp = path / (name + ".tmp")
+        writer(tmp)
+        tmp.replace(path / name)
+
+    write(WEIGHTS, lambda p: save_file(tensors, str(p)))
+    write(CONFIG, lambda p: p.write_text(json.dumps(config.to_json(), indent=2) + "\n", encoding="utf-8"))
+    write(VOCAB, vocab.save)
+    full = dict(meta)
+    full["format_version"] = FORMAT_VERSION
+    full["sha256"] = {name: sha256_file(path / name) for name in (CONFIG, VOCAB, WEIGHTS)}
+    write(META, lambda p: p.write_text(json.dumps(full, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"))
+
+
+def read_meta(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    try:
+        meta: dict[str, Any] = json.loads((path / META).read_text(encoding="utf-8"))
+    except FileNotFoundError as e:
+        raise ModelLoadError(f"{path} is not a model directory: {META} is missing") from e
+    except (OSError, ValueError) as e:
+        raise ModelLoadError(f"{path / META} cannot be read: {e}") from e
+    return meta
+
+
+def load(path: str | Path) -> Artifact:
+    """Read and verify a model directory; every problem is a `ModelLoadError`."""
+    path = Path(path)
+    meta = read_meta(path)
+    version = meta.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ModelLoadError(f"{path}: model format version {version!r}, this library reads version {FORMAT_VERSION}")
+    expected = meta.get("sha256") or {}
+    for name in (CONFIG, VOCAB, WEIGHTS):
+        file = path / name
+        if not file.is_file():
+            raise ModelLoadError(f"{path}: {name} is missing")
+        if name not in expected:
+            raise ModelLoadError(f"{path}: {META} records no SHA-256 for {name}")
+        if sha256_file(file) != expected[name]:
+            raise ModelLoadError(f"{file}: SHA-256 does not match {META}; the file is corrupt or was changed")
+    try:
+        config = ModelConfig.from_json(json.loads((path / CONFIG).read_text(encoding="utf-8")))
+        vocab = Vocab.load(path / VOCAB)
+        state = {k: v.float() if k in _HALF else v for k, v in load_file(str(path / WEIGHTS)).items()}
+    except (ValueError, TypeError, KeyError, SafetensorError) as e:
+        raise ModelLoadError(f"{path}: incompatible model files: {e}") from e
+    if len(vocab.chars) != config.n_chars or len(vocab.bigrams) != config.n_bigrams:
+        raise ModelLoadError(f"{path}: vocabulary sizes do not match {CONFIG}")
+    return Artifact(config, vocab, state, meta)

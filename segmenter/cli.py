@@ -1,0 +1,224 @@
+"""`segmenter train | eval | segment`: thin wrappers over the library.
+
+Every expected failure (missing file, bad corpus line, unknown model) is one line on
+stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shlex
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from segmenter import __version__
+from segmenter.config import Cell, TrainConfig
+from segmenter.errors import CorpusError, SegmenterError
+
+EXIT_USAGE = 2
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
+                             cwd=Path(__file__).resolve().parent)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from segmenter.artifact import sha256_file
+    from segmenter.corpus import read_corpus, split_dev
+    from segmenter.train import train
+
+    train_set = [s for path in args.train for s in read_corpus(path, args.format)]
+    if args.dev:
+        dev_set = [s for path in args.dev for s in read_corpus(path, args.format)]
+    else:
+        train_set, dev_set = split_dev(train_set, args.dev_fraction)
+    cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, lr_decay=args.lr_decay,
+                      clip=args.clip, patience=args.patience, seed=args.seed, min_char_count=args.min_char_count,
+                      min_bigram_count=args.min_bigram_count, threads=args.threads, dev_fraction=args.dev_fraction,
+                      bf16=args.bf16)
+    model_options = dict(cell=args.cell, layers=args.layers, hidden=args.hidden, char_dim=args.char_dim,
+                         bigram_dim=args.bigram_dim, dropout=args.dropout, max_piece=args.max_piece,
+                         bidirectional=not args.unidirectional)
+    meta = {
+        "train_files": {str(p): sha256_file(Path(p)) for p in args.train},
+        "dev_files": {str(p): sha256_file(Path(p)) for p in (args.dev or [])},
+        "dev_split": None if args.dev else f"last {args.dev_fraction:.0%} of sentences of the training files",
+        "train_sentences": len(train_set),
+        "dev_sentences": len(dev_set),
+        "command": "segmenter " + shlex.join(sys.argv[1:]),
+        "git_commit": _git_commit(),
+        "segmenter_version": __version__,
+    }
+    summary = train(train_set, dev_set, args.out, model_options, cfg, meta=meta, resume=args.resume,
+                    progress=not args.quiet)
+    print(json.dumps(summary))
+    return 0
+
+
+def _jieba_cut(texts: Sequence[str]) -> tuple[list[list[str]], float]:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    t0 = time.perf_counter()
+    out = [jieba.lcut(t) for t in texts]
+    return out, time.perf_counter() - t0
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from segmenter.corpus import read_corpus, read_word_list
+    from segmenter.metrics import score
+    from segmenter.segmenter import Segmenter
+
+    gold = read_corpus(args.gold, "seg")
+    words = read_word_list(args.words) if args.words else None
+    texts = [s.text for s in gold]
+    seg = Segmenter.load(args.model, batch_size=args.batch_size)
+    t0 = time.perf_counter()
+    pred = seg.cut_batch(texts)
+    seconds = time.perf_counter() - t0
+    result = _score_json(score([s.words for s in gold], pred, words), seconds)
+    result["model"] = seg.name
+    if args.baseline == "jieba":
+        jpred, jseconds = _jieba_cut(texts)
+        result["baseline"] = _score_json(score([s.words for s in gold], jpred, words), jseconds)
+        result["baseline"]["model"] = "jieba (default accurate mode)"
+    if args.json:
+        print(json.dumps(result))
+    else:
+        _print_table(result, sys.stdout)
+    return 0
+
+
+def _score_json(s: Any, seconds: float) -> dict[str, Any]:
+    return {"precision": s.precision, "recall": s.recall, "f1": s.f1, "oov_recall": s.oov_recall,
+            "iv_recall": s.iv_recall, "chars": s.chars, "seconds": round(seconds, 3),
+            "gold_words": s.gold_words, "pred_words": s.pred_words}
+
+
+def _print_table(result: dict[str, Any], out: TextIO) -> None:
+    rows = [result] + ([result["baseline"]] if "baseline" in result else [])
+
+    def pct(v: float | None) -> str:
+        return "-" if v is None else f"{100 * v:.2f}"
+
+    out.write(f"{'model':<32}{'P':>8}{'R':>8}{'F1':>8}{'OOV-R':>8}{'IV-R':>8}{'chars/s':>10}\n")
+    for r in rows:
+        cps = r["chars"] / r["seconds"] if r["seconds"] else 0.0
+        out.write(f"{r['model']:<32}{pct(r['precision']):>8}{pct(r['recall']):>8}{pct(r['f1']):>8}"
+                  f"{pct(r['oov_recall']):>8}{pct(r['iv_recall']):>8}{cps:>10.0f}\n")
+
+
+def _cmd_segment(args: argparse.Namespace) -> int:
+    from segmenter.segmenter import Segmenter
+
+    seg = Segmenter.load(args.model)
+    sources = args.files or ["-"]
+    for src in sources:
+        if src == "-":
+            _segment_stream(seg, sys.stdin, src)
+        else:
+            path = Path(src)
+            if not path.is_file():
+                raise CorpusError(src, None, "no such file")
+            with path.open(encoding="utf-8", newline="") as fh:
+                _segment_stream(seg, fh, src)
+    return 0
+
+
+def _segment_stream(seg: Any, fh: TextIO, name: str, chunk: int = 256) -> None:
+    buf: list[str] = []
+
+    def flush() -> None:
+        for words in seg.cut_batch(buf):
+            sys.stdout.write(" ".join(words) + "\n")
+        buf.clear()
+
+    try:
+        for line in fh:
+            buf.append(line.rstrip("\r\n"))
+            if len(buf) >= chunk:
+                flush()
+    except UnicodeDecodeError as e:
+        flush()
+        raise CorpusError(name, None, f"not valid UTF-8 ({e.reason})") from e
+    flush()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="segmenter", description="Chinese word segmentation with a BiRNN tagger.")
+    p.add_argument("--version", action="version", version=f"segmenter {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    d = TrainConfig()
+    t = sub.add_parser("train", help="train a model from segmented corpora")
+    t.add_argument("--train", action="append", required=True, help="training corpus (repeatable)")
+    t.add_argument("--dev", action="append", help="development corpus (default: last 10%% of --train)")
+    t.add_argument("--format", choices=["auto", "seg", "pfr"], default="auto")
+    t.add_argument("--out", required=True, help="model directory to write, e.g. models/NAME")
+    t.add_argument("--cell", choices=[c.value for c in Cell], default="lstm")
+    t.add_argument("--layers", type=int, default=1)
+    t.add_argument("--hidden", type=int, default=200, help="hidden size per direction")
+    t.add_argument("--char-dim", type=int, default=100)
+    t.add_argument("--bigram-dim", type=int, default=50, help="0 disables bigram features")
+    t.add_argument("--dropout", type=float, default=0.2)
+    t.add_argument("--max-piece", type=int, default=200)
+    t.add_argument("--unidirectional", action="store_true", help="forward direction only (for comparison)")
+    t.add_argument("--epochs", type=int, default=d.epochs)
+    t.add_argument("--batch-size", type=int, default=d.batch_size)
+    t.add_argument("--lr", type=float, default=d.lr)
+    t.add_argument("--lr-decay", type=float, default=d.lr_decay)
+    t.add_argument("--clip", type=float, default=d.clip)
+    t.add_argument("--patience", type=int, default=d.patience)
+    t.add_argument("--seed", type=int, default=d.seed)
+    t.add_argument("--min-char-count", type=int, default=d.min_char_count)
+    t.add_argument("--min-bigram-count", type=int, default=d.min_bigram_count)
+    t.add_argument("--dev-fraction", type=float, default=d.dev_fraction)
+    t.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    t.add_argument("--bf16", action="store_true", help="bfloat16 autocast (fast on CPUs with AMX)")
+    t.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    t.add_argument("--quiet", action="store_true")
+    t.set_defaults(func=_cmd_train)
+
+    e = sub.add_parser("eval", help="score a model on a segmented gold file (SIGHAN 2005 scoring)")
+    e.add_argument("--model", default=None, help="model name or directory (default: pku)")
+    e.add_argument("--gold", required=True)
+    e.add_argument("--words", help="training word list, for OOV/IV recall")
+    e.add_argument("--baseline", choices=["jieba"], help="also score this baseline on the same input")
+    e.add_argument("--batch-size", type=int, default=128)
+    e.add_argument("--json", action="store_true", help="print one JSON object")
+    e.set_defaults(func=_cmd_eval)
+
+    s = sub.add_parser("segment", help="segment text: one output line per input line, words separated by spaces")
+    s.add_argument("files", nargs="*", help="input files (default: standard input)")
+    s.add_argument("--model", default=None, help="model name or directory (default: pku)")
+    s.set_defaults(func=_cmd_segment)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except SegmenterError as e:
+        print(f"segmenter: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except ValueError as e:  # config validation (e.g. dropout out of range)
+        print(f"segmenter: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""Frozen configuration dataclasses saved beside the weights and used to rebuild the model."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Cell(str, Enum):
+    """The recurrent cell of the encoder."""
+
+    LSTM = "lstm"
+    GRU = "gru"
+    RNN = "rnn"
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Shape of a `BiRNNTagger`; stored as `config.json` in a model directory."""
+
+    n_chars: int
+    n_bigrams: int
+    char_dim: int = 100
+    bigram_dim: int = 50
+    cell: Cell = Cell.LSTM
+    hidden: int = 200  # per direction
+    layers: int = 1
+    bidirectional: bool = True
+    dropout: float = 0.2
+    tags: tuple[str, ...] = ("B", "M", "E", "S")
+    max_piece: int = 200  # model input is cut into pieces of at most this many units
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cell", Cell(self.cell))
+        object.__setattr__(self, "tags", tuple(self.tags))
+        if self.layers < 1 or self.hidden < 1 or self.char_dim < 1 or self.bigram_dim < 0:
+            raise ValueError(f"invalid model sizes in {self}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        if self.max_piece < 8:
+            raise ValueError(f"max_piece must be at least 8, got {self.max_piece}")
+
+    def to_json(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["cell"] = self.cell.value
+        d["tags"] = list(self.tags)
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> ModelConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown model config keys: {sorted(unknown)}")
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides a training run besides the data."""
+
+    epochs: int = 15
+    batch_size: int = 64
+    lr: float = 2e-3
+    lr_decay: float = 0.9  # multiplied into the learning rate after every epoch
+    clip: float = 5.0
+    patience: int = 3  # epochs without a dev F1 gain before stopping
+    seed: int = 1
+    min_char_count: int = 2
+    min_bigram_count: int = 2
+    threads: int = 0  # torch intra-op threads; 0 = torch's default
+    dev_fraction: float = 0.1
+    bf16: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)

@@ -1,0 +1,117 @@
+"""Readers for the corpus formats in `../shared/data`, and the development split.
+
+Two formats:
+- `seg`: one sentence a line, words separated by any run of whitespace (spaces, U+3000);
+  CRLF tolerated, blank lines skipped.
+- `pfr`: the People's Daily format: a leading ID token (`19980101-01-001-001/m`), tokens
+  `word/TAG`, bracketed named entities `[中央/n 人民/n]nt` (the inner words are kept).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+from segmenter.errors import CorpusError
+
+_PFR_ID = re.compile(r"^\d{8}-\d{2}-\d{3}-\d{3}/m$")
+
+
+class Format(str, Enum):
+    AUTO = "auto"
+    SEG = "seg"
+    PFR = "pfr"
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One gold sentence: its words and, for tagged corpora, one POS tag per word."""
+
+    words: list[str]
+    pos: list[str] | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.words)
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, decoded line without its line end); errors name the file and line."""
+    try:
+        fh = path.open("rb")
+    except OSError as e:
+        raise CorpusError(str(path), None, f"cannot open: {e.strerror or e}") from e
+    with fh:
+        for no, raw in enumerate(fh, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise CorpusError(str(path), no, f"not valid UTF-8 ({e.reason} at byte {e.start})") from e
+            if no == 1:
+                line = line.lstrip("\ufeff")
+            yield no, line.rstrip("\r\n")
+
+
+def _detect(path: Path) -> Format:
+    for _, line in _lines(path):
+        first = line.split(maxsplit=1)
+        if first:
+            return Format.PFR if _PFR_ID.match(first[0]) else Format.SEG
+    return Format.SEG
+
+
+def _parse_pfr(path: Path, no: int, tokens: Sequence[str]) -> Sentence:
+    words: list[str] = []
+    pos: list[str] = []
+    for tok in tokens:
+        if tok.startswith("[") and len(tok) > 1:
+            tok = tok[1:]
+        word, slash, tag = tok.rpartition("/")
+        if not slash or not word or not tag:
+            raise CorpusError(str(path), no, f"token {tok!r} is not of the form word/TAG")
+        tag = tag.split("]", 1)[0]
+        words.append(word)
+        pos.append(tag)
+    return Sentence(words, pos)
+
+
+def read_corpus(path: str | Path, fmt: Format | str = Format.AUTO) -> list[Sentence]:
+    """All non-blank sentences of a corpus file."""
+    path = Path(path)
+    fmt = Format(fmt)
+    if not path.is_file():
+        raise CorpusError(str(path), None, "no such file")
+    if fmt is Format.AUTO:
+        fmt = _detect(path)
+    out: list[Sentence] = []
+    for no, line in _lines(path):
+        tokens = line.split()
+        if fmt is Format.PFR and tokens and _PFR_ID.match(tokens[0]):
+            tokens = tokens[1:]
+        if not tokens:
+            continue
+        out.append(_parse_pfr(path, no, tokens) if fmt is Format.PFR else Sentence(tokens))
+    if not out:
+        raise CorpusError(str(path), None, "holds no sentences")
+    return out
+
+
+def split_dev(sentences: Sequence[Sentence], fraction: float = 0.1) -> tuple[list[Sentence], list[Sentence]]:
+    """(train, dev): the last `fraction` of the sentences, by order, is the development set."""
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(f"dev fraction must be in (0, 1), got {fraction}")
+    cut = len(sentences) - max(1, int(round(len(sentences) * fraction)))
+    return list(sentences[:cut]), list(sentences[cut:])
+
+
+def read_word_list(path: str | Path) -> set[str]:
+    """A training word list (one word a line; anything after whitespace is ignored)."""
+    words = set()
+    for _, line in _lines(Path(path)):
+        parts = line.split()
+        if parts:
+            words.add(parts[0])
+    return words

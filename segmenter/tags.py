@@ -1,0 +1,107 @@
+"""Pure conversions between words, BMES tags and spans; legal transitions; repair rule."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+B, M, E, S = 0, 1, 2, 3
+TAGS = ("B", "M", "E", "S")
+N_TAGS = 4
+
+# ALLOWED[prev][next]: B and M continue a word (M or E next); E and S end one (B or S next).
+ALLOWED: tuple[tuple[bool, ...], ...] = (
+    (False, True, True, False),
+    (False, True, True, False),
+    (True, False, False, True),
+    (True, False, False, True),
+)
+START_ALLOWED = (True, False, False, True)
+END_ALLOWED = (False, False, True, True)
+
+
+def word_tags(n: int) -> list[int]:
+    """The tags of one word of `n` characters (or units)."""
+    if n == 1:
+        return [S]
+    return [B] + [M] * (n - 2) + [E]
+
+
+def words_to_tags(words: Sequence[str]) -> list[int]:
+    """BMES tags, one per character, of a word sequence; empty words are not allowed."""
+    out: list[int] = []
+    for w in words:
+        if not w:
+            raise ValueError("empty word")
+        out.extend(word_tags(len(w)))
+    return out
+
+
+def is_legal(tags: Sequence[int]) -> bool:
+    """Whether `tags` is a complete, well-formed BMES sequence."""
+    if not tags:
+        return True
+    if not START_ALLOWED[tags[0]] or not END_ALLOWED[tags[-1]]:
+        return False
+    return all(ALLOWED[a][b] for a, b in zip(tags, tags[1:]))
+
+
+def repair(tags: Sequence[int]) -> list[int]:
+    """Make a tag sequence legal, jieba-style: a tag that cannot follow its predecessor
+    starts a new word (M/E after E/S become B/S), and a word left open is closed."""
+    out = list(tags)
+    n = len(out)
+    for i in range(n):
+        prev_open = i > 0 and out[i - 1] in (B, M)
+        t = out[i]
+        if prev_open and t in (B, S):
+            out[i - 1] = E if out[i - 1] == M else S  # close the previous word
+        elif not prev_open and t in (M, E):
+            t = B if t == M else S
+        out[i] = t
+    if n and out[-1] in (B, M):
+        out[-1] = S if out[-1] == B else E
+    return out
+
+
+def tags_to_spans(tags: Sequence[int]) -> list[tuple[int, int]]:
+    """Word spans `[start, end)` of a tag sequence (illegal sequences are repaired first)."""
+    if not is_legal(tags):
+        tags = repair(tags)
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for i, t in enumerate(tags):
+        if t == B or t == S:
+            start = i
+        if t == E or t == S:
+            spans.append((start, i + 1))
+    return spans
+
+
+def tags_to_words(chars: str, tags: Sequence[int]) -> list[str]:
+    """Words of `chars` under `tags` (one tag per character)."""
+    if len(chars) != len(tags):
+        raise ValueError(f"{len(chars)} characters but {len(tags)} tags")
+    return [chars[s:e] for s, e in tags_to_spans(tags)]
+
+
+def words_to_spans(words: Sequence[str]) -> list[tuple[int, int]]:
+    """Character spans of consecutive words."""
+    spans = []
+    pos = 0
+    for w in words:
+        spans.append((pos, pos + len(w)))
+        pos += len(w)
+    return spans
+
+
+def unit_tags(char_tags: Sequence[int], starts: Sequence[int], ends: Sequence[int]) -> list[int]:
+    """Project character tags onto units covering `[starts[i], ends[i])` of the characters.
+
+    A unit begins a word when its first character does, and ends one when its last does.
+    """
+    out = []
+    for s, e in zip(starts, ends):
+        begins = char_tags[s] in (B, S)
+        closes = char_tags[e - 1] in (E, S)
+        out.append(S if begins and closes else B if begins else E if closes else M)
+    return out

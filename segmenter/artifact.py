@@ -2,7 +2,8 @@
 
 - `config.json`: the `ModelConfig`;
 - `vocab.json`: unit and bigram vocabularies;
-- `model.safetensors`: the weights (embedding tables stored as float16 to halve the size);
+- `model.safetensors`: the weights, stored as float16 (half the size; computed in float32
+  after loading);
 - `meta.json`: format version, SHA-256 of the three files above, and provenance (data
   hash, scores, command, commit, training time).
 
@@ -27,7 +28,6 @@ from segmenter.vocab import Vocab
 
 FORMAT_VERSION = 1
 CONFIG, VOCAB, WEIGHTS, META = "config.json", "vocab.json", "model.safetensors", "meta.json"
-_HALF = ("char_emb.weight", "bigram_emb.weight")
 
 
 @dataclass
@@ -51,7 +51,8 @@ def save(path: str | Path, config: ModelConfig, vocab: Vocab, state: dict[str, t
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     tensors = {
-        k: (v.detach().to(torch.float16) if k in _HALF else v.detach()).contiguous().cpu() for k, v in state.items()
+        k: (v.detach().to(torch.float16) if v.is_floating_point() else v.detach()).contiguous().cpu()
+        for k, v in state.items()
     }
 
     def write(name: str, writer: Any) -> None:
@@ -98,7 +99,7 @@ def load(path: str | Path) -> Artifact:
     try:
         config = ModelConfig.from_json(json.loads((path / CONFIG).read_text(encoding="utf-8")))
         vocab = Vocab.load(path / VOCAB)
-        state = {k: v.float() if k in _HALF else v for k, v in load_file(str(path / WEIGHTS)).items()}
+        state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(path / WEIGHTS)).items()}
     except (ValueError, TypeError, KeyError, SafetensorError) as e:
         raise ModelLoadError(f"{path}: incompatible model files: {e}") from e
     if len(vocab.chars) != config.n_chars or len(vocab.bigrams) != config.n_bigrams:

@@ -56,7 +56,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         "dev_split": None if args.dev else f"last {args.dev_fraction:.0%} of sentences of the training files",
         "train_sentences": len(train_set),
         "dev_sentences": len(dev_set),
-        "command": "segmenter " + shlex.join(sys.argv[1:]),
+        "command": "segmenter " + shlex.join(args.argv),
         "git_commit": _git_commit(),
         "segmenter_version": __version__,
     }
@@ -209,7 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv
     try:
         return int(args.func(args))
     except SegmenterError as e:

@@ -32,7 +32,6 @@ _PRETOKEN = re.compile(
     r"|(?P<eng>[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*)"
     r"|(?P<num>[0-9]+(?:\.[0-9]+)*%?)"
     r"|(?P<ws>\s+)",
-    re.ASCII,
 )
 _KIND_KEY = {"url": URL, "email": URL, "eng": ENG, "num": NUM}
 

@@ -148,7 +148,7 @@ def train(
         t0 = time.perf_counter()
         total_loss, seen = 0.0, 0
         bar = tqdm(total=n_units, desc=f"epoch {epoch}/{cfg.epochs}", unit="ch", unit_scale=True,
-                   disable=not progress, file=sys.stderr, leave=False)
+                   disable=not progress, file=sys.stderr, leave=False, mininterval=2.0)
         for chars, bigrams, lengths, tags in batches(examples, cfg.batch_size, rng):
             for o in opts:
                 o.zero_grad(set_to_none=True)

@@ -1,0 +1,49 @@
+"""Shared fixtures: paths to the corpora beside the repository and the shipped model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO.parent / "shared" / "data"
+RESOURCES = Path(__file__).resolve().parent / "resources"
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    if not DATA.is_dir():
+        pytest.fail(f"the corpora are expected at {DATA} (see README: Data)")
+    return DATA
+
+
+@pytest.fixture(scope="session")
+def pku_model():
+    from segmenter import Segmenter
+
+    return Segmenter.load("pku")
+
+
+TINY_MODEL = dict(hidden=16, char_dim=16, bigram_dim=8, max_piece=64)
+
+
+@pytest.fixture(scope="session")
+def tiny_corpus(data_dir):
+    """The first 400 sentences of the PFR corpus: enough to train a model that is not random."""
+    from segmenter.corpus import read_corpus
+
+    return read_corpus(data_dir / "pku" / "pfr199801_seg.utf8")[:400]
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory, tiny_corpus):
+    """A tiny model trained for 6 epochs in a few seconds."""
+    from segmenter.config import TrainConfig
+    from segmenter.corpus import split_dev
+    from segmenter.train import train
+
+    out = tmp_path_factory.mktemp("models") / "tiny"
+    train_set, dev_set = split_dev(tiny_corpus)
+    train(train_set, dev_set, out, TINY_MODEL, TrainConfig(epochs=6, lr=1e-2, seed=3, min_char_count=1), progress=False)
+    return out

@@ -1,0 +1,87 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from segmenter.cli import main
+from tests.conftest import RESOURCES
+
+
+@pytest.fixture
+def small_gold(tmp_path, data_dir):
+    lines = (data_dir / "pku" / "pku_test_gold.utf8").read_bytes().splitlines(keepends=True)[:60]
+    p = tmp_path / "gold.utf8"
+    p.write_bytes(b"".join(lines))  # CRLF kept, as in the original
+    return p
+
+
+def test_eval_json_with_jieba_baseline(tiny_model_dir, small_gold, data_dir, capsys):
+    rc = main(["eval", "--model", str(tiny_model_dir), "--gold", str(small_gold),
+               "--words", str(data_dir / "pku" / "pku_training_words.utf8"), "--baseline", "jieba", "--json"])
+    assert rc == 0
+    out = json.loads(capsys.readouterr().out)
+    for r in (out, out["baseline"]):
+        assert {"precision", "recall", "f1", "oov_recall", "iv_recall", "chars", "seconds"} <= set(r)
+        assert 0.0 < r["f1"] <= 1.0 and 0.0 <= r["oov_recall"] <= 1.0
+        assert r["chars"] == out["chars"]
+    assert out["chars"] > 1000
+    assert 0.75 < out["baseline"]["f1"] < 0.9  # jieba's default mode on PKU text scores about 0.82
+
+
+def test_eval_table(tiny_model_dir, small_gold, capsys):
+    assert main(["eval", "--model", str(tiny_model_dir), "--gold", str(small_gold)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split()[:4] == ["model", "P", "R", "F1"]
+    assert out[1].startswith("tiny")
+
+
+def test_missing_gold_file_exits_2_with_a_message(tiny_model_dir, tmp_path, capsys):
+    assert main(["eval", "--model", str(tiny_model_dir), "--gold", str(tmp_path / "none.txt")]) == 2
+    err = capsys.readouterr().err
+    assert "none.txt" in err and "no such file" in err
+
+
+def test_bad_corpus_line_in_train_exits_2_naming_file_and_line(tmp_path, capsys):
+    rc = main(["train", "--train", str(RESOURCES / "bad_pfr.txt"), "--format", "pfr", "--out", str(tmp_path / "m")])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "bad_pfr.txt:1" in err and "word/TAG" in err
+
+
+def test_unknown_model_exits_2(capsys):
+    assert main(["eval", "--model", "no-such-model", "--gold", str(RESOURCES / "tiny_seg.txt")]) == 2
+    assert "no model 'no-such-model'" in capsys.readouterr().err
+
+
+def test_train_cli_end_to_end(tmp_path, data_dir):
+    out = tmp_path / "cli-model"
+    corpus = tmp_path / "train.txt"
+    corpus.write_text("\n".join((data_dir / "pku" / "pfr199801_seg.utf8").read_text(encoding="utf-8")
+                                .splitlines()[:120]), encoding="utf-8")
+    rc = main(["train", "--train", str(corpus), "--out", str(out), "--epochs", "1", "--hidden", "8",
+               "--char-dim", "8", "--bigram-dim", "4", "--cell", "gru", "--layers", "2", "--quiet"])
+    assert rc == 0
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["command"].startswith("segmenter train --train")
+    assert meta["train_files"][str(corpus)]  # data hash recorded
+    assert json.loads((out / "config.json").read_text())["cell"] == "gru"
+
+
+def test_segment_command_keeps_every_line(tiny_model_dir, tmp_path):
+    src = "第一行。\n\n  \nhello 世界\n最后一行没有换行"
+    proc = subprocess.run([sys.executable, "-m", "segmenter.cli", "segment", "--model", str(tiny_model_dir)],
+                          input=src.encode(), capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.decode().split("\n")
+    assert lines[-1] == ""
+    out = lines[:-1]
+    assert len(out) == 5
+    assert [line.replace(" ", "") for line in out] == [line.replace(" ", "") for line in src.split("\n")]
+
+
+def test_segment_missing_file_exits_2(tiny_model_dir, tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "segmenter.cli", "segment", "--model", str(tiny_model_dir),
+                           str(tmp_path / "missing.txt")], capture_output=True, timeout=120)
+    assert proc.returncode == 2
+    assert b"missing.txt: no such file" in proc.stderr

@@ -1,0 +1,60 @@
+import itertools
+
+import numpy as np
+
+from segmenter.decode import NEG, viterbi
+from segmenter.tags import B, E, M, S, is_legal
+
+
+def brute_force(scores, mask=None):
+    n = scores.shape[0]
+    best, best_seq = -np.inf, None
+    for seq in itertools.product(range(4), repeat=n):
+        if not is_legal(seq):
+            continue
+        total = sum(scores[i, t] for i, t in enumerate(seq))
+        if mask is not None:
+            total += sum(mask[i, t] for i, t in enumerate(seq))
+        if total > best:
+            best, best_seq = total, list(seq)
+    return best_seq
+
+
+def test_viterbi_equals_brute_force_on_random_scores():
+    rng = np.random.default_rng(0)
+    for n in range(1, 7):
+        for _ in range(20):
+            s = rng.normal(size=(n, 4)).astype(np.float32)
+            got = viterbi(s[None], np.array([n]))[0].tolist()
+            assert got == brute_force(s)
+
+
+def test_viterbi_output_is_always_legal_even_when_the_best_tags_are_not():
+    # greedy argmax here is B B M: illegal
+    s = np.log(np.array([[0.9, 0.0, 0.0, 0.1], [0.8, 0.1, 0.05, 0.05], [0.1, 0.8, 0.05, 0.05]]) + 1e-9)
+    out = viterbi(s[None].astype(np.float32), np.array([3]))[0].tolist()
+    assert is_legal(out)
+
+
+def test_batched_rows_of_different_lengths_decode_as_if_alone():
+    rng = np.random.default_rng(1)
+    lengths = [5, 1, 3, 4]
+    rows = [rng.normal(size=(n, 4)).astype(np.float32) for n in lengths]
+    batch = np.zeros((len(rows), 5, 4), dtype=np.float32)
+    for r, x in enumerate(rows):
+        batch[r, :len(x)] = x
+        batch[r, len(x):] = rng.normal(size=(5 - len(x), 4))  # padding garbage must not matter
+    out = viterbi(batch, np.array(lengths))
+    for r, x in enumerate(rows):
+        assert out[r, :lengths[r]].tolist() == viterbi(x[None], np.array([len(x)]))[0].tolist()
+
+
+def test_mask_forces_a_boundary():
+    # the model wants one word "ab", the mask forbids a word continuing from position 0
+    s = np.log(np.array([[0.97, 0.01, 0.01, 0.01], [0.01, 0.01, 0.97, 0.01]], dtype=np.float32))
+    assert viterbi(s[None], np.array([2]))[0].tolist() == [B, E]
+    mask = np.zeros((1, 2, 4), dtype=np.float32)
+    mask[0, 0, [B, M]] = NEG
+    mask[0, 1, [M, E]] = NEG
+    assert viterbi(s[None], np.array([2]), mask)[0].tolist() == [S, S]
+    assert brute_force(s, mask[0]) == [S, S]

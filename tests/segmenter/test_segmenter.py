@@ -1,0 +1,108 @@
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from segmenter import Segmenter, Token
+from segmenter.errors import InvalidInputError
+from segmenter.tags import is_legal
+
+
+@pytest.fixture(scope="module")
+def seg(tiny_model_dir):
+    return Segmenter.load(tiny_model_dir)
+
+
+def check_tokens(text, tokens):
+    """The invariants every segmentation keeps."""
+    assert "".join(t.text for t in tokens) == "".join(ch for ch in text if not ch.isspace())
+    for t in tokens:
+        assert t.text == text[t.start:t.end]
+        assert t.text and not any(ch.isspace() for ch in t.text)
+    assert all(a.end <= b.start for a, b in zip(tokens, tokens[1:]))
+
+
+TEXTS = st.text(alphabet=st.one_of(st.characters(), st.sampled_from("我爱北京天安门。，！ 　\r\n1２.%abcＡＢ")),
+                max_size=300)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(TEXTS)
+def test_output_is_exactly_the_input_characters(seg, text):
+    check_tokens(text, seg.tokenize(text))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(TEXTS, max_size=12))
+def test_batch_equals_one_at_a_time(seg, texts):
+    assert seg.tokenize_batch(texts) == [seg.tokenize(t) for t in texts]
+    assert seg.cut_batch(texts) == [seg.cut(t) for t in texts]
+
+
+def test_empty_and_whitespace_only(seg):
+    assert seg.cut("") == []
+    assert seg.tokenize(" \t\r\n\u3000") == []
+    assert seg.tag("") == []
+    assert seg.cut_batch([]) == []
+
+
+def test_odd_characters(seg):
+    for text in ["😀😀好的👍🏽", "a\x00b\x07中\x1b文", "\ufeff隣の客はよく柿食う客だ", "\ud800孤立代理", "𠀀𠀁𪚥"]:
+        check_tokens(text, seg.tokenize(text))
+
+
+def test_a_megabyte_line_without_punctuation(seg):
+    text = "中华人民共和国成立了" * 35000  # 350k characters, 1 MB of UTF-8, no punctuation
+    tokens = seg.tokenize(text)
+    check_tokens(text, tokens)
+
+
+def test_pretokens_are_never_split(seg):
+    text = "请访问https://example.com/path?q=1或写信给someone@example.org，价格上涨１２．５％，iPhone15很贵"
+    tokens = seg.tokenize(text)
+    check_tokens(text, tokens)
+    for piece in ["https://example.com/path?q=1", "someone@example.org", "１２．５％", "iPhone15"]:
+        start = text.index(piece)
+        assert any(t.start <= start and start + len(piece) <= t.end for t in tokens), piece
+
+
+def test_whitespace_is_a_word_boundary(seg):
+    tokens = seg.tokenize("北 京天安 门")
+    check_tokens("北 京天安 门", tokens)
+    assert all(" " not in t.text for t in tokens)
+    assert tokens[0] == Token("北", 0, 1)
+    assert tokens[-1] == Token("门", 6, 7)
+
+
+def test_tag_gives_a_legal_label_and_a_probability_per_character(seg):
+    text = "我爱北京 天安门，2026年。"
+    rows = seg.tag(text)
+    assert [r.char for r in rows] == [ch for ch in text if ch != " "]
+    assert [text[r.offset] for r in rows] == [r.char for r in rows]
+    assert all(0.0 < r.prob <= 1.0 for r in rows)
+    labels = ["BMES".index(r.label) for r in rows]
+    assert is_legal(labels)
+    # the labels describe the same words as tokenize
+    words, cur = [], ""
+    for r in rows:
+        cur += r.char
+        if r.label in "ES":
+            words.append(cur)
+            cur = ""
+    assert words == seg.cut(text)
+
+
+def test_wrong_types_are_clear_errors(seg):
+    with pytest.raises(InvalidInputError, match="must be a str"):
+        seg.cut(None)
+    with pytest.raises(InvalidInputError, match="must be a str"):
+        seg.cut_batch(["ok", 3])
+    with pytest.raises(InvalidInputError, match="not a single str"):
+        seg.cut_batch("一个字符串")
+
+
+def test_two_instances_are_independent(tiny_model_dir):
+    a = Segmenter.load(tiny_model_dir)
+    b = Segmenter.load(tiny_model_dir, batch_size=2)
+    texts = ["今天天气很好。", "我们去公园散步吧！", "好。"]
+    assert a.cut_batch(texts) == b.cut_batch(texts)
+    assert a.batch_size == 128 and b.batch_size == 2

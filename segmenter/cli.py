@@ -46,7 +46,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, lr_decay=args.lr_decay,
                       clip=args.clip, patience=args.patience, seed=args.seed, min_char_count=args.min_char_count,
                       min_bigram_count=args.min_bigram_count, threads=args.threads, dev_fraction=args.dev_fraction,
-                      bf16=args.bf16)
+                      bf16=args.bf16, unk_replace=args.unk_replace)
     model_options = dict(cell=args.cell, layers=args.layers, hidden=args.hidden, char_dim=args.char_dim,
                          bigram_dim=args.bigram_dim, dropout=args.dropout, max_piece=args.max_piece,
                          bidirectional=not args.unidirectional)
@@ -67,7 +67,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _jieba_cut(texts: Sequence[str]) -> tuple[list[list[str]], float]:
-    import jieba
+    try:
+        import jieba
+    except ImportError as e:
+        raise SegmenterError("--baseline jieba needs jieba: pip install -e '.[eval]'") from e
 
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
@@ -187,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--dev-fraction", type=float, default=d.dev_fraction)
     t.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     t.add_argument("--bf16", action="store_true", help="bfloat16 autocast (fast on CPUs with AMX)")
+    t.add_argument("--unk-replace", type=float, default=d.unk_replace,
+                   help="share of known bigrams replaced by <UNK> during training")
     t.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     t.add_argument("--quiet", action="store_true")
     t.set_defaults(func=_cmd_train)

@@ -73,6 +73,7 @@ class TrainConfig:
     threads: int = 0  # torch intra-op threads; 0 = torch's default
     dev_fraction: float = 0.1
     bf16: bool = False
+    unk_replace: float = 0.0  # share of known bigrams replaced by <UNK> in training (robustness to unseen ones)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:

@@ -150,6 +150,9 @@ def train(
         bar = tqdm(total=n_units, desc=f"epoch {epoch}/{cfg.epochs}", unit="ch", unit_scale=True,
                    disable=not progress, file=sys.stderr, leave=False, mininterval=2.0)
         for chars, bigrams, lengths, tags in batches(examples, cfg.batch_size, rng):
+            if cfg.unk_replace > 0:
+                drop = (torch.rand(bigrams.shape) < cfg.unk_replace) & (bigrams > 1)
+                bigrams = bigrams.masked_fill(drop, 1)  # 1 = <UNK>
             for o in opts:
                 o.zero_grad(set_to_none=True)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):

@@ -46,7 +46,9 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def save(path: str | Path, config: ModelConfig, vocab: Vocab, state: dict[str, torch.Tensor], meta: dict[str, Any]) -> None:
+def save(
+    path: str | Path, config: ModelConfig, vocab: Vocab, state: dict[str, torch.Tensor], meta: dict[str, Any]
+) -> None:
     """Write a model directory (created if needed); files are replaced atomically."""
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
 from segmenter.config import Cell, ModelConfig
 
-_CELLS: dict[Cell, type[nn.RNNBase]] = {Cell.LSTM: nn.LSTM, Cell.GRU: nn.GRU, Cell.RNN: nn.RNN}
+_CELLS: dict[Cell, Callable[..., nn.RNNBase]] = {Cell.LSTM: nn.LSTM, Cell.GRU: nn.GRU, Cell.RNN: nn.RNN}
 
 
 def reverse_index(lengths: torch.Tensor, seq_len: int) -> torch.Tensor:

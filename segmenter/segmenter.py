@@ -14,7 +14,7 @@ from segmenter import artifact
 from segmenter.decode import NEG, viterbi
 from segmenter.errors import InvalidInputError, ModelLoadError
 from segmenter.model import BiRNNTagger
-from segmenter.tags import B, E, M, S, TAGS, tags_to_spans
+from segmenter.tags import TAGS, B, E, M, tags_to_spans
 from segmenter.text import Units, split_pieces, to_units
 from segmenter.vocab import Vocab
 
@@ -90,7 +90,9 @@ class Segmenter:
                 path = root / ref
             else:
                 names = ", ".join(cls.available(root)) or "none"
-                raise ModelLoadError(f"no model {str(ref)!r}: not a model directory, and not one of the models in {root} ({names})")
+                raise ModelLoadError(
+                    f"no model {str(ref)!r}: not a model directory, and not one of the models in {root} ({names})"
+                )
         art = artifact.load(path)
         model = BiRNNTagger(art.config)
         try:

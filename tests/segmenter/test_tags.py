@@ -2,8 +2,20 @@ import itertools
 
 import pytest
 
-from segmenter.tags import (B, E, M, S, is_legal, repair, tags_to_spans, tags_to_words, unit_tags, word_tags,
-                            words_to_spans, words_to_tags)
+from segmenter.tags import (
+    B,
+    E,
+    M,
+    S,
+    is_legal,
+    repair,
+    tags_to_spans,
+    tags_to_words,
+    unit_tags,
+    word_tags,
+    words_to_spans,
+    words_to_tags,
+)
 
 
 def test_words_to_tags_and_back():

@@ -68,7 +68,14 @@ def save(
     full = dict(meta)
     full["format_version"] = FORMAT_VERSION
     full["sha256"] = {name: sha256_file(path / name) for name in (CONFIG, VOCAB, WEIGHTS)}
-    write(META, lambda p: p.write_text(json.dumps(full, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"))
+    write_meta(path, full)
+
+
+def write_meta(path: str | Path, meta: dict[str, Any]) -> None:
+    """Replace meta.json (its own hash is not recorded, so the weights stay verified)."""
+    tmp = Path(path) / (META + ".tmp")
+    tmp.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(Path(path) / META)
 
 
 def read_meta(path: str | Path) -> dict[str, Any]:

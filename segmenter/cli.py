@@ -53,6 +53,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     meta = {
         "train_files": {str(p): sha256_file(Path(p)) for p in args.train},
         "dev_files": {str(p): sha256_file(Path(p)) for p in (args.dev or [])},
+        "standard": args.standard,
         "dev_split": None if args.dev else f"last {args.dev_fraction:.0%} of sentences of the training files",
         "train_sentences": len(train_set),
         "dev_sentences": len(dev_set),
@@ -97,11 +98,29 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         jpred, jseconds = _jieba_cut(texts)
         result["baseline"] = _score_json(score([s.words for s in gold], jpred, words), jseconds)
         result["baseline"]["model"] = "jieba (default accurate mode)"
+    if args.record:
+        _record(seg, args, result)
     if args.json:
         print(json.dumps(result))
     else:
         _print_table(result, sys.stdout)
     return 0
+
+
+def _record(seg: Any, args: argparse.Namespace, result: dict[str, Any]) -> None:
+    """Store the score in the model's meta.json under "test" (the weights are not touched)."""
+    from segmenter import artifact
+
+    if not seg.path:
+        raise SegmenterError("--record needs a model loaded from a directory")
+    meta = artifact.read_meta(seg.path)
+    entry = {k: v for k, v in result.items() if k != "baseline"}
+    entry.update(gold=str(args.gold), words=str(args.words) if args.words else None,
+                 command="segmenter " + shlex.join(args.argv), date=time.strftime("%Y-%m-%d"))
+    if "baseline" in result:
+        entry["baseline"] = result["baseline"]
+    meta["test"] = entry
+    artifact.write_meta(seg.path, meta)
 
 
 def _score_json(s: Any, seconds: float) -> dict[str, Any]:
@@ -159,6 +178,15 @@ def _segment_stream(seg: Any, fh: TextIO, name: str, chunk: int = 256) -> None:
     flush()
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        from api.serve import run
+    except ImportError as e:
+        raise SegmenterError(f"the service needs its extra packages ({e.name} is missing): pip install -e '.[serve]'") from e
+    run(host=args.host, port=args.port, workers=args.workers)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="segmenter", description="Chinese word segmentation with a BiRNN tagger.")
     p.add_argument("--version", action="version", version=f"segmenter {__version__}")
@@ -170,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--dev", action="append", help="development corpus (default: last 10%% of --train)")
     t.add_argument("--format", choices=["auto", "seg", "pfr"], default="auto")
     t.add_argument("--out", required=True, help="model directory to write, e.g. models/NAME")
+    t.add_argument("--standard", help="name of the segmentation standard, recorded in meta.json (e.g. pku)")
     t.add_argument("--cell", choices=[c.value for c in Cell], default="lstm")
     t.add_argument("--layers", type=int, default=1)
     t.add_argument("--hidden", type=int, default=200, help="hidden size per direction")
@@ -203,12 +232,19 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--baseline", choices=["jieba"], help="also score this baseline on the same input")
     e.add_argument("--batch-size", type=int, default=128)
     e.add_argument("--json", action="store_true", help="print one JSON object")
+    e.add_argument("--record", action="store_true", help="store the score in the model's meta.json as its test score")
     e.set_defaults(func=_cmd_eval)
 
     s = sub.add_parser("segment", help="segment text: one output line per input line, words separated by spaces")
     s.add_argument("files", nargs="*", help="input files (default: standard input)")
     s.add_argument("--model", default=None, help="model name or directory (default: pku)")
     s.set_defaults(func=_cmd_segment)
+
+    v = sub.add_parser("serve", help="start the REST service (settings: SEGMENTER_* environment variables)")
+    v.add_argument("--host", help="address to listen on (default: SEGMENTER_HOST or 127.0.0.1)")
+    v.add_argument("--port", type=int, help="port (default: SEGMENTER_PORT or 8000)")
+    v.add_argument("--workers", type=int, help="worker processes, each with its own model (default: 1)")
+    v.set_defaults(func=_cmd_serve)
     return p
 
 

@@ -60,13 +60,14 @@ class Segmenter:
     """A loaded model with jieba's verbs. Holds no global state: instances are independent."""
 
     def __init__(self, model: BiRNNTagger, vocab: Vocab, *, name: str = "", meta: dict[str, Any] | None = None,
-                 batch_size: int = 128) -> None:
+                 batch_size: int = 128, path: Path | None = None) -> None:
         self.model = model.eval()
         self.vocab = vocab
         self.config = model.config
         self.name = name
         self.meta = meta or {}
         self.batch_size = batch_size
+        self.path = path  # the model directory it was loaded from, if any
 
     # ----------------------------------------------------------------- loading
     @staticmethod
@@ -99,7 +100,7 @@ class Segmenter:
             model.load_state_dict(art.state)
         except RuntimeError as e:
             raise ModelLoadError(f"{path}: weights do not fit {artifact.CONFIG}: {e}") from e
-        return cls(model, art.vocab, name=path.name, meta=art.meta, batch_size=batch_size)
+        return cls(model, art.vocab, name=path.name, meta=art.meta, batch_size=batch_size, path=path)
 
     # ----------------------------------------------------------------- verbs
     def cut(self, text: str) -> list[str]:

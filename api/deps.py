@@ -1,0 +1,76 @@
+"""Dependencies shared by the routes: the app state, the model's batcher, the API key check."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.batching import Batcher
+from api.metrics import Metrics
+from api.schemas import TextsRequest
+from api.settings import Settings
+from segmenter import Segmenter
+from segmenter.errors import SegmenterError
+
+
+class UnknownModelError(SegmenterError):
+    """The request names a model the server does not serve."""
+
+
+class LimitError(SegmenterError):
+    """The request exceeds a configured limit."""
+
+    def __init__(self, message: str, limit: str, value: int) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.value = value
+
+
+class AuthError(SegmenterError):
+    """Missing or wrong API key."""
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    metrics: Metrics
+    models: dict[str, Segmenter] = field(default_factory=dict)
+    batchers: dict[str, Batcher] = field(default_factory=dict)
+    ready: bool = False
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.segmenter
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def require_api_key(request: Request, state: StateDep) -> None:
+    key = state.settings.api_key
+    if key is None:
+        return
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not secrets.compare_digest(given.strip().encode(), key.get_secret_value().encode()):
+        raise AuthError("this server needs 'Authorization: Bearer <API key>'")
+
+
+def checked(req: TextsRequest, state: AppState) -> tuple[str, Batcher, list[str]]:
+    """The model name, its batcher and the texts of a request, after the configured limits."""
+    s = state.settings
+    name = req.model or s.default_model
+    if name not in state.batchers:
+        raise UnknownModelError(f"unknown model {name!r}; available: {', '.join(sorted(state.batchers))}")
+    texts = req.all_texts()
+    if len(texts) > s.max_texts:
+        raise LimitError(f"{len(texts)} texts in one request; the limit is {s.max_texts} (max_texts)",
+                         "max_texts", s.max_texts)
+    for i, t in enumerate(texts):
+        if len(t) > s.max_chars_per_text:
+            raise LimitError(f"text {i} has {len(t)} characters; the limit is {s.max_chars_per_text} "
+                             "(max_chars_per_text)", "max_chars_per_text", s.max_chars_per_text)
+    return name, state.batchers[name], texts

@@ -1,0 +1,184 @@
+"""`create_app()`: the FastAPI app. Models are loaded in the lifespan, never at import time.
+
+`uvicorn api.main:app` serves the app built from the environment's settings.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import torch
+from fastapi import Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.batching import Batcher, Kind, QueueFullError
+from api.deps import AppState, AuthError, LimitError, UnknownModelError, require_api_key
+from api.metrics import Metrics
+from api.routes import health, models, segment, tag
+from api.schemas import ErrorResponse
+from api.settings import Settings
+from segmenter import Segmenter, __version__
+from segmenter.errors import InvalidInputError, ModelLoadError, SegmenterError
+
+log = logging.getLogger(__name__)
+
+WARM_UP = "预热：今天是2026年11月22日，模型已经准备好了。"
+
+
+def error_response(status: int, kind: str, message: str, detail: Any = None,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"type": kind, "message": message}
+    if detail is not None:
+        body["detail"] = detail
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+class BodyLimitMiddleware:
+    """Refuses request bodies over `settings.max_body_bytes` with 413, before reading them whole."""
+
+    def __init__(self, app: ASGIApp, state: AppState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.state.settings.max_body_bytes
+        message = f"request body over {limit} bytes (max_body_bytes)"
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > limit:
+            self.state.metrics.errors.labels("body_too_large").inc()
+            await error_response(413, "body_too_large", message, {"limit": "max_body_bytes", "value": limit})(
+                scope, receive, send)
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            msg = await receive()
+            if msg["type"] == "http.request":
+                received += len(msg.get("body", b""))
+                if received > limit:
+                    raise HTTPException(413, message)
+            return msg
+
+        await self.app(scope, limited, send)
+
+
+def _validation_message(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    detail = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in errors]
+    text = "; ".join(f"{'.'.join(str(p) for p in d['loc'] if p != 'body') or 'body'}: {d['msg']}" for d in detail)
+    return text or "invalid request", detail
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings if settings is not None else Settings()
+    state = AppState(settings=settings, metrics=Metrics())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        threads = settings.torch_threads or max(1, (os.cpu_count() or 1) // settings.workers)
+        torch.set_num_threads(threads)
+        names = settings.models if settings.models is not None else Segmenter.available(settings.models_dir)
+        if settings.default_model not in names:
+            raise ModelLoadError(f"default model {settings.default_model!r} not found in {settings.models_dir}")
+        for name in names:
+            seg = await run_in_threadpool(Segmenter.load, name, models_dir=settings.models_dir)
+            await run_in_threadpool(seg.cut, WARM_UP)
+
+            def on_batch(n_texts: int, n_chars: int, kind: Kind, name: str = name) -> None:
+                state.metrics.batch_texts.labels(name).observe(n_texts)
+                state.metrics.chars.labels(name, kind.value).inc(n_chars)
+
+            batcher = Batcher(seg, max_texts=settings.batch_max_texts, max_wait=settings.batch_max_wait_ms / 1000,
+                              queue_size=settings.queue_size, on_batch=on_batch)
+            batcher.start()
+            state.models[name] = seg
+            state.batchers[name] = batcher
+        log.info("serving models %s with %d torch threads", sorted(state.models), threads)
+        state.ready = True
+        try:
+            yield
+        finally:
+            state.ready = False
+            for b in state.batchers.values():
+                await b.close()
+
+    app = FastAPI(title="segmenter", version=__version__, lifespan=lifespan,
+                  description="Chinese word segmentation with a character-level BiLSTM tagger.",
+                  responses={400: {"model": ErrorResponse}, 401: {"model": ErrorResponse},
+                             404: {"model": ErrorResponse}, 413: {"model": ErrorResponse},
+                             422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
+    app.state.segmenter = state
+    secured = [Depends(require_api_key)]
+    app.include_router(segment.router, dependencies=secured)
+    app.include_router(tag.router, dependencies=secured)
+    app.include_router(models.router, dependencies=secured)
+    app.include_router(health.router)
+    app.add_middleware(BodyLimitMiddleware, state=state)
+
+    @app.middleware("http")
+    async def count(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        t0 = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        state.metrics.latency.labels(path).observe(time.perf_counter() - t0)
+        state.metrics.requests.labels(path, str(response.status_code)).inc()
+        return response
+
+    def fail(status: int, kind: str, message: str, detail: Any = None,
+             headers: dict[str, str] | None = None) -> JSONResponse:
+        state.metrics.errors.labels(kind).inc()
+        return error_response(status, kind, message, detail, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        message, detail = _validation_message(list(exc.errors()))
+        return fail(422, "validation_error", message, detail)
+
+    @app.exception_handler(HTTPException)
+    async def on_http(request: Request, exc: HTTPException) -> JSONResponse:
+        kinds = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
+        return fail(exc.status_code, kinds.get(exc.status_code, "http_error"), str(exc.detail),
+                    headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(SegmenterError)
+    async def on_segmenter_error(request: Request, exc: SegmenterError) -> JSONResponse:
+        if isinstance(exc, AuthError):
+            return fail(401, "unauthorized", str(exc), headers={"WWW-Authenticate": "Bearer"})
+        if isinstance(exc, UnknownModelError):
+            return fail(404, "unknown_model", str(exc), {"available": sorted(state.batchers)})
+        if isinstance(exc, LimitError):
+            return fail(422, "limit_exceeded", str(exc), {"limit": exc.limit, "value": exc.value})
+        if isinstance(exc, QueueFullError):
+            return fail(503, "busy", str(exc), headers={"Retry-After": "1"})
+        if isinstance(exc, InvalidInputError):
+            return fail(422, "invalid_input", str(exc))
+        return fail(400, "segmenter_error", str(exc))
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s", request.url.path)
+        return fail(500, "internal_error", "internal error; the server log has the details")
+
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    """`api.main:app` for uvicorn, built on first access from the environment's settings."""
+    if name == "app":
+        global app
+        app = create_app()
+        return app
+    raise AttributeError(name)

@@ -1,0 +1,104 @@
+"""Request and response bodies of the REST API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+def _no_surrogates(text: str, where: str) -> str:
+    for i, ch in enumerate(text):
+        if "\ud800" <= ch <= "\udfff":
+            raise ValueError(f"{where} holds a lone surrogate (U+{ord(ch):04X}) at character {i}: not valid Unicode")
+    return text
+
+
+class TextsRequest(BaseModel):
+    """One text (`text`) or several (`texts`), exactly one of the two; optionally a model name."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"text": "我爱北京天安门。"}, {"texts": ["今天天气很好。", "明天见"], "model": "pku"}]},
+    )
+
+    text: str | None = Field(None, description="one text to process")
+    texts: list[str] | None = Field(None, description="several texts, processed as one batch")
+    model: str | None = Field(None, description="model name (default: the server's default model)")
+
+    @field_validator("text")
+    @classmethod
+    def _text_is_unicode(cls, v: str | None) -> str | None:
+        return None if v is None else _no_surrogates(v, "text")
+
+    @field_validator("texts")
+    @classmethod
+    def _texts_are_unicode(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None:
+            for i, t in enumerate(v):
+                _no_surrogates(t, f"texts[{i}]")
+        return v
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> TextsRequest:
+        if (self.text is None) == (self.texts is None):
+            raise ValueError("give exactly one of 'text' or 'texts'")
+        return self
+
+    def all_texts(self) -> list[str]:
+        return [self.text] if self.text is not None else list(self.texts or [])
+
+
+class TokenOut(BaseModel):
+    text: str = Field(description="the word, exactly as in the input")
+    start: int = Field(description="offset of its first character in the text")
+    end: int = Field(description="offset just past its last character")
+
+
+class SegmentResult(BaseModel):
+    tokens: list[TokenOut]
+
+
+class SegmentResponse(BaseModel):
+    model: str = Field(description="the model that produced the answer")
+    results: list[SegmentResult] = Field(description="one entry per input text, in order")
+
+
+class CharOut(BaseModel):
+    char: str
+    offset: int = Field(description="offset of the character in the text")
+    label: str = Field(description="B, M, E or S")
+    prob: float = Field(description="the model's probability of the label")
+
+
+class TagResult(BaseModel):
+    chars: list[CharOut] = Field(description="every non-whitespace character, in order")
+
+
+class TagResponse(BaseModel):
+    model: str
+    results: list[TagResult]
+
+
+class ModelInfo(BaseModel):
+    name: str
+    default: bool
+    standard: str | None = Field(description="segmentation standard, from the model card")
+    cell: str
+    layers: int
+    hidden: int
+    scores: dict[str, Any] = Field(description="scores recorded with the model (dev, test)")
+
+
+class ModelsResponse(BaseModel):
+    models: list[ModelInfo]
+
+
+class ErrorBody(BaseModel):
+    type: str = Field(description="a short machine-readable kind, e.g. 'validation_error'")
+    message: str = Field(description="what is wrong, for a person")
+    detail: Any | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody

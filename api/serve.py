@@ -1,0 +1,18 @@
+"""`segmenter serve`: run the app under uvicorn."""
+
+from __future__ import annotations
+
+import os
+
+import uvicorn
+
+from api.settings import Settings
+
+
+def run(host: str | None = None, port: int | None = None, workers: int | None = None) -> None:
+    settings = Settings()
+    workers = workers or settings.workers
+    # every worker process builds its app from the environment: pass the worker count on
+    os.environ["SEGMENTER_WORKERS"] = str(workers)
+    uvicorn.run("api.main:app", host=host or settings.host, port=port or settings.port, workers=workers,
+                timeout_graceful_shutdown=30, log_level="info")

@@ -1,0 +1,42 @@
+"""All service settings, from environment variables (prefix `SEGMENTER_`) or a `.env` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from segmenter.segmenter import DEFAULT_MODEL, MODELS_DIR
+
+
+class Settings(BaseSettings):
+    """Validated once at start-up; a bad value stops the server with a clear message."""
+
+    model_config = SettingsConfigDict(env_prefix="SEGMENTER_", env_file=".env", extra="ignore")
+
+    models_dir: Path = Field(MODELS_DIR, description="folder holding the model directories")
+    default_model: str = Field(DEFAULT_MODEL, description="model used when a request names none")
+    models: list[str] | None = Field(None, description="models to load (default: every model in models_dir)")
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(1, ge=1, le=64)
+
+    max_chars_per_text: int = Field(20_000, ge=1, description="longest text accepted, in characters")
+    max_texts: int = Field(256, ge=1, description="most texts in one request")
+    max_body_bytes: int = Field(4_000_000, ge=1024, description="largest request body, in bytes")
+
+    batch_max_texts: int = Field(64, ge=1, description="most texts coalesced into one model batch")
+    batch_max_wait_ms: float = Field(2.0, ge=0.0, description="longest wait for more requests to fill a batch")
+    queue_size: int = Field(2048, ge=1, description="most requests waiting for the model before 503")
+    torch_threads: int = Field(0, ge=0, description="torch intra-op threads per worker (0: cores / workers)")
+
+    api_key: SecretStr | None = Field(None, description="when set, /v1/* needs 'Authorization: Bearer <key>'")
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if not self.models_dir.is_dir():
+            raise ValueError(f"models_dir {self.models_dir} is not a directory")
+        if self.models is not None and self.default_model not in self.models:
+            raise ValueError(f"default_model {self.default_model!r} is not among models {self.models}")
+        return self

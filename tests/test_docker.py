@@ -1,0 +1,34 @@
+"""What can be checked of the Docker image without a Docker engine."""
+
+import json
+import re
+
+from tests.conftest import REPO
+
+DOCKERFILE = (REPO / "Dockerfile").read_text()
+
+
+def test_every_copied_path_exists():
+    copies = re.findall(r"^COPY (.+) \S+$", DOCKERFILE, re.M)
+    assert copies
+    for sources in copies:
+        for src in sources.split():
+            assert (REPO / src).exists(), src
+
+
+def test_image_runs_the_documented_command_as_a_non_root_user_with_a_health_check():
+    cmd = json.loads(re.search(r"^CMD (\[.*\])$", DOCKERFILE, re.M).group(1))
+    assert cmd == ["segmenter", "serve"]
+    readme = (REPO / "README.md").read_text()
+    assert ".venv/bin/segmenter serve" in readme  # the README's run command starts the same thing
+    assert "docker run -p 8000:8000" in readme
+    assert re.search(r"^USER (?!root)\S+$", DOCKERFILE, re.M)
+    assert "EXPOSE 8000" in DOCKERFILE
+    assert re.search(r"HEALTHCHECK .*\n?.*/healthz", DOCKERFILE)
+    assert "python:3.11-slim" in DOCKERFILE
+    assert "download.pytorch.org/whl/cpu" in DOCKERFILE  # the CPU build of torch, not the CUDA one
+
+
+def test_models_are_in_the_image_and_pickles_are_not():
+    ignored = (REPO / ".dockerignore").read_text()
+    assert "checkpoint.pt" in ignored and ".venv" in ignored

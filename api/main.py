@@ -149,8 +149,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(HTTPException)
     async def on_http(request: Request, exc: HTTPException) -> JSONResponse:
-        kinds = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
-        return fail(exc.status_code, kinds.get(exc.status_code, "http_error"), str(exc.detail),
+        kinds = {400: "invalid_body", 404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
+        message = str(exc.detail)
+        if exc.status_code == 400:  # starlette could not decode the body at all (e.g. not UTF-8)
+            message = f"the request body cannot be parsed as UTF-8 JSON ({message})"
+        return fail(exc.status_code, kinds.get(exc.status_code, "http_error"), message,
                     headers=getattr(exc, "headers", None))
 
     @app.exception_handler(SegmenterError)

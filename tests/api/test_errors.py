@@ -22,6 +22,11 @@ def test_malformed_requests(client, body, phrase):
     assert "Traceback" not in r.text and isinstance(err["detail"], list)
 
 
+def test_body_that_is_not_utf8(client):
+    r = client.post("/v1/segment", content=b'{"text": "\xff\xfe"}', headers={"content-type": "application/json"})
+    assert_error(r, 400, "invalid_body", "UTF-8 JSON")
+
+
 def test_unknown_model_lists_the_available_ones(client):
     err = assert_error(client.post("/v1/segment", json={"text": "a", "model": "klingon"}), 404, "unknown_model",
                        "klingon", "available: pku")

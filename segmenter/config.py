@@ -16,6 +16,14 @@ class Cell(str, Enum):
     RNN = "rnn"
 
 
+class Precision(str, Enum):
+    """Number format of inference. FP32 is the reference; BF16 runs the weights and activations in
+    bfloat16 (faster on CPUs with AVX512-BF16 or AMX, see BENCHMARKS.md) and may change a tie."""
+
+    FP32 = "fp32"
+    BF16 = "bf16"
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     """Shape of a `BiRNNTagger`; stored as `config.json` in a model directory."""

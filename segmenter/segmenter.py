@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from segmenter import artifact
+from segmenter.config import Precision
 from segmenter.decode import NEG, viterbi
 from segmenter.errors import InvalidInputError, ModelLoadError
 from segmenter.model import BiRNNTagger
@@ -50,6 +51,23 @@ class _Analysis:
     probs: np.ndarray  # (n_units,) float32
 
 
+ROW_BUCKETS = (1, 2, 4, 8)  # then multiples of 16
+COLUMN_STEP = 16
+
+
+def padded_shape(rows: int, columns: int) -> tuple[int, int]:
+    """The model input shape a batch of `rows` pieces of at most `columns` units is padded to.
+
+    The CPU backend (oneDNN) builds and caches an LSTM primitive, with its own copy of the
+    reordered weights, for every distinct input shape; a server that sees every batch size and
+    length would grow its memory by hundreds of MB. Rounding the shape up keeps the number of
+    shapes small (at most 12 row counts x 13 widths for the default batch and piece sizes).
+    Padding never changes a result: rows are independent, and every row is read within its length.
+    """
+    r = next((b for b in ROW_BUCKETS if rows <= b), -(-rows // 16) * 16)
+    return r, -(-columns // COLUMN_STEP) * COLUMN_STEP
+
+
 def _check_text(text: object) -> str:
     if not isinstance(text, str):
         raise InvalidInputError(f"text must be a str, got {type(text).__name__}")
@@ -60,8 +78,9 @@ class Segmenter:
     """A loaded model with jieba's verbs. Holds no global state: instances are independent."""
 
     def __init__(self, model: BiRNNTagger, vocab: Vocab, *, name: str = "", meta: dict[str, Any] | None = None,
-                 batch_size: int = 128, path: Path | None = None) -> None:
-        self.model = model.eval()
+                 batch_size: int = 128, path: Path | None = None, precision: Precision | str = Precision.FP32) -> None:
+        self.precision = Precision(precision)
+        self.model = model.eval().to(torch.bfloat16 if self.precision is Precision.BF16 else torch.float32)
         self.vocab = vocab
         self.config = model.config
         self.name = name
@@ -80,9 +99,15 @@ class Segmenter:
 
     @classmethod
     def load(cls, name_or_path: str | Path | None = None, *, models_dir: str | Path | None = None,
-             batch_size: int = 128) -> Segmenter:
+             batch_size: int = 128, precision: Precision | str = Precision.FP32) -> Segmenter:
         """Load a model by name (a folder of `models_dir`, default the shipped `models/`) or
-        by directory path; with no argument, the default model `pku`."""
+        by directory path; with no argument, the default model `pku`. `precision` chooses the
+        number format of inference (`Precision`: "fp32", the reference, or "bf16")."""
+        try:
+            precision = Precision(precision)
+        except ValueError:
+            raise InvalidInputError(f"unknown precision {precision!r}; use one of "
+                                    f"{', '.join(p.value for p in Precision)}") from None
         ref = name_or_path if name_or_path is not None else DEFAULT_MODEL
         root = Path(models_dir) if models_dir is not None else MODELS_DIR
         path = Path(ref)
@@ -100,7 +125,8 @@ class Segmenter:
             model.load_state_dict(art.state)
         except RuntimeError as e:
             raise ModelLoadError(f"{path}: weights do not fit {artifact.CONFIG}: {e}") from e
-        return cls(model, art.vocab, name=path.name, meta=art.meta, batch_size=batch_size, path=path)
+        return cls(model, art.vocab, name=path.name, meta=art.meta, batch_size=batch_size, path=path,
+                   precision=precision)
 
     # ----------------------------------------------------------------- verbs
     def cut(self, text: str) -> list[str]:
@@ -165,9 +191,10 @@ class Segmenter:
             batch = pieces[b:b + self.batch_size]
             n = len(batch)
             seq = batch[0][2] - batch[0][1]
-            chars = np.zeros((n, seq), dtype=np.int64)
-            bigrams = np.zeros((n, seq + 1), dtype=np.int64)
-            lengths = np.empty(n, dtype=np.int64)
+            rows, width = padded_shape(n, seq)  # extra rows are empty, extra columns padding
+            chars = np.zeros((rows, width), dtype=np.int64)
+            bigrams = np.zeros((rows, width + 1), dtype=np.int64)
+            lengths = np.zeros(rows, dtype=np.int64)
             mask = None
             for r, (k, s, e) in enumerate(batch):
                 c, bg = encoded[k]
@@ -183,8 +210,9 @@ class Segmenter:
                         mask[r, i - s, [M, E]] = NEG  # the unit after it begins one
             with torch.inference_mode():
                 scores = self.model(torch.from_numpy(chars), torch.from_numpy(bigrams), torch.from_numpy(lengths))
-                logp = torch.log_softmax(scores.float(), dim=-1).numpy()  # (batch, seq, tags)
-            best = viterbi(logp, lengths, mask)  # (batch, seq)
+                scores = scores[:n, :seq].float()  # (batch, seq, tags): the real rows and columns
+                logp = torch.log_softmax(scores, dim=-1).numpy()
+            best = viterbi(logp, lengths[:n], mask)  # (batch, seq)
             chosen = np.exp(np.take_along_axis(logp, best[..., None].astype(np.int64), axis=-1)[..., 0])
             for r, (k, s, e) in enumerate(batch):
                 tags[k][s:e] = best[r, :e - s]

@@ -10,6 +10,7 @@ import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 import torch
@@ -93,7 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.default_model not in names:
             raise ModelLoadError(f"default model {settings.default_model!r} not found in {settings.models_dir}")
         for name in names:
-            seg = await run_in_threadpool(Segmenter.load, name, models_dir=settings.models_dir)
+            seg = await run_in_threadpool(partial(Segmenter.load, name, models_dir=settings.models_dir,
+                                                  precision=settings.precision))
             await run_in_threadpool(seg.cut, WARM_UP)
 
             def on_batch(n_texts: int, n_chars: int, kind: Kind, name: str = name) -> None:

@@ -87,6 +87,7 @@ class ModelInfo(BaseModel):
     cell: str
     layers: int
     hidden: int
+    precision: str = Field(description="inference number format the server runs the model in")
     scores: dict[str, Any] = Field(description="scores recorded with the model (dev, test)")
 
 

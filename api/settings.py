@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from segmenter.config import Precision
 from segmenter.segmenter import DEFAULT_MODEL, MODELS_DIR
 
 
@@ -30,6 +31,7 @@ class Settings(BaseSettings):
     batch_max_wait_ms: float = Field(2.0, ge=0.0, description="longest wait for more requests to fill a batch")
     queue_size: int = Field(2048, ge=1, description="most requests waiting for the model before 503")
     torch_threads: int = Field(0, ge=0, description="torch intra-op threads per worker (0: cores / workers)")
+    precision: Precision = Field(Precision.FP32, description="inference number format: fp32 (reference) or bf16")
 
     api_key: SecretStr | None = Field(None, description="when set, /v1/* needs 'Authorization: Bearer <key>'")
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from segmenter import __version__
-from segmenter.config import Cell, TrainConfig
+from segmenter.config import Cell, Precision, TrainConfig
 from segmenter.errors import CorpusError, SegmenterError
 
 EXIT_USAGE = 2
@@ -88,7 +88,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     gold = read_corpus(args.gold, "seg")
     words = read_word_list(args.words) if args.words else None
     texts = [s.text for s in gold]
-    seg = Segmenter.load(args.model, batch_size=args.batch_size)
+    seg = Segmenter.load(args.model, batch_size=args.batch_size, precision=args.precision)
     t0 = time.perf_counter()
     pred = seg.cut_batch(texts)
     seconds = time.perf_counter() - t0
@@ -145,7 +145,7 @@ def _print_table(result: dict[str, Any], out: TextIO) -> None:
 def _cmd_segment(args: argparse.Namespace) -> int:
     from segmenter.segmenter import Segmenter
 
-    seg = Segmenter.load(args.model)
+    seg = Segmenter.load(args.model, precision=args.precision)
     sources = args.files or ["-"]
     for src in sources:
         if src == "-":
@@ -185,6 +185,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         raise SegmenterError(f"the service needs its extra packages ({e.name} is missing): pip install -e '.[serve]'") from e
     run(host=args.host, port=args.port, workers=args.workers)
     return 0
+
+
+PRECISION_HELP = "inference number format: fp32 (the reference) or bf16 (faster where the CPU has bf16 support)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -231,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--words", help="training word list, for OOV/IV recall")
     e.add_argument("--baseline", choices=["jieba"], help="also score this baseline on the same input")
     e.add_argument("--batch-size", type=int, default=128)
+    e.add_argument("--precision", choices=[x.value for x in Precision], default="fp32", help=PRECISION_HELP)
     e.add_argument("--json", action="store_true", help="print one JSON object")
     e.add_argument("--record", action="store_true", help="store the score in the model's meta.json as its test score")
     e.set_defaults(func=_cmd_eval)
@@ -238,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("segment", help="segment text: one output line per input line, words separated by spaces")
     s.add_argument("files", nargs="*", help="input files (default: standard input)")
     s.add_argument("--model", default=None, help="model name or directory (default: pku)")
+    s.add_argument("--precision", choices=[x.value for x in Precision], default="fp32", help=PRECISION_HELP)
     s.set_defaults(func=_cmd_segment)
 
     v = sub.add_parser("serve", help="start the REST service (settings: SEGMENTER_* environment variables)")

@@ -17,5 +17,6 @@ async def models(state: StateDep) -> ModelsResponse:
         scores = {k: meta[k] for k in ("dev", "test") if k in meta}
         out.append(ModelInfo(name=name, default=name == state.settings.default_model, standard=meta.get("standard"),
                              cell=seg.config.cell.value, layers=seg.config.layers, hidden=seg.config.hidden,
+                             precision=seg.precision.value,
                              scores=scores))
     return ModelsResponse(models=out)

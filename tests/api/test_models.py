@@ -8,3 +8,14 @@ def test_models_lists_the_shipped_model_with_its_scores(client):
     assert 0.9 < pku["scores"]["dev"]["f1"] <= 1.0
     assert pku["standard"] == "pku"
     assert 0.9 < pku["scores"]["test"]["f1"] <= 1.0
+    assert pku["precision"] == "fp32"
+
+
+def test_the_precision_setting_reaches_the_model():
+    from tests.api.conftest import make_client
+
+    with make_client(precision="bf16") as c:
+        (pku,) = [m for m in c.get("/v1/models").json()["models"] if m["name"] == "pku"]
+        assert pku["precision"] == "bf16"
+        tokens = c.post("/v1/segment", json={"text": "我爱北京天安门。"}).json()["results"][0]["tokens"]
+        assert "".join(t["text"] for t in tokens) == "我爱北京天安门。"

@@ -68,10 +68,11 @@ def test_train_cli_end_to_end(tmp_path, data_dir):
     assert json.loads((out / "config.json").read_text())["cell"] == "gru"
 
 
-def test_segment_command_keeps_every_line(tiny_model_dir, tmp_path):
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_segment_command_keeps_every_line(tiny_model_dir, tmp_path, precision):
     src = "第一行。\n\n  \nhello 世界\n最后一行没有换行"
-    proc = subprocess.run([sys.executable, "-m", "segmenter.cli", "segment", "--model", str(tiny_model_dir)],
-                          input=src.encode(), capture_output=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-m", "segmenter.cli", "segment", "--model", str(tiny_model_dir),
+                           "--precision", precision], input=src.encode(), capture_output=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.decode().split("\n")
     assert lines[-1] == ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -15,7 +15,7 @@ from segmenter.config import Precision
 from segmenter.decode import NEG, viterbi
 from segmenter.errors import InvalidInputError, ModelLoadError
 from segmenter.model import BiRNNTagger
-from segmenter.tags import TAGS, B, E, M, tags_to_spans
+from segmenter.tags import TAGS, B, E, M
 from segmenter.text import Units, split_pieces, to_units
 from segmenter.vocab import Vocab
 
@@ -25,17 +25,16 @@ DEFAULT_MODEL = "pku"
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """A word and its character offsets in the original string (end exclusive)."""
+class Token(NamedTuple):
+    """A word and its character offsets in the original string (end exclusive); unpacks like
+    jieba's `(word, start, end)`."""
 
     text: str
     start: int
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class CharTag:
+class CharTag(NamedTuple):
     """One character's BMES label and the model's probability of that label."""
 
     char: str
@@ -49,6 +48,22 @@ class _Analysis:
     units: Units
     tags: np.ndarray  # (n_units,) int8
     probs: np.ndarray  # (n_units,) float32
+
+
+def _word_offsets(a: _Analysis) -> list[tuple[int, int]]:
+    """Character `[start, end)` of every word: a word ends at each unit tagged E or S (Viterbi
+    gives legal tags; a sequence left open at the end is closed, so no character is lost)."""
+    ends = np.flatnonzero(a.tags >= E).tolist()  # E and S end a word
+    n = len(a.tags)
+    if n and (not ends or ends[-1] != n - 1):
+        ends.append(n - 1)
+    us, ue = a.units.starts, a.units.ends
+    out = []
+    first = 0
+    for last in ends:
+        out.append((us[first], ue[last]))
+        first = last + 1
+    return out
 
 
 ROW_BUCKETS = (1, 2, 4, 8)  # then multiples of 16
@@ -143,16 +158,11 @@ class Segmenter:
 
     def cut_batch(self, texts: Sequence[str]) -> list[list[str]]:
         """`cut` for many texts at once, batched through the model."""
-        return [[t.text for t in toks] for toks in self.tokenize_batch(texts)]
+        return [[text[s:e] for s, e in _word_offsets(a)] for text, a in zip(texts, self._analyse(texts))]
 
     def tokenize_batch(self, texts: Sequence[str]) -> list[list[Token]]:
         """`tokenize` for many texts at once, batched through the model."""
-        out = []
-        for text, a in zip(texts, self._analyse(texts)):
-            u = a.units
-            out.append([Token(text[u.starts[s]:u.ends[e - 1]], u.starts[s], u.ends[e - 1])
-                        for s, e in tags_to_spans(a.tags.tolist())])
-        return out
+        return [[Token(text[s:e], s, e) for s, e in _word_offsets(a)] for text, a in zip(texts, self._analyse(texts))]
 
     def tag_batch(self, texts: Sequence[str]) -> list[list[CharTag]]:
         """`tag` for many texts at once. A multi-character unit (a number, a Latin word, a

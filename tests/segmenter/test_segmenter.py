@@ -155,3 +155,9 @@ def test_bf16_precision_keeps_every_character(tiny_model_dir):
 def test_unknown_precision_is_a_clear_error(tiny_model_dir):
     with pytest.raises(InvalidInputError, match="unknown precision 'fp8'.*fp32, bf16"):
         Segmenter.load(tiny_model_dir, precision="fp8")
+
+
+def test_tokens_unpack_like_jiebas_tuples(seg):
+    text = "我爱 北京"
+    assert [(w, s, e) for w, s, e in seg.tokenize(text)] == [(t.text, t.start, t.end) for t in seg.tokenize(text)]
+    assert all(text[s:e] == w for w, s, e in seg.tokenize(text))

@@ -90,7 +90,7 @@ class Batcher:
                 n += len(job.texts)
             try:
                 results = await loop.run_in_executor(self._executor, self._process, jobs)
-            except Exception as e:  # noqa: BLE001 - handed to every waiting request
+            except Exception as e:  # handed to every waiting request
                 log.exception("model batch failed")
                 for job in jobs:
                     if not job.future.done():

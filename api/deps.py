@@ -42,7 +42,7 @@ class AppState:
     ready: bool = False
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
     state: AppState = request.app.state.segmenter
     return state
 
@@ -50,7 +50,7 @@ def get_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-def require_api_key(request: Request, state: StateDep) -> None:
+async def require_api_key(request: Request, state: StateDep) -> None:
     key = state.settings.api_key
     if key is None:
         return

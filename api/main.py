@@ -5,10 +5,11 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
@@ -17,7 +18,7 @@ import torch
 from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -76,6 +77,37 @@ class BodyLimitMiddleware:
         await self.app(scope, limited, send)
 
 
+class MetricsMiddleware:
+    """Counts requests by route and status and observes their latency (outermost middleware).
+
+    A plain ASGI middleware: starlette's `BaseHTTPMiddleware` runs every request through extra
+    tasks and memory streams, which cost more event-loop time than the rest of the request."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        t0 = time.perf_counter()
+        status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            path = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.latency.labels(path).observe(time.perf_counter() - t0)
+            self.metrics.requests.labels(path, str(status)).inc()
+
+
 def _validation_message(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
     detail = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in errors]
     text = "; ".join(f"{'.'.join(str(p) for p in d['loc'] if p != 'body') or 'body'}: {d['msg']}" for d in detail)
@@ -116,7 +148,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             for b in state.batchers.values():
                 await b.close()
 
-    app = FastAPI(title="segmenter", version=__version__, lifespan=lifespan,
+    # FastAPI's native OpenTelemetry hooks look up the tracer provider on every request; this
+    # service exports Prometheus metrics instead, so they are switched off where they exist.
+    extra: dict[str, Any] = {}
+    if "telemetry" in inspect.signature(FastAPI.__init__).parameters:
+        extra["telemetry"] = {"tracing": False, "metrics": False, "logs": False}
+    app = FastAPI(title="segmenter", version=__version__, lifespan=lifespan, **extra,
                   description="Chinese word segmentation with a character-level BiLSTM tagger.",
                   responses={400: {"model": ErrorResponse}, 401: {"model": ErrorResponse},
                              404: {"model": ErrorResponse}, 413: {"model": ErrorResponse},
@@ -129,15 +166,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.add_middleware(BodyLimitMiddleware, state=state)
 
-    @app.middleware("http")
-    async def count(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        t0 = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        state.metrics.latency.labels(path).observe(time.perf_counter() - t0)
-        state.metrics.requests.labels(path, str(response.status_code)).inc()
-        return response
+    app.add_middleware(MetricsMiddleware, metrics=state.metrics)
 
     def fail(status: int, kind: str, message: str, detail: Any = None,
              headers: dict[str, str] | None = None) -> JSONResponse:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import describe, free_port, rss_mib  # noqa: E402
+from machine import describe, free_port, rss_mib
 
 
 def make_texts(path: Path, chars: int, limit: int) -> list[str]:

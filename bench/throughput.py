@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import describe, peak_rss_mib  # noqa: E402
+from machine import describe, peak_rss_mib
 
 BIG_SOURCES = ("pku/pfr199801_seg.utf8", "ctb6/train.txt", "weibo/train.txt", "sxu/train.txt", "zx/train.txt")
 

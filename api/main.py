@@ -30,6 +30,7 @@ from api.schemas import ErrorResponse
 from api.settings import Settings
 from segmenter import Segmenter, __version__
 from segmenter.errors import InvalidInputError, ModelLoadError, SegmenterError
+from segmenter.model import bound_backend_caches
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         threads = settings.torch_threads or max(1, (os.cpu_count() or 1) // settings.workers)
         torch.set_num_threads(threads)
+        bound_backend_caches()
         names = settings.models if settings.models is not None else Segmenter.available(settings.models_dir)
         if settings.default_model not in names:
             raise ModelLoadError(f"default model {settings.default_model!r} not found in {settings.models_dir}")

@@ -259,6 +259,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     level = logging.INFO if args.command == "train" else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     args.argv = argv
+    if args.command in ("eval", "segment"):
+        from segmenter.model import bound_backend_caches
+
+        bound_backend_caches()
     try:
         return int(args.func(args))
     except SegmenterError as e:

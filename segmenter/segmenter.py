@@ -66,23 +66,6 @@ def _word_offsets(a: _Analysis) -> list[tuple[int, int]]:
     return out
 
 
-ROW_BUCKETS = (1, 2, 4, 8)  # then multiples of 16
-COLUMN_STEP = 16
-
-
-def padded_shape(rows: int, columns: int) -> tuple[int, int]:
-    """The model input shape a batch of `rows` pieces of at most `columns` units is padded to.
-
-    The CPU backend (oneDNN) builds and caches an LSTM primitive, with its own copy of the
-    reordered weights, for every distinct input shape; a server that sees every batch size and
-    length would grow its memory by hundreds of MB. Rounding the shape up keeps the number of
-    shapes small (at most 12 row counts x 13 widths for the default batch and piece sizes).
-    Padding never changes a result: rows are independent, and every row is read within its length.
-    """
-    r = next((b for b in ROW_BUCKETS if rows <= b), -(-rows // 16) * 16)
-    return r, -(-columns // COLUMN_STEP) * COLUMN_STEP
-
-
 def _check_text(text: object) -> str:
     if not isinstance(text, str):
         raise InvalidInputError(f"text must be a str, got {type(text).__name__}")
@@ -201,10 +184,9 @@ class Segmenter:
             batch = pieces[b:b + self.batch_size]
             n = len(batch)
             seq = batch[0][2] - batch[0][1]
-            rows, width = padded_shape(n, seq)  # extra rows are empty, extra columns padding
-            chars = np.zeros((rows, width), dtype=np.int64)
-            bigrams = np.zeros((rows, width + 1), dtype=np.int64)
-            lengths = np.zeros(rows, dtype=np.int64)
+            chars = np.zeros((n, seq), dtype=np.int64)
+            bigrams = np.zeros((n, seq + 1), dtype=np.int64)
+            lengths = np.empty(n, dtype=np.int64)
             mask = None
             for r, (k, s, e) in enumerate(batch):
                 c, bg = encoded[k]
@@ -220,9 +202,8 @@ class Segmenter:
                         mask[r, i - s, [M, E]] = NEG  # the unit after it begins one
             with torch.inference_mode():
                 scores = self.model(torch.from_numpy(chars), torch.from_numpy(bigrams), torch.from_numpy(lengths))
-                scores = scores[:n, :seq].float()  # (batch, seq, tags): the real rows and columns
-                logp = torch.log_softmax(scores, dim=-1).numpy()
-            best = viterbi(logp, lengths[:n], mask)  # (batch, seq)
+                logp = torch.log_softmax(scores.float(), dim=-1).numpy()  # (batch, seq, tags)
+            best = viterbi(logp, lengths, mask)  # (batch, seq)
             chosen = np.exp(np.take_along_axis(logp, best[..., None].astype(np.int64), axis=-1)[..., 0])
             for r, (k, s, e) in enumerate(batch):
                 tags[k][s:e] = best[r, :e - s]

@@ -2,6 +2,8 @@
 
 import pytest
 
+from segmenter import Segmenter
+
 from tests.api.conftest import assert_error, make_client
 
 
@@ -29,8 +31,8 @@ def test_body_that_is_not_utf8(client):
 
 def test_unknown_model_lists_the_available_ones(client):
     err = assert_error(client.post("/v1/segment", json={"text": "a", "model": "klingon"}), 404, "unknown_model",
-                       "klingon", "available: pku")
-    assert err["detail"] == {"available": ["pku"]}
+                       "klingon", "available: " + ", ".join(Segmenter.available()))
+    assert err["detail"] == {"available": Segmenter.available()}
 
 
 def test_text_over_the_character_limit(client):

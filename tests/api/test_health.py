@@ -1,10 +1,12 @@
 import re
 
+from segmenter import Segmenter
+
 
 def test_healthz_and_readyz(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     r = client.get("/readyz")
-    assert r.status_code == 200 and r.json()["models"] == ["pku"]
+    assert r.status_code == 200 and r.json()["models"] == Segmenter.available()
 
 
 def test_metrics_count_requests_chars_batches_and_errors(client):

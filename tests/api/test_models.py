@@ -19,3 +19,12 @@ def test_the_precision_setting_reaches_the_model():
         assert pku["precision"] == "bf16"
         tokens = c.post("/v1/segment", json={"text": "我爱北京天安门。"}).json()["results"][0]["tokens"]
         assert "".join(t["text"] for t in tokens) == "我爱北京天安门。"
+
+
+def test_a_request_can_choose_the_fast_model(client):
+    models = {m["name"]: m for m in client.get("/v1/models").json()["models"]}
+    assert models["pku-fast"]["default"] is False and models["pku-fast"]["layers"] == 1
+    r = client.post("/v1/segment", json={"texts": ["我爱北京天安门。", ""], "model": "pku-fast"})
+    assert r.status_code == 200 and r.json()["model"] == "pku-fast"
+    assert [t["text"] for t in r.json()["results"][0]["tokens"]] == ["我", "爱", "北京", "天安门", "。"]
+    assert r.json()["results"][1]["tokens"] == []

@@ -51,3 +51,16 @@ def test_config_validation():
         ModelConfig(n_chars=3, n_bigrams=3, cell="transformer")
     cfg = ModelConfig(n_chars=3, n_bigrams=3, cell="gru")
     assert ModelConfig.from_json(cfg.to_json()) == cfg
+
+
+def test_backend_cache_bound_is_set_but_never_overrides_the_user(monkeypatch):
+    import os
+
+    from segmenter.model import ONEDNN_CACHE, bound_backend_caches
+
+    monkeypatch.delenv(ONEDNN_CACHE, raising=False)
+    bound_backend_caches()
+    assert os.environ[ONEDNN_CACHE] == "16"
+    monkeypatch.setenv(ONEDNN_CACHE, "256")
+    bound_backend_caches()
+    assert os.environ[ONEDNN_CACHE] == "256"

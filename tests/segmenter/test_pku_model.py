@@ -1,26 +1,34 @@
-"""The shipped default model: golden segmentations and an accuracy floor on the PKU test."""
+"""The shipped models: golden segmentations and an accuracy floor on the PKU test."""
+
+import pytest
 
 from segmenter import Segmenter
 from segmenter.corpus import read_corpus, read_word_list
 from segmenter.metrics import score
 
-# Measured 2026-11-22 with models/pku on the first 300 lines of pku_test_gold.utf8 (see
-# the model card); the floor sits just under it so that a regression shows.
-F1_FLOOR = 0.945
-OOV_FLOOR = 0.74
+# Measured with each model on the first 300 lines of pku_test_gold.utf8 (see the model cards:
+# pku 2026-11-22, pku-fast 2026-11-23); each floor sits just under its measurement so that a
+# regression shows.
+FLOORS = {"pku": (0.945, 0.74), "pku-fast": (0.940, 0.72)}
 
 
-def test_default_load_is_the_pku_model(pku_model):
-    assert pku_model.name == "pku"
+@pytest.fixture(scope="module", params=sorted(FLOORS))
+def model(request):
+    return Segmenter.load(request.param)
+
+
+def test_default_load_is_the_pku_model():
     assert Segmenter.load().name == "pku"
+    assert set(FLOORS) <= set(Segmenter.available())
 
 
-def test_accuracy_floor_on_the_first_300_lines_of_the_pku_test(pku_model, data_dir):
+def test_accuracy_floor_on_the_first_300_lines_of_the_pku_test(model, data_dir):
     gold = read_corpus(data_dir / "pku" / "pku_test_gold.utf8")[:300]
     words = read_word_list(data_dir / "pku" / "pku_training_words.utf8")
-    s = score([g.words for g in gold], pku_model.cut_batch([g.text for g in gold]), words)
-    assert s.f1 >= F1_FLOOR
-    assert s.oov_recall >= OOV_FLOOR
+    s = score([g.words for g in gold], model.cut_batch([g.text for g in gold]), words)
+    f1_floor, oov_floor = FLOORS[model.name]
+    assert s.f1 >= f1_floor
+    assert s.oov_recall >= oov_floor
 
 
 GOLDEN = {
@@ -33,5 +41,5 @@ GOLDEN = {
 }
 
 
-def test_golden_segmentations(pku_model):
-    assert pku_model.cut_batch(list(GOLDEN)) == list(GOLDEN.values())
+def test_golden_segmentations(model):
+    assert model.cut_batch(list(GOLDEN)) == list(GOLDEN.values())

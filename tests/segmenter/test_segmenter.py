@@ -108,42 +108,6 @@ def test_two_instances_are_independent(tiny_model_dir):
     assert a.batch_size == 128 and b.batch_size == 2
 
 
-def test_padded_shape_rounds_up_to_few_buckets():
-    from segmenter.segmenter import padded_shape
-
-    shapes = set()
-    for rows in range(1, 129):
-        for cols in range(1, 201):
-            r, c = padded_shape(rows, cols)
-            assert r >= rows and c >= cols and c % 16 == 0
-            assert r in (1, 2, 4, 8) or r % 16 == 0
-            assert r < 2 * rows + 8 and c < cols + 16  # never much more work
-            shapes.add((r, c))
-    assert len(shapes) <= 12 * 13
-
-
-def test_padding_to_buckets_changes_no_result(seg, monkeypatch):
-    import segmenter.segmenter as module
-
-    texts = ["我爱北京天安门。" * k + "今天 天气 很好" for k in range(1, 40)] + ["", "a", "２０２６年"]
-    padded = seg.tag_batch(texts)
-    monkeypatch.setattr(module, "padded_shape", lambda rows, cols: (rows, cols))
-    exact = seg.tag_batch(texts)
-    assert [[(c.char, c.label) for c in row] for row in padded] == [[(c.char, c.label) for c in row] for row in exact]
-    assert [c.prob for row in padded for c in row] == pytest.approx([c.prob for row in exact for c in row], abs=1e-5)
-
-
-def test_the_model_sees_few_distinct_shapes(seg):
-    shapes = set()
-    handle = seg.model.register_forward_hook(lambda m, args, out: shapes.add(tuple(args[0].shape)))
-    try:
-        for k in range(1, 60):
-            seg.cut_batch(["北京" * (j % 37 + 1) for j in range(k)])
-    finally:
-        handle.remove()
-    assert len(shapes) <= 12 * 3, sorted(shapes)  # batch buckets x width buckets of up to 74 units
-
-
 def test_bf16_precision_keeps_every_character(tiny_model_dir):
     fast = Segmenter.load(tiny_model_dir, precision="bf16")
     assert fast.precision.value == "bf16"

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import gc
 import inspect
 import logging
 import os
@@ -142,6 +143,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             state.models[name] = seg
             state.batchers[name] = batcher
         log.info("serving models %s with %d torch threads", sorted(state.models), threads)
+        # Everything loaded so far (models, vocabularies, the app) lives as long as the process:
+        # moved out of the collector's reach, full collections no longer walk it on every pass,
+        # which showed as 100+ ms pauses in the tail latency under load.
+        gc.collect()
+        gc.freeze()
         state.ready = True
         try:
             yield

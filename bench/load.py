@@ -4,9 +4,9 @@ many concurrent keep-alive clients for a bounded time, then with a bounded numbe
     python bench/load.py --input ../shared/data/pku/pku_test.utf8
 
 Prints, for each client count: requests/s, characters/s, p50/p99/max latency, errors; the
-library's offline batch throughput on the same texts (the yardstick for the service's
-characters/s); and the server's resident memory before and after a soak of `--soak-requests`
-requests. Every answer is checked: status 200 and tokens that join back to the text.
+library's offline batch throughput on the same texts with all cores (the yardstick for the
+service's characters/s); and the server's resident memory (all its processes) before, during
+and after a soak of `--soak-requests` requests. Every answer is checked: status 200 and tokens that join back to the text.
 Only 127.0.0.1 is ever contacted; every loop is bounded in time and count.
 """
 
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import describe, free_port, rss_mib
+from machine import describe, free_port, tree_rss_mib
 
 
 def make_texts(path: Path, chars: int, limit: int) -> list[str]:
@@ -105,7 +105,9 @@ def offline_throughput(texts: list[str], model: str, threads: int) -> float:
     import torch
 
     from segmenter import Segmenter
+    from segmenter.model import bound_backend_caches
 
+    bound_backend_caches()  # as the service does
     torch.set_num_threads(threads)
     seg = Segmenter.load(model)
     seg.cut_batch(texts[:64])
@@ -147,7 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=20.0, help="duration of each client-count run")
     p.add_argument("--soak-requests", type=int, default=100_000, help="requests of the memory soak (0: none)")
     p.add_argument("--soak-clients", type=int, default=64)
-    p.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch threads (server and offline)")
+    p.add_argument("--workers", type=int, default=1, help="server worker processes (SEGMENTER_WORKERS)")
+    p.add_argument("--threads", type=int, default=0,
+                   help="torch threads per server worker (default: cores / workers); offline uses all cores")
     p.add_argument("--json", action="store_true", help="print one JSON object at the end")
     args = p.parse_args(argv)
     if not args.input.is_file():
@@ -156,15 +160,17 @@ def main(argv: list[str] | None = None) -> int:
 
     texts = make_texts(args.input, args.chars, 20_000)
     print(f"# {describe()}; python {platform.python_version()}; {len(texts)} texts of {args.chars} chars")
-    offline = offline_throughput(texts[:4000], args.model, args.threads)
+    offline = offline_throughput(texts[:4000], args.model, os.cpu_count() or 1)
     print(f"offline Segmenter.cut_batch: {offline:,.0f} chars/s")
 
     port = free_port()
-    proc = start_server(port, args.model, {"SEGMENTER_TORCH_THREADS": str(args.threads)})
+    proc = start_server(port, args.model, {"SEGMENTER_TORCH_THREADS": str(args.threads),
+                                           "SEGMENTER_WORKERS": str(args.workers)})
+    print(f"server: model {args.model}, {args.workers} worker(s), torch threads {args.threads or 'cores / workers'}")
     result: dict[str, object] = {"machine": describe(), "offline_chars_per_s": round(offline), "runs": []}
     try:
         asyncio.run(drive("127.0.0.1", port, texts, 8, 3.0, 10**9))  # warm-up
-        rss0 = rss_mib(proc.pid)
+        rss0 = tree_rss_mib(proc.pid)
         print("| clients | requests | errors | req/s | chars/s | % of offline | p50 ms | p99 ms | max ms |")
         print("|---|---|---|---|---|---|---|---|---|")
         for clients in (int(c) for c in args.clients.split(",")):
@@ -178,14 +184,27 @@ def main(argv: list[str] | None = None) -> int:
             for e in run.error_samples:
                 print("  error:", e)
         if args.soak_requests:
-            soak = asyncio.run(drive("127.0.0.1", port, texts, args.soak_clients, 3600.0, args.soak_requests))
-            rss1 = rss_mib(proc.pid)
+            # RSS after start-up and the runs above, then after every tenth of the soak: growth
+            # that levels off is warm-up (allocator pools, caches); growth that goes on is a leak.
+            rss1 = tree_rss_mib(proc.pid)
+            series = []
+            soak = Run(args.soak_clients)
+            for _ in range(10):
+                part = asyncio.run(drive("127.0.0.1", port, texts, args.soak_clients, 3600.0,
+                                         args.soak_requests // 10))
+                soak.latencies += part.latencies
+                soak.chars += part.chars
+                soak.errors += part.errors
+                soak.error_samples += part.error_samples
+                soak.seconds += part.seconds
+                series.append(round(tree_rss_mib(proc.pid)))
+            rss2 = series[-1]
             s = soak.summary()
-            result["soak"] = {**s, "rss_before_mib": rss0, "rss_after_mib": rss1,
-                              "rss_growth": round((rss1 - rss0) / rss0, 4)}
+            result["soak"] = {**s, "rss_start_mib": round(rss0), "rss_before_mib": round(rss1),
+                              "rss_series_mib": series, "rss_growth": round((rss2 - rss1) / rss1, 4)}
             print(f"soak: {s['requests']:,} requests with {args.soak_clients} clients in {soak.seconds:.0f} s, "
-                  f"{s['errors']} errors; server RSS {rss0:.0f} MiB -> {rss1:.0f} MiB "
-                  f"({100 * (rss1 - rss0) / rss0:+.1f}%)")
+                  f"{s['errors']} errors, p99 {s['p99_ms']} ms; server RSS after warm-up {rss0:.0f} MiB, before the "
+                  f"soak {rss1:.0f} MiB, after each tenth {series} MiB: {100 * (rss2 - rss1) / rss1:+.1f}% over the soak")
     finally:
         proc.terminate()
         proc.wait(timeout=60)

@@ -37,6 +37,20 @@ def rss_mib(pid: int | None = None) -> float:
     return kb / 1024
 
 
+def tree_rss_mib(pid: int) -> float:
+    """Resident memory of a process and all its descendants (e.g. uvicorn's worker processes)."""
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            total += rss_mib(p)
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, StopIteration):
+            continue
+    return total
+
+
 def peak_rss_mib() -> float:
     """Peak resident memory of this process in MiB."""
     status = Path("/proc/self/status").read_text()

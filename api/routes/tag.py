@@ -1,19 +1,18 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.responses import Response
 
 from api.batching import Kind
 from api.deps import StateDep, checked
-from api.schemas import CharOut, TagResponse, TagResult, TextsRequest
+from api.schemas import TagResponse, TextsRequest, json_response
 
 router = APIRouter()
 
 
 @router.post("/v1/tag", response_model=TagResponse)
-async def tag(req: TextsRequest, state: StateDep) -> TagResponse:
+async def tag(req: TextsRequest, state: StateDep) -> Response:
     """Label each non-whitespace character B/M/E/S, with the label's probability."""
     name, batcher, texts = checked(req, state)
     results = await batcher.submit(Kind.TAG, texts)
-    return TagResponse(model=name, results=[
-        TagResult(chars=[CharOut(char=c.char, offset=c.offset, label=c.label, prob=c.prob) for c in rows])
-        for rows in results])
+    return json_response({"model": name, "results": [{"chars": [c._asdict() for c in rows]} for rows in results]})

@@ -3,7 +3,6 @@
 import pytest
 
 from segmenter import Segmenter
-
 from tests.api.conftest import assert_error, make_client
 
 

@@ -22,7 +22,8 @@ def bound_backend_caches(capacity: int = 16) -> None:
 
     torch's CPU LSTM builds a oneDNN primitive, with its own workspace, for every input shape and
     caches up to 1024 of them: a server that sees every batch size and length grew from 360 to
-    800 MiB over 100k requests. Measured: 16 bounds the growth and costs no speed (BENCHMARKS.md).
+    800 MiB over 100k requests. Measured: 16 bounds the growth for a few percent of speed
+    (`bench/backend_cache.py`, BENCHMARKS.md).
     """
     os.environ.setdefault(ONEDNN_CACHE, str(capacity))
 

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 from segmenter import __version__
 from segmenter.config import Cell, Precision, TrainConfig
-from segmenter.errors import CorpusError, SegmenterError
+from segmenter.errors import InvalidInputError, SegmenterError
 
 EXIT_USAGE = 2
 
@@ -144,38 +144,26 @@ def _print_table(result: dict[str, Any], out: TextIO) -> None:
 
 def _cmd_segment(args: argparse.Namespace) -> int:
     from segmenter.segmenter import Segmenter
+    from segmenter.stream import Format, Job, OnError, segment_files
 
+    if args.workers < 1:
+        raise InvalidInputError("--workers must be at least 1")
     seg = Segmenter.load(args.model, precision=args.precision)
-    sources = args.files or ["-"]
-    for src in sources:
-        if src == "-":
-            _segment_stream(seg, sys.stdin, src)
-        else:
-            path = Path(src)
-            if not path.is_file():
-                raise CorpusError(src, None, "no such file")
-            with path.open(encoding="utf-8", newline="") as fh:
-                _segment_stream(seg, fh, src)
-    return 0
-
-
-def _segment_stream(seg: Any, fh: TextIO, name: str, chunk: int = 256) -> None:
-    buf: list[str] = []
-
-    def flush() -> None:
-        for words in seg.cut_batch(buf):
-            sys.stdout.write(" ".join(words) + "\n")
-        buf.clear()
-
+    job = Job(inputs=args.files, output=args.output, fmt=Format(args.format), encoding=args.encoding,
+              on_error=OnError(args.on_error), pattern=args.glob, resume=args.resume, workers=args.workers,
+              progress=not args.quiet and sys.stderr.isatty())
     try:
-        for line in fh:
-            buf.append(line.rstrip("\r\n"))
-            if len(buf) >= chunk:
-                flush()
-    except UnicodeDecodeError as e:
-        flush()
-        raise CorpusError(name, None, f"not valid UTF-8 ({e.reason})") from e
-    flush()
+        "".encode(args.encoding)
+    except LookupError:
+        raise InvalidInputError(f"unknown encoding {args.encoding!r}") from None
+    summary = segment_files(seg, job)
+    if not args.quiet:
+        rate = summary.chars / summary.seconds if summary.seconds else 0.0
+        print(f"segmenter: {summary.files} file(s), {summary.lines:,} lines, {summary.chars:,} characters in "
+              f"{summary.seconds:.1f} s ({rate:,.0f} chars/s); {summary.skipped} skipped and {summary.replaced} "
+              f"replaced undecodable lines; {len(summary.resumed)} output(s) already complete",
+              file=sys.stderr)
+    return 0
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -240,8 +228,17 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=_cmd_eval)
 
     s = sub.add_parser("segment", help="segment text: one output line per input line, words separated by spaces")
-    s.add_argument("files", nargs="*", help="input files (default: standard input)")
+    s.add_argument("files", nargs="*", help="input files or directories (default: standard input)")
     s.add_argument("--model", default=None, help="model name or directory (default: pku)")
+    s.add_argument("--output", "-o", help="output file, or directory mirroring the inputs (default: stdout)")
+    s.add_argument("--format", choices=["plain", "jsonl", "conll"], default="plain")
+    s.add_argument("--glob", default="*", help="file name pattern inside input directories (default: *)")
+    s.add_argument("--encoding", default="utf-8", help="input encoding, e.g. gb18030, gbk, big5 (default: utf-8)")
+    s.add_argument("--on-error", choices=["fail", "skip", "replace"], default="fail",
+                   help="a line that cannot be decoded: fail (exit 2), skip (keep its place empty), replace")
+    s.add_argument("--workers", type=int, default=1, help="processes, each with its own model (default: 1)")
+    s.add_argument("--resume", action="store_true", help="skip outputs that are already complete")
+    s.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
     s.add_argument("--precision", choices=[x.value for x in Precision], default="fp32", help=PRECISION_HELP)
     s.set_defaults(func=_cmd_segment)
 

@@ -1,0 +1,314 @@
+"""Streaming segmentation of files: line by line, in order, bounded memory, atomic outputs.
+
+The batch door of the library (`segmenter segment`): lines are read as bytes and decoded one
+by one (so an undecodable line is reported with its file and line number), batched through
+`Segmenter.tokenize_batch`, formatted and written as they are produced. An output file is
+written under a temporary name and renamed when complete, so an interrupted run never leaves
+a truncated file that looks complete; `resume` skips outputs that exist.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import os
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any, BinaryIO, TextIO
+
+from tqdm import tqdm
+
+from segmenter.errors import CorpusError, InvalidInputError
+
+log = logging.getLogger(__name__)
+
+
+class Format(str, Enum):
+    """Output formats: one line per input line (`plain`, `jsonl`) or one block per line (`conll`)."""
+
+    PLAIN = "plain"  # words separated by one space
+    JSONL = "jsonl"  # {"text": ..., "tokens": [{"text", "start", "end"}]}
+    CONLL = "conll"  # "index<TAB>word<TAB>start<TAB>end" per token, a blank line after each input line
+
+
+class OnError(str, Enum):
+    """What to do with a line that cannot be decoded."""
+
+    FAIL = "fail"  # stop with an error naming file and line; the output file is not written
+    SKIP = "skip"  # keep the line's place (an empty line; in jsonl an object with "error"), warn
+    REPLACE = "replace"  # decode with U+FFFD for the bad bytes, warn
+
+
+@dataclass
+class Summary:
+    files: int = 0
+    lines: int = 0
+    chars: int = 0
+    skipped: int = 0
+    replaced: int = 0
+    seconds: float = 0.0
+    written: list[str] = field(default_factory=list)
+    resumed: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One input line: its text (None when it could not be decoded and is skipped)."""
+
+    number: int
+    text: str | None
+    error: str | None = None
+
+
+def read_lines(fh: Iterable[bytes], name: str, encoding: str, on_error: OnError, summary: Summary) -> Iterator[Line]:
+    """Decode the raw lines of `fh` one by one; line ends (LF or CRLF) are dropped."""
+    for number, raw in enumerate(fh, 1):
+        raw = raw.rstrip(b"\n").removesuffix(b"\r")
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError as e:
+            where = f"{name}:{number}"
+            reason = f"cannot be decoded as {encoding} ({e.reason} at byte {e.start})"
+            if on_error is OnError.FAIL:
+                raise CorpusError(name, number, reason + "; use --on-error skip|replace or --encoding") from None
+            log.warning("%s: %s; %s", where, reason, "skipped" if on_error is OnError.SKIP else "replaced")
+            if on_error is OnError.SKIP:
+                summary.skipped += 1
+                yield Line(number, None, reason)
+                continue
+            summary.replaced += 1
+            text = raw.decode(encoding, errors="replace")
+        yield Line(number, text)
+
+
+def format_lines(lines: Sequence[Line], tokens: Sequence[Sequence[Any]], fmt: Format) -> str:
+    """The output text of a chunk of lines; `tokens[i]` are the `Token`s of `lines[i]`."""
+    out: list[str] = []
+    for line, toks in zip(lines, tokens):
+        if fmt is Format.PLAIN:
+            out.append(" ".join(t.text for t in toks) + "\n")
+        elif fmt is Format.JSONL:
+            obj: dict[str, Any] = {"text": line.text, "tokens": [t._asdict() for t in toks]}
+            if line.error is not None:
+                obj = {"line": line.number, "error": line.error}
+            out.append(json.dumps(obj, ensure_ascii=False) + "\n")
+        else:
+            out.extend(f"{i}\t{t.text}\t{t.start}\t{t.end}\n" for i, t in enumerate(toks, 1))
+            out.append("\n")
+    return "".join(out)
+
+
+def chunks(lines: Iterable[Line], size: int) -> Iterator[list[Line]]:
+    buf: list[Line] = []
+    for line in lines:
+        buf.append(line)
+        if len(buf) >= size:
+            yield buf
+            buf = []
+    if buf:
+        yield buf
+
+
+SegmentChunk = Callable[[list[Line]], str]
+
+
+def segment_chunk_with(tokenize_batch: Callable[[list[str]], list[list[Any]]], fmt: Format) -> SegmentChunk:
+    """A function from a chunk of lines to its formatted output (skipped lines get no tokens)."""
+
+    def run(chunk: list[Line]) -> str:
+        texts = [line.text for line in chunk if line.text is not None]
+        it = iter(tokenize_batch(texts))
+        return format_lines(chunk, [next(it) if line.text is not None else [] for line in chunk], fmt)
+
+    return run
+
+
+def expand_inputs(paths: Sequence[str], pattern: str) -> list[tuple[Path, Path]]:
+    """(file, path relative to its root) for every input: a file as itself, a directory as every
+    file below it matching `pattern`, sorted."""
+    out: list[tuple[Path, Path]] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            files = sorted(f for f in p.rglob(pattern) if f.is_file())
+            out += [(f, f.relative_to(p)) for f in files]
+        elif p.is_file():
+            out.append((p, Path(p.name)))
+        else:
+            raise CorpusError(str(p), None, "no such file or directory")
+    return out
+
+
+class AtomicWriter:
+    """A text file written under a temporary name and renamed into place by `commit()`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        self.fh: TextIO = self.tmp.open("w", encoding="utf-8", newline="\n")
+
+    def write(self, text: str) -> None:
+        self.fh.write(text)
+
+    def commit(self) -> None:
+        self.fh.close()
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        self.fh.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+def check_plan(inputs: Sequence[str], output: str | None) -> None:
+    if output is None:
+        return
+    out = Path(output)
+    if out.is_file() and any(Path(p).is_dir() for p in inputs):
+        raise InvalidInputError(f"--output {output} is a file, but a directory is read: give a directory")
+    if any(Path(p).resolve() == out.resolve() for p in inputs):
+        raise InvalidInputError(f"--output {output} is also an input")
+
+
+# ------------------------------------------------------------------ worker processes
+_WORKER: SegmentChunk | None = None
+
+
+def _init_worker(model: str, models_dir: str | None, precision: str, threads: int, fmt: str) -> None:
+    global _WORKER
+    import torch
+
+    from segmenter.model import bound_backend_caches
+    from segmenter.segmenter import Segmenter
+
+    bound_backend_caches()
+    torch.set_num_threads(threads)
+    seg = Segmenter.load(model, models_dir=models_dir, precision=precision)
+    _WORKER = segment_chunk_with(seg.tokenize_batch, Format(fmt))
+
+
+def _run_in_worker(chunk: list[Line]) -> str:
+    assert _WORKER is not None
+    return _WORKER(chunk)
+
+
+def ordered_map(pool: Any, items: Iterable[list[Line]], window: int) -> Iterator[str]:
+    """Results of the worker pool in input order, with at most `window` chunks in flight (so a
+    huge input is never read ahead into memory)."""
+    pending: deque[Any] = deque()
+    for item in items:
+        pending.append(pool.apply_async(_run_in_worker, (item,)))
+        if len(pending) >= window:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
+
+
+# ------------------------------------------------------------------ the run
+@dataclass
+class Job:
+    """What `segment_files` does; the CLI fills it from its options."""
+
+    inputs: list[str]  # files or directories; ["-"] or [] for standard input
+    output: str | None = None  # None: standard output; a file; or a directory (mirrors the inputs)
+    fmt: Format = Format.PLAIN
+    encoding: str = "utf-8"
+    on_error: OnError = OnError.FAIL
+    pattern: str = "*"
+    resume: bool = False
+    workers: int = 1
+    chunk_lines: int = 256
+    progress: bool = True
+
+
+def segment_files(seg: Any, job: Job, stdout: BinaryIO | None = None) -> Summary:
+    """Segment every input of `job` with the `Segmenter` `seg` (or `job.workers` processes that
+    each load the same model) and write the outputs; returns counts. Raises `CorpusError` for
+    a missing input or (with `OnError.FAIL`) an undecodable line; no output file is then left
+    in place, complete outputs written before it stay."""
+    stdout = stdout if stdout is not None else sys.stdout.buffer
+    summary = Summary()
+    stdin = not job.inputs or job.inputs == ["-"]
+    files = [] if stdin else expand_inputs(job.inputs, job.pattern)
+    check_plan(job.inputs, job.output)
+    many = job.output is not None and (len(files) > 1 or any(Path(p).is_dir() for p in job.inputs)
+                                       or job.output.endswith(("/", os.sep)))
+    total = sum(f.stat().st_size for f, _ in files) or None
+    bar = tqdm(total=total, unit="B", unit_scale=True, disable=not job.progress, file=sys.stderr,
+               mininterval=1.0, desc="segment")
+    pool = None
+    one = segment_chunk_with(seg.tokenize_batch, job.fmt)
+    if job.workers > 1:
+        threads = max(1, (os.cpu_count() or 1) // job.workers)  # N x threads never oversubscribes
+        pool = multiprocessing.get_context("spawn").Pool(
+            job.workers, initializer=_init_worker,
+            initargs=(str(seg.path or seg.name), None, seg.precision.value, threads, job.fmt.value))
+
+    def run(items: Iterable[list[Line]]) -> Iterator[str]:
+        return ordered_map(pool, items, 2 * job.workers) if pool is not None else map(one, items)
+
+    def counted(fh: BinaryIO) -> Iterator[bytes]:
+        for raw in fh:
+            bar.update(len(raw))
+            yield raw
+
+    def process(fh: BinaryIO, name: str, write: Callable[[str], Any]) -> None:
+        lines = read_lines(counted(fh), name, job.encoding, job.on_error, summary)
+        for text in run(chunks(_counting(lines, summary), job.chunk_lines)):
+            write(text)
+        summary.files += 1
+
+    t0 = time.perf_counter()
+    try:
+        if stdin:
+            process(sys.stdin.buffer, "<stdin>", lambda t: stdout.write(t.encode("utf-8")))
+        elif job.output is None:
+            for f, _ in files:
+                with f.open("rb") as fh:
+                    process(fh, str(f), lambda t: stdout.write(t.encode("utf-8")))
+        elif not many:
+            writer = AtomicWriter(Path(job.output))
+            try:
+                for f, _ in files:
+                    with f.open("rb") as fh:
+                        process(fh, str(f), writer.write)
+            except BaseException:
+                writer.abort()
+                raise
+            writer.commit()
+            summary.written.append(job.output)
+        else:
+            for f, rel in files:
+                target = Path(job.output) / rel
+                if job.resume and target.is_file():
+                    summary.resumed.append(str(target))
+                    bar.update(f.stat().st_size)
+                    continue
+                writer = AtomicWriter(target)
+                try:
+                    with f.open("rb") as fh:
+                        process(fh, str(f), writer.write)
+                except BaseException:
+                    writer.abort()
+                    raise
+                writer.commit()
+                summary.written.append(str(target))
+        stdout.flush()
+    finally:
+        bar.close()
+        if pool is not None:
+            pool.terminate()
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+def _counting(lines: Iterable[Line], summary: Summary) -> Iterator[Line]:
+    for line in lines:
+        summary.lines += 1
+        summary.chars += len(line.text or "")
+        yield line

@@ -1,0 +1,131 @@
+"""Streaming segmentation of files: formats, order, encodings, undecodable lines, atomic
+outputs, resume, several worker processes."""
+
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from segmenter import Segmenter
+from segmenter.errors import CorpusError
+from segmenter.stream import Format, Job, OnError, segment_files
+
+LINES = ["第一行。", "", "  ", "hello 世界", "今天是2026年11月22日，访问www.example.com的人增长了。", "最后一行"]
+
+
+@pytest.fixture(scope="module")
+def seg(tiny_model_dir):
+    return Segmenter.load(tiny_model_dir)
+
+
+def run(seg, tmp_path, data: bytes, **job) -> tuple[bytes, object]:
+    src = tmp_path / "in.txt"
+    src.write_bytes(data)
+    out = io.BytesIO()
+    summary = segment_files(seg, Job(inputs=[str(src)], progress=False, **job), stdout=out)
+    return out.getvalue(), summary
+
+
+def test_plain_keeps_every_line_in_order_with_crlf_and_no_final_newline(seg, tmp_path):
+    data = "\r\n".join(LINES).encode()
+    out, summary = run(seg, tmp_path, data)
+    got = out.decode().split("\n")
+    assert got[-1] == "" and len(got) - 1 == len(LINES)
+    assert [g.replace(" ", "") for g in got[:-1]] == [line.replace(" ", "") for line in LINES]
+    assert got[:-1] == [" ".join(seg.cut(line)) for line in LINES]
+    assert summary.lines == len(LINES)
+
+
+def test_jsonl_has_text_tokens_and_offsets(seg, tmp_path):
+    out, _ = run(seg, tmp_path, "\n".join(LINES).encode(), fmt=Format.JSONL)
+    rows = [json.loads(r) for r in out.decode().splitlines()]
+    assert [r["text"] for r in rows] == LINES
+    for r in rows:
+        assert all(r["text"][t["start"]:t["end"]] == t["text"] for t in r["tokens"])
+
+
+def test_conll_is_one_block_per_line(seg, tmp_path):
+    out, _ = run(seg, tmp_path, "\n".join(LINES).encode(), fmt=Format.CONLL)
+    blocks, block = [], []
+    for row in out.decode().split("\n")[:-1]:  # a blank line ends each input line's block
+        if row:
+            block.append(row.split("\t"))
+        else:
+            blocks.append(block)
+            block = []
+    assert block == [] and len(blocks) == len(LINES)
+    for line, rows in zip(LINES, blocks):
+        assert [r[1] for r in rows] == seg.cut(line)
+        assert [r[0] for r in rows] == [str(i) for i in range(1, len(rows) + 1)]
+        assert all(line[int(r[2]):int(r[3])] == r[1] for r in rows)
+
+
+def test_gb18030_input_with_encoding(seg, tmp_path):
+    out, _ = run(seg, tmp_path, "\n".join(LINES).encode("gb18030"), encoding="gb18030")
+    assert out.decode().splitlines() == [" ".join(seg.cut(line)) for line in LINES]
+
+
+BAD = "好的\n".encode() + b"\xff\xfe bad\n" + "再见\n".encode()
+
+
+def test_undecodable_line_fails_naming_file_and_line(seg, tmp_path):
+    with pytest.raises(CorpusError, match=r"in\.txt:2: cannot be decoded as utf-8"):
+        run(seg, tmp_path, BAD)
+
+
+def test_undecodable_line_skipped_keeps_its_place(seg, tmp_path):
+    out, summary = run(seg, tmp_path, BAD, on_error=OnError.SKIP)
+    assert out.decode().split("\n")[1] == "" and len(out.decode().splitlines()) == 3
+    assert summary.skipped == 1
+    out, _ = run(seg, tmp_path, BAD, on_error=OnError.SKIP, fmt=Format.JSONL)
+    row = json.loads(out.decode().splitlines()[1])
+    assert row["line"] == 2 and "cannot be decoded" in row["error"]
+
+
+def test_undecodable_line_replaced(seg, tmp_path):
+    out, summary = run(seg, tmp_path, BAD, on_error=OnError.REPLACE)
+    assert "\ufffd" in out.decode().splitlines()[1] and summary.replaced == 1
+
+
+def test_directory_tree_is_mirrored_and_resume_skips_complete_outputs(seg, tmp_path):
+    src = tmp_path / "src"
+    (src / "a").mkdir(parents=True)
+    (src / "a" / "one.txt").write_text("我爱北京。\n", encoding="utf-8")
+    (src / "two.txt").write_text("天安门。\n", encoding="utf-8")
+    (src / "skip.md").write_text("不要\n", encoding="utf-8")
+    out = tmp_path / "out"
+    summary = segment_files(seg, Job(inputs=[str(src)], output=str(out), pattern="*.txt", progress=False))
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == ["a/one.txt", "two.txt"]
+    assert (out / "two.txt").read_text(encoding="utf-8") == " ".join(seg.cut("天安门。")) + "\n"
+    assert len(summary.written) == 2
+    (out / "two.txt").unlink()
+    again = segment_files(seg, Job(inputs=[str(src)], output=str(out), pattern="*.txt", resume=True, progress=False))
+    assert again.resumed == [str(out / "a" / "one.txt")] and again.written == [str(out / "two.txt")]
+
+
+def test_an_interrupted_run_leaves_no_output_that_looks_complete(seg, tmp_path):
+    src = tmp_path / "in.txt"
+    src.write_bytes("好的\n".encode() * 600 + b"\xff\n")  # fails after two chunks were written
+    target = tmp_path / "out.txt"
+    with pytest.raises(CorpusError):
+        segment_files(seg, Job(inputs=[str(src)], output=str(target), progress=False))
+    assert not target.exists()
+    assert list(tmp_path.glob(".out.txt.tmp-*")) == []
+
+
+def test_two_workers_give_the_single_process_output(seg, tmp_path, tiny_model_dir):
+    data = "\n".join(LINES * 120).encode()
+    one, _ = run(seg, tmp_path, data, chunk_lines=50)
+    two, _ = run(seg, tmp_path, data, chunk_lines=50, workers=2)
+    assert two == one
+
+
+def test_cli_missing_input_and_bad_line_exit_2(tiny_model_dir, tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(BAD)
+    for args, phrase in (([str(tmp_path / "missing.txt")], b"no such file"), ([str(bad)], b"bad.txt:2")):
+        proc = subprocess.run([sys.executable, "-m", "segmenter.cli", "segment", "--model", str(tiny_model_dir),
+                               *args], capture_output=True, timeout=120)
+        assert proc.returncode == 2 and phrase in proc.stderr, proc.stderr

@@ -148,6 +148,8 @@ def _cmd_segment(args: argparse.Namespace) -> int:
 
     if args.workers < 1:
         raise InvalidInputError("--workers must be at least 1")
+    if args.engine == "ray":
+        return _segment_on_ray(args)
     seg = Segmenter.load(args.model, precision=args.precision)
     job = Job(inputs=args.files, output=args.output, fmt=Format(args.format), encoding=args.encoding,
               on_error=OnError(args.on_error), pattern=args.glob, resume=args.resume, workers=args.workers,
@@ -163,6 +165,23 @@ def _cmd_segment(args: argparse.Namespace) -> int:
               f"{summary.seconds:.1f} s ({rate:,.0f} chars/s); {summary.skipped} skipped and {summary.replaced} "
               f"replaced undecodable lines; {len(summary.resumed)} output(s) already complete",
               file=sys.stderr)
+    return 0
+
+
+def _segment_on_ray(args: argparse.Namespace) -> int:
+    from segmenter.distributed import segment_files_on_ray
+    from segmenter.stream import Format
+
+    if not args.files or args.files == ["-"] or args.output is None:
+        raise InvalidInputError("--engine ray reads files or directories and needs --output DIR")
+    if args.encoding.lower().replace("-", "") != "utf8" or args.on_error != "fail":
+        raise InvalidInputError("--engine ray reads UTF-8 only (no --encoding / --on-error)")
+    summary = segment_files_on_ray(args.files, args.output, model=args.model or "pku", precision=args.precision,
+                                   fmt=Format(args.format), pattern=args.glob, resume=args.resume,
+                                   address=args.address, concurrency=args.workers)
+    if not args.quiet:
+        print(f"segmenter: {summary.files} file(s), {summary.lines:,} lines, {summary.chars:,} characters on Ray; "
+              f"{len(summary.resumed)} output(s) already complete", file=sys.stderr)
     return 0
 
 
@@ -239,6 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=1, help="processes, each with its own model (default: 1)")
     s.add_argument("--resume", action="store_true", help="skip outputs that are already complete")
     s.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
+    s.add_argument("--engine", choices=["local", "ray"], default="local",
+                   help="ray: run on a Ray cluster (pip install -e '.[ray]'); --workers is then the actor count")
+    s.add_argument("--address", help="Ray cluster address (default: start a local Ray instance)")
     s.add_argument("--precision", choices=[x.value for x in Precision], default="fp32", help=PRECISION_HELP)
     s.set_defaults(func=_cmd_segment)
 

@@ -23,7 +23,7 @@ from segmenter.stream import AtomicWriter, Format, Line, Summary, expand_inputs,
 def _ray() -> Any:
     try:
         import ray
-        import ray.data  # noqa: F401
+        import ray.data
     except ImportError as e:
         raise SegmenterError("the Ray engine needs Ray Data: pip install -e '.[ray]' "
                              f"(or pip install 'ray[data]'); {e}") from e

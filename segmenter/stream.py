@@ -261,6 +261,10 @@ def segment_files(seg: Any, job: Job, stdout: BinaryIO | None = None) -> Summary
         lines = read_lines(counted(fh), name, job.encoding, job.on_error, summary)
         for text in run(chunks(_counting(lines, summary), job.chunk_lines)):
             write(text)
+            if job.progress:
+                elapsed = time.perf_counter() - t0
+                bar.set_postfix_str(f"{summary.lines:,} lines, {summary.chars / max(elapsed, 1e-9):,.0f} chars/s",
+                                    refresh=False)
         summary.files += 1
 
     t0 = time.perf_counter()

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from segmenter.errors import SegmenterError
-from segmenter.stream import AtomicWriter, Format, Line, Summary, expand_inputs, format_lines
+from segmenter.stream import Format, Line, Summary, atomic_output, expand_inputs, format_lines
 
 
 def _ray() -> Any:
@@ -97,20 +97,12 @@ def segment_files_on_ray(inputs: Sequence[str], output: str, *, model: str, prec
             continue
         ds = ray.data.read_text(str(f.resolve()), drop_empty_lines=False)
         ds = add_tokens_column(ds, model, precision=precision, concurrency=concurrency)
-        writer = AtomicWriter(target)
-        try:
-            number = 0
-            for batch in ds.iter_rows():
-                number += 1
-                text = batch["text"].removesuffix("\r")
-                toks = [_Tok(t) for t in batch["tokens"]]
-                writer.write(format_lines([Line(number, text)], [toks], fmt))
+        with atomic_output(target) as writer:
+            for number, row in enumerate(ds.iter_rows(), 1):
+                text = row["text"].removesuffix("\r")
+                writer.write(format_lines([Line(number, text)], [[_Tok(t) for t in row["tokens"]]], fmt))
                 summary.lines += 1
                 summary.chars += len(text)
-        except BaseException:
-            writer.abort()
-            raise
-        writer.commit()
         summary.files += 1
         summary.written.append(str(target))
     return summary

@@ -17,6 +17,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -165,6 +166,18 @@ class AtomicWriter:
         self.tmp.unlink(missing_ok=True)
 
 
+@contextmanager
+def atomic_output(path: Path) -> Iterator[AtomicWriter]:
+    """An `AtomicWriter` renamed into place when the block ends normally, removed otherwise."""
+    writer = AtomicWriter(path)
+    try:
+        yield writer
+    except BaseException:
+        writer.abort()
+        raise
+    writer.commit()
+
+
 def check_plan(inputs: Sequence[str], output: str | None) -> None:
     if output is None:
         return
@@ -276,15 +289,10 @@ def segment_files(seg: Any, job: Job, stdout: BinaryIO | None = None) -> Summary
                 with f.open("rb") as fh:
                     process(fh, str(f), lambda t: stdout.write(t.encode("utf-8")))
         elif not many:
-            writer = AtomicWriter(Path(job.output))
-            try:
+            with atomic_output(Path(job.output)) as writer:
                 for f, _ in files:
                     with f.open("rb") as fh:
                         process(fh, str(f), writer.write)
-            except BaseException:
-                writer.abort()
-                raise
-            writer.commit()
             summary.written.append(job.output)
         else:
             for f, rel in files:
@@ -293,14 +301,8 @@ def segment_files(seg: Any, job: Job, stdout: BinaryIO | None = None) -> Summary
                     summary.resumed.append(str(target))
                     bar.update(f.stat().st_size)
                     continue
-                writer = AtomicWriter(target)
-                try:
-                    with f.open("rb") as fh:
-                        process(fh, str(f), writer.write)
-                except BaseException:
-                    writer.abort()
-                    raise
-                writer.commit()
+                with atomic_output(target) as writer, f.open("rb") as fh:
+                    process(fh, str(f), writer.write)
                 summary.written.append(str(target))
         stdout.flush()
     finally:

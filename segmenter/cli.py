@@ -150,14 +150,14 @@ def _cmd_segment(args: argparse.Namespace) -> int:
         raise InvalidInputError("--workers must be at least 1")
     if args.engine == "ray":
         return _segment_on_ray(args)
-    seg = Segmenter.load(args.model, precision=args.precision)
-    job = Job(inputs=args.files, output=args.output, fmt=Format(args.format), encoding=args.encoding,
-              on_error=OnError(args.on_error), pattern=args.glob, resume=args.resume, workers=args.workers,
-              progress=not args.quiet and sys.stderr.isatty())
     try:
         "".encode(args.encoding)
     except LookupError:
         raise InvalidInputError(f"unknown encoding {args.encoding!r}") from None
+    seg = Segmenter.load(args.model, precision=args.precision)
+    job = Job(inputs=args.files, output=args.output, fmt=Format(args.format), encoding=args.encoding,
+              on_error=OnError(args.on_error), pattern=args.glob, resume=args.resume, workers=args.workers,
+              progress=not args.quiet and sys.stderr.isatty())
     summary = segment_files(seg, job)
     if not args.quiet:
         rate = summary.chars / summary.seconds if summary.seconds else 0.0

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from segmenter.errors import SegmenterError
+from segmenter.segmenter import Token
 from segmenter.stream import Format, Line, Summary, atomic_output, expand_inputs, format_lines
 
 
@@ -51,11 +52,11 @@ class _SegmentBatches:
 def tokens_for_batch(batch: Any, seg: Any, text_column: str = "text") -> Any:
     """`batch` (a dict of columns, a pandas DataFrame or a pyarrow Table) with a `tokens` column
     added: for each text, its tokens as `{"text", "start", "end"}` dicts."""
-    if hasattr(batch, "to_pydict") and hasattr(batch, "append_column"):  # pyarrow.Table
-        texts = [str(t) for t in batch.column(text_column).to_pylist()]
-        return batch.append_column("tokens", [[[t._asdict() for t in row] for row in seg.tokenize_batch(texts)]])
-    texts = [str(t) for t in list(batch[text_column])]
-    tokens = [[t._asdict() for t in row] for row in seg.tokenize_batch(texts)]
+    arrow = hasattr(batch, "to_pydict") and hasattr(batch, "append_column")  # pyarrow.Table
+    column = batch.column(text_column).to_pylist() if arrow else list(batch[text_column])
+    tokens = [[t._asdict() for t in row] for row in seg.tokenize_batch([str(t) for t in column])]
+    if arrow:
+        return batch.append_column("tokens", [tokens])
     if hasattr(batch, "assign"):  # pandas.DataFrame
         return batch.assign(tokens=tokens)
     out = dict(batch)
@@ -100,21 +101,11 @@ def segment_files_on_ray(inputs: Sequence[str], output: str, *, model: str, prec
         with atomic_output(target) as writer:
             for number, row in enumerate(ds.iter_rows(), 1):
                 text = row["text"].removesuffix("\r")
-                writer.write(format_lines([Line(number, text)], [[_Tok(t) for t in row["tokens"]]], fmt))
+                toks = [Token(str(t["text"]), int(t["start"]), int(t["end"])) for t in row["tokens"]]
+                writer.write(format_lines([Line(number, text)], [toks], fmt))
                 summary.lines += 1
                 summary.chars += len(text)
         summary.files += 1
         summary.written.append(str(target))
     return summary
 
-
-class _Tok:
-    """A token dict from Ray, read like `segmenter.Token`."""
-
-    __slots__ = ("end", "start", "text")
-
-    def __init__(self, d: dict[str, Any]) -> None:
-        self.text, self.start, self.end = str(d["text"]), int(d["start"]), int(d["end"])
-
-    def _asdict(self) -> dict[str, Any]:
-        return {"text": self.text, "start": self.start, "end": self.end}

@@ -1,43 +1,71 @@
-"""Viterbi decoding restricted to legal BMES sequences, batched over pieces with NumPy."""
+"""Viterbi decoding restricted to legal BMES sequences, batched over pieces with NumPy.
+
+Labels are BMES positions, optionally joined with a part of speech: label `4 * p + bmes` (see
+`segmenter.tags.joint_labels`); a plain segmentation model has one "part of speech", p = 0.
+Legal sequences: B and M of a word are followed by M or E *of the same part of speech*; E and S
+are followed by B or S of any; a sequence starts with B or S and ends with E or S. The
+recursion uses that structure, so a step costs O(labels), not O(labels^2):
+- B-p and S-p continue the best closed state (E-q or S-q, any q);
+- M-p and E-p continue the better of B-p and M-p.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from segmenter.tags import ALLOWED, END_ALLOWED, N_TAGS, START_ALLOWED
+from segmenter.tags import N_TAGS, B, E, M, S
 
 NEG = np.float32(-1e9)
-_TRANS = np.where(np.array(ALLOWED), 0.0, NEG).astype(np.float32)  # (prev, next)
-_START = np.where(np.array(START_ALLOWED), 0.0, NEG).astype(np.float32)
-_END = np.where(np.array(END_ALLOWED), 0.0, NEG).astype(np.float32)
-_IDENTITY = np.arange(N_TAGS, dtype=np.int8)
 
 
 def viterbi(scores: np.ndarray, lengths: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-    """Best legal tag sequence of every row.
+    """Best legal label sequence of every row.
 
-    scores (batch, seq, tags) log-probabilities; lengths (batch,); mask (batch, seq, tags)
-    additive constraint (0 allowed, `NEG` forbidden) or None. Returns (batch, seq) int8 tags,
-    valid up to each row's length.
+    scores (batch, seq, labels) log-probabilities, labels a multiple of 4; lengths (batch,); mask
+    (batch, seq, 4) additive BMES constraint (0 allowed, `NEG` forbidden), applied to every part
+    of speech, or None. Returns (batch, seq) int16 labels, valid up to each row's length.
     """
     batch, seq, n = scores.shape
-    assert n == N_TAGS
+    if n % N_TAGS:
+        raise ValueError(f"{n} labels is not a multiple of {N_TAGS}")
+    n_pos = n // N_TAGS
+    sc = scores.reshape(batch, seq, n_pos, N_TAGS)
     if mask is not None:
-        scores = scores + mask
-    score = scores[:, 0] + _START  # (batch, tags)
-    back = np.empty((batch, seq, n), dtype=np.int8)
-    back[:, 0] = _IDENTITY
-    for t in range(1, seq):
-        cand = score[:, :, None] + _TRANS  # (batch, prev, next)
-        prev = cand.argmax(axis=1)  # (batch, next)
-        best = np.take_along_axis(cand, prev[:, None, :], axis=1)[:, 0]  # (batch, next)
-        active = (t < lengths)[:, None]  # (batch, 1)
-        score = np.where(active, best + scores[:, t], score)
-        back[:, t] = np.where(active, prev, _IDENTITY)
-    cur = (score + _END).argmax(axis=1)  # (batch,)
-    out = np.empty((batch, seq), dtype=np.int8)
+        sc = sc + mask[:, :, None, :]
+    score = sc[:, 0].copy()  # (batch, pos, 4)
+    score[:, :, [M, E]] = NEG  # a sequence starts with B or S
+    back = np.empty((batch, seq, n_pos, N_TAGS), dtype=np.int16)
+    identity = np.arange(n, dtype=np.int16).reshape(n_pos, N_TAGS)
+    back[:, 0] = identity
     rows = np.arange(batch)
+    pos_idx = np.arange(n_pos, dtype=np.int16) * N_TAGS  # flat label of (p, B)
+    for t in range(1, seq):
+        closed = score[:, :, [E, S]].reshape(batch, -1)  # (batch, pos*2): E-0, S-0, E-1, ...
+        c_arg = closed.argmax(axis=1)  # first best: E before S, lower part of speech first
+        c_best = closed[rows, c_arg]  # (batch,)
+        c_label = (c_arg // 2 * N_TAGS + np.where(c_arg % 2 == 0, E, S)).astype(np.int16)
+        open_m = score[:, :, M] > score[:, :, B]  # (batch, pos): ties go to B
+        o_best = np.where(open_m, score[:, :, M], score[:, :, B])
+        o_label = pos_idx + np.where(open_m, M, B).astype(np.int16)  # (batch, pos)
+        new = np.empty_like(score)
+        new[:, :, B] = c_best[:, None] + sc[:, t, :, B]
+        new[:, :, S] = c_best[:, None] + sc[:, t, :, S]
+        new[:, :, M] = o_best + sc[:, t, :, M]
+        new[:, :, E] = o_best + sc[:, t, :, E]
+        step = np.empty((batch, n_pos, N_TAGS), dtype=np.int16)
+        step[:, :, B] = c_label[:, None]
+        step[:, :, S] = c_label[:, None]
+        step[:, :, M] = o_label
+        step[:, :, E] = o_label
+        active = (t < lengths)[:, None, None]
+        score = np.where(active, new, score)
+        back[:, t] = np.where(active, step, identity)
+    final = score.copy()
+    final[:, :, [B, M]] = NEG  # a sequence ends with E or S
+    cur = final.reshape(batch, -1).argmax(axis=1)  # (batch,)
+    out = np.empty((batch, seq), dtype=np.int16)
+    flat_back = back.reshape(batch, seq, n)
     for t in range(seq - 1, -1, -1):
         out[:, t] = cur
-        cur = back[rows, t, cur]
+        cur = flat_back[rows, t, cur]
     return out

@@ -105,3 +105,23 @@ def unit_tags(char_tags: Sequence[int], starts: Sequence[int], ends: Sequence[in
         closes = char_tags[e - 1] in (E, S)
         out.append(S if begins and closes else B if begins else E if closes else M)
     return out
+
+
+def joint_labels(pos_tags: Sequence[str]) -> tuple[str, ...]:
+    """Label names of a joint segmentation + POS model: label `4 * p + bmes` is
+    `"{BMES}-{pos_tags[p]}"` (`decode.viterbi` relies on that order)."""
+    if len(set(pos_tags)) != len(pos_tags) or not all(pos_tags):
+        raise ValueError("part-of-speech tags must be distinct and non-empty")
+    return tuple(f"{t}-{p}" for p in pos_tags for t in TAGS)
+
+
+def pos_of_labels(labels: Sequence[str]) -> tuple[str, ...] | None:
+    """The part-of-speech tags of a joint label set, or None for plain BMES labels."""
+    if tuple(labels) == TAGS:
+        return None
+    if len(labels) % N_TAGS:
+        raise ValueError(f"{len(labels)} labels is not a multiple of {N_TAGS}")
+    pos = tuple(labels[i].partition("-")[2] for i in range(0, len(labels), N_TAGS))
+    if joint_labels(pos) != tuple(labels):
+        raise ValueError(f"labels are neither BMES nor joint BMES-POS labels: {list(labels[:8])}...")
+    return pos

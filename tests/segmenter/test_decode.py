@@ -1,6 +1,7 @@
 import itertools
 
 import numpy as np
+import pytest
 
 from segmenter.decode import NEG, viterbi
 from segmenter.tags import B, E, M, S, is_legal
@@ -58,3 +59,46 @@ def test_mask_forces_a_boundary():
     mask[0, 1, [M, E]] = NEG
     assert viterbi(s[None], np.array([2]), mask)[0].tolist() == [S, S]
     assert brute_force(s, mask[0]) == [S, S]
+
+
+def joint_legal(labels, n_pos):
+    """BMES-legal, and every word carries one part of speech."""
+    bmes = [lab % 4 for lab in labels]
+    if not is_legal(bmes):
+        return False
+    for a, la, lb in zip(bmes, labels, labels[1:]):
+        if a in (B, M) and la // 4 != lb // 4:  # inside a word
+            return False
+    return all(0 <= lab < 4 * n_pos for lab in labels)
+
+
+def test_joint_viterbi_equals_brute_force_over_consistent_sequences():
+    rng = np.random.default_rng(5)
+    n_pos = 3
+    for n in range(1, 5):
+        for _ in range(8):
+            s = rng.normal(size=(n, 4 * n_pos)).astype(np.float32)
+            best, best_seq = -np.inf, None
+            for seq in itertools.product(range(4 * n_pos), repeat=n):
+                if joint_legal(seq, n_pos):
+                    total = sum(s[i, t] for i, t in enumerate(seq))
+                    if total > best:
+                        best, best_seq = total, list(seq)
+            got = viterbi(s[None], np.array([n]))[0].tolist()
+            assert joint_legal(got, n_pos)
+            assert sum(s[i, t] for i, t in enumerate(got)) == pytest.approx(best, abs=1e-5), (got, best_seq)
+
+
+def test_joint_viterbi_applies_the_bmes_mask_to_every_part_of_speech():
+    rng = np.random.default_rng(6)
+    s = rng.normal(size=(1, 4, 8)).astype(np.float32)
+    mask = np.zeros((1, 4, 4), dtype=np.float32)
+    mask[0, :, [B, M, E]] = NEG  # force every unit to be a single-unit word
+    out = viterbi(s, np.array([4]), mask)[0].tolist()
+    assert [lab % 4 for lab in out] == [S] * 4
+    assert out == [4 * int(np.argmax(s[0, i, S::4])) + S for i in range(4)]
+
+
+def test_viterbi_rejects_a_label_count_that_is_not_bmes_times_pos():
+    with pytest.raises(ValueError, match="multiple of 4"):
+        viterbi(np.zeros((1, 2, 6), dtype=np.float32), np.array([2]))

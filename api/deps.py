@@ -14,6 +14,7 @@ from api.schemas import TextsRequest
 from api.settings import Settings
 from segmenter import Segmenter
 from segmenter.errors import SegmenterError
+from segmenter.lexicon import Lexicon
 
 
 class UnknownModelError(SegmenterError):
@@ -73,4 +74,11 @@ def checked(req: TextsRequest, state: AppState) -> tuple[str, Batcher, list[str]
         if len(t) > s.max_chars_per_text:
             raise LimitError(f"text {i} has {len(t)} characters; the limit is {s.max_chars_per_text} "
                              "(max_chars_per_text)", "max_chars_per_text", s.max_chars_per_text)
+    if req.pos:
+        state.models[name].require_pos(True)
+    if req.user_words:
+        if len(req.user_words) > s.max_user_words:
+            raise LimitError(f"{len(req.user_words)} user words in one request; the limit is {s.max_user_words} "
+                             "(max_user_words)", "max_user_words", s.max_user_words)
+        Lexicon(req.user_words, max_chars=s.max_user_word_chars)  # raises InvalidInputError naming the entry
     return name, state.batchers[name], texts

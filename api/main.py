@@ -130,7 +130,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise ModelLoadError(f"default model {settings.default_model!r} not found in {settings.models_dir}")
         for name in names:
             seg = await run_in_threadpool(partial(Segmenter.load, name, models_dir=settings.models_dir,
-                                                  precision=settings.precision))
+                                                  precision=settings.precision, user_dict=settings.user_dict,
+                                                  max_user_word_chars=settings.max_user_word_chars))
             await run_in_threadpool(seg.cut, WARM_UP)
 
             def on_batch(n_texts: int, n_chars: int, kind: Kind, name: str = name) -> None:

@@ -38,6 +38,10 @@ class TextsRequest(BaseModel):
     text: str | None = Field(None, description="one text to process")
     texts: list[str] | None = Field(None, description="several texts, processed as one batch")
     model: str | None = Field(None, description="model name (default: the server's default model)")
+    pos: bool = Field(False, description="add each word's part of speech (models with a POS tagger, e.g. pku-pos)")
+    user_words: list[str] | None = Field(
+        None, description="words that must come out as one token in this request, on top of the server's user "
+        "dictionary; an entry with a space ('中 将') forces that split instead")
 
     @field_validator("text")
     @classmethod
@@ -50,6 +54,14 @@ class TextsRequest(BaseModel):
         if v is not None:
             for i, t in enumerate(v):
                 _no_surrogates(t, f"texts[{i}]")
+        return v
+
+    @field_validator("user_words")
+    @classmethod
+    def _user_words_are_unicode(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None:
+            for i, t in enumerate(v):
+                _no_surrogates(t, f"user_words[{i}]")
         return v
 
     @model_validator(mode="after")
@@ -66,6 +78,7 @@ class TokenOut(BaseModel):
     text: str = Field(description="the word, exactly as in the input")
     start: int = Field(description="offset of its first character in the text")
     end: int = Field(description="offset just past its last character")
+    pos: str | None = Field(None, description="part of speech (only when the request asks for it)")
 
 
 class SegmentResult(BaseModel):
@@ -82,6 +95,7 @@ class CharOut(BaseModel):
     offset: int = Field(description="offset of the character in the text")
     label: str = Field(description="B, M, E or S")
     prob: float = Field(description="the model's probability of the label")
+    pos: str | None = Field(None, description="part of speech of the character's word (only when asked for)")
 
 
 class TagResult(BaseModel):
@@ -101,6 +115,8 @@ class ModelInfo(BaseModel):
     layers: int
     hidden: int
     precision: str = Field(description="inference number format the server runs the model in")
+    pos_tagging: bool = Field(description="whether the model also tags parts of speech ('pos': true)")
+    pos_tags: list[str] | None = Field(None, description="its part-of-speech tag set")
     scores: dict[str, Any] = Field(description="scores recorded with the model (dev, test)")
 
 

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     max_chars_per_text: int = Field(20_000, ge=1, description="longest text accepted, in characters")
     max_texts: int = Field(256, ge=1, description="most texts in one request")
     max_body_bytes: int = Field(4_000_000, ge=1024, description="largest request body, in bytes")
+    max_user_words: int = Field(1000, ge=0, description="most user words in one request")
+    max_user_word_chars: int = Field(32, ge=1, description="longest user word, in characters")
+    user_dict: Path | None = Field(None, description="user dictionary file loaded into every model at start-up")
 
     batch_max_texts: int = Field(64, ge=1, description="most texts coalesced into one model batch")
     batch_max_wait_ms: float = Field(2.0, ge=0.0, description="longest wait for more requests to fill a batch")

@@ -36,7 +36,8 @@ def _git_commit() -> str | None:
 def _cmd_train(args: argparse.Namespace) -> int:
     from segmenter.artifact import sha256_file
     from segmenter.corpus import read_corpus, split_dev
-    from segmenter.train import train
+    from segmenter.tags import joint_labels
+    from segmenter.train import pos_tag_set, train
 
     train_set = [s for path in args.train for s in read_corpus(path, args.format)]
     if args.dev:
@@ -50,6 +51,11 @@ def _cmd_train(args: argparse.Namespace) -> int:
     model_options = dict(cell=args.cell, layers=args.layers, hidden=args.hidden, char_dim=args.char_dim,
                          bigram_dim=args.bigram_dim, dropout=args.dropout, max_piece=args.max_piece,
                          bidirectional=not args.unidirectional)
+    if args.pos:
+        try:
+            model_options["tags"] = joint_labels(pos_tag_set(train_set))
+        except ValueError as e:
+            raise InvalidInputError(f"--pos: {e}") from None
     meta = {
         "train_files": {str(p): sha256_file(Path(p)) for p in args.train},
         "dev_files": {str(p): sha256_file(Path(p)) for p in (args.dev or [])},
@@ -67,37 +73,44 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _jieba_cut(texts: Sequence[str]) -> tuple[list[list[str]], float]:
-    try:
-        import jieba
-    except ImportError as e:
-        raise SegmenterError("--baseline jieba needs jieba: pip install -e '.[eval]'") from e
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    t0 = time.perf_counter()
-    out = [jieba.lcut(t) for t in texts]
-    return out, time.perf_counter() - t0
-
-
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from segmenter.corpus import read_corpus, read_word_list
-    from segmenter.metrics import score
+    from segmenter.baselines import jieba_cut, jieba_posseg
+    from segmenter.corpus import read_corpus, read_word_list, split_dev
+    from segmenter.metrics import score, score_tagged
     from segmenter.segmenter import Segmenter
 
-    gold = read_corpus(args.gold, "seg")
+    gold = read_corpus(args.gold, args.format)
+    if args.dev_split:
+        gold = split_dev(gold, args.dev_fraction)[1]
+    if args.pos and any(s.pos is None for s in gold):
+        raise InvalidInputError(f"--pos needs a POS-tagged gold file (format pfr); {args.gold} has no tags")
     words = read_word_list(args.words) if args.words else None
     texts = [s.text for s in gold]
-    seg = Segmenter.load(args.model, batch_size=args.batch_size, precision=args.precision)
+    seg = Segmenter.load(args.model, batch_size=args.batch_size, precision=args.precision,
+                         user_dict=args.user_dict)
+    seg.require_pos(args.pos)
     t0 = time.perf_counter()
-    pred = seg.cut_batch(texts)
+    tokens = seg.tokenize_batch(texts, pos=args.pos)
     seconds = time.perf_counter() - t0
-    result = _score_json(score([s.words for s in gold], pred, words), seconds)
+    gold_words = [s.words for s in gold]
+    result = _score_json(score(gold_words, [[t.text for t in toks] for toks in tokens], words), seconds)
     result["model"] = seg.name
+    if args.user_dict:
+        result["user_dict"] = {"file": str(args.user_dict), "entries": len(seg.lexicon)}
+    gold_tagged = [list(zip(s.words, s.pos or ())) for s in gold]
+    if args.pos:
+        result["pos"] = score_tagged(gold_tagged, [[(t.text, t.pos or "") for t in toks] for toks in tokens]).to_json()
     if args.baseline == "jieba":
-        jpred, jseconds = _jieba_cut(texts)
-        result["baseline"] = _score_json(score([s.words for s in gold], jpred, words), jseconds)
-        result["baseline"]["model"] = "jieba (default accurate mode)"
+        if args.pos:
+            tagged, jseconds = jieba_posseg(texts)
+            base = _score_json(score(gold_words, [[w for w, _ in row] for row in tagged], words), jseconds)
+            base["pos"] = score_tagged(gold_tagged, tagged).to_json()
+            base["model"] = "jieba.posseg (tags mapped to PKU)"
+        else:
+            jpred, jseconds = jieba_cut(texts)
+            base = _score_json(score(gold_words, jpred, words), jseconds)
+            base["model"] = "jieba (default accurate mode)"
+        result["baseline"] = base
     if args.record:
         _record(seg, args, result)
     if args.json:
@@ -135,11 +148,14 @@ def _print_table(result: dict[str, Any], out: TextIO) -> None:
     def pct(v: float | None) -> str:
         return "-" if v is None else f"{100 * v:.2f}"
 
-    out.write(f"{'model':<32}{'P':>8}{'R':>8}{'F1':>8}{'OOV-R':>8}{'IV-R':>8}{'chars/s':>10}\n")
+    tagged = "pos" in result
+    out.write(f"{'model':<36}{'P':>8}{'R':>8}{'F1':>8}{'OOV-R':>8}{'IV-R':>8}{'chars/s':>10}"
+              + (f"{'POS-F1':>8}" if tagged else "") + "\n")
     for r in rows:
         cps = r["chars"] / r["seconds"] if r["seconds"] else 0.0
-        out.write(f"{r['model']:<32}{pct(r['precision']):>8}{pct(r['recall']):>8}{pct(r['f1']):>8}"
-                  f"{pct(r['oov_recall']):>8}{pct(r['iv_recall']):>8}{cps:>10.0f}\n")
+        out.write(f"{r['model']:<36}{pct(r['precision']):>8}{pct(r['recall']):>8}{pct(r['f1']):>8}"
+                  f"{pct(r['oov_recall']):>8}{pct(r['iv_recall']):>8}{cps:>10.0f}"
+                  + (f"{pct(r['pos']['f1']):>8}" if tagged else "") + "\n")
 
 
 def _cmd_segment(args: argparse.Namespace) -> int:
@@ -154,10 +170,10 @@ def _cmd_segment(args: argparse.Namespace) -> int:
         "".encode(args.encoding)
     except LookupError:
         raise InvalidInputError(f"unknown encoding {args.encoding!r}") from None
-    seg = Segmenter.load(args.model, precision=args.precision)
+    seg = Segmenter.load(args.model, precision=args.precision, user_words=_user_entries(args))
     job = Job(inputs=args.files, output=args.output, fmt=Format(args.format), encoding=args.encoding,
               on_error=OnError(args.on_error), pattern=args.glob, resume=args.resume, workers=args.workers,
-              progress=not args.quiet and sys.stderr.isatty())
+              pos=args.pos, progress=not args.quiet and sys.stderr.isatty())
     summary = segment_files(seg, job)
     if not args.quiet:
         rate = summary.chars / summary.seconds if summary.seconds else 0.0
@@ -168,6 +184,14 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     return 0
 
 
+def _user_entries(args: argparse.Namespace) -> list[Any]:
+    """The user dictionary of `segmenter segment`: --user-dict files, then --user-word entries."""
+    from segmenter.lexicon import read_user_dict
+
+    entries: list[Any] = [e for path in args.user_dict or [] for e in read_user_dict(path)]
+    return entries + list(args.user_word or [])
+
+
 def _segment_on_ray(args: argparse.Namespace) -> int:
     from segmenter.distributed import segment_files_on_ray
     from segmenter.stream import Format
@@ -176,9 +200,14 @@ def _segment_on_ray(args: argparse.Namespace) -> int:
         raise InvalidInputError("--engine ray reads files or directories and needs --output DIR")
     if args.encoding.lower().replace("-", "") != "utf8" or args.on_error != "fail":
         raise InvalidInputError("--engine ray reads UTF-8 only (no --encoding / --on-error)")
-    summary = segment_files_on_ray(args.files, args.output, model=args.model or "pku", precision=args.precision,
+    from segmenter.segmenter import Segmenter
+
+    seg = Segmenter.load(args.model, precision=args.precision, user_words=_user_entries(args))  # fail early
+    seg.require_pos(args.pos)
+    summary = segment_files_on_ray(args.files, args.output, model=str(seg.path or seg.name), precision=args.precision,
                                    fmt=Format(args.format), pattern=args.glob, resume=args.resume,
-                                   address=args.address, concurrency=args.workers)
+                                   address=args.address, concurrency=args.workers, pos=args.pos,
+                                   user_words=list(seg.lexicon))
     if not args.quiet:
         print(f"segmenter: {summary.files} file(s), {summary.lines:,} lines, {summary.chars:,} characters on Ray; "
               f"{len(summary.resumed)} output(s) already complete", file=sys.stderr)
@@ -217,6 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--dropout", type=float, default=0.2)
     t.add_argument("--max-piece", type=int, default=200)
     t.add_argument("--unidirectional", action="store_true", help="forward direction only (for comparison)")
+    t.add_argument("--pos", action="store_true",
+                   help="joint segmentation + part-of-speech model (labels B-n, E-v...; needs a pfr-format corpus)")
     t.add_argument("--epochs", type=int, default=d.epochs)
     t.add_argument("--batch-size", type=int, default=d.batch_size)
     t.add_argument("--lr", type=float, default=d.lr)
@@ -239,7 +270,14 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--model", default=None, help="model name or directory (default: pku)")
     e.add_argument("--gold", required=True)
     e.add_argument("--words", help="training word list, for OOV/IV recall")
-    e.add_argument("--baseline", choices=["jieba"], help="also score this baseline on the same input")
+    e.add_argument("--baseline", choices=["jieba"], help="also score this baseline on the same input "
+                   "(with --pos: jieba.posseg, tags mapped to the PKU set)")
+    e.add_argument("--format", choices=["auto", "seg", "pfr"], default="auto", help="gold file format")
+    e.add_argument("--dev-split", action="store_true",
+                   help="score on the last --dev-fraction of the gold file only (a training corpus's dev split)")
+    e.add_argument("--dev-fraction", type=float, default=TrainConfig().dev_fraction)
+    e.add_argument("--pos", action="store_true", help="also score parts of speech (joint model, POS-tagged gold)")
+    e.add_argument("--user-dict", help="user dictionary file (one word a line, optional POS)")
     e.add_argument("--batch-size", type=int, default=128)
     e.add_argument("--precision", choices=[x.value for x in Precision], default="fp32", help=PRECISION_HELP)
     e.add_argument("--json", action="store_true", help="print one JSON object")
@@ -262,6 +300,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="ray: run on a Ray cluster (pip install -e '.[ray]'); --workers is then the actor count")
     s.add_argument("--address", help="Ray cluster address (default: start a local Ray instance)")
     s.add_argument("--precision", choices=[x.value for x in Precision], default="fp32", help=PRECISION_HELP)
+    s.add_argument("--pos", action="store_true",
+                   help="add each word's part of speech (word/POS, a jsonl 'pos' field, a conll column; joint models)")
+    s.add_argument("--user-dict", action="append", metavar="FILE",
+                   help="user dictionary: one word a line, optional POS after a space or tab, '#' comments; "
+                   "a line with spaces inside the word ('中 将') forces that split (repeatable)")
+    s.add_argument("--user-word", action="append", metavar="WORD",
+                   help="one user word (or 'A B' forced split), added after --user-dict (repeatable)")
     s.set_defaults(func=_cmd_segment)
 
     v = sub.add_parser("serve", help="start the REST service (settings: SEGMENTER_* environment variables)")

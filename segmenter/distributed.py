@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from segmenter.errors import SegmenterError
+from segmenter.lexicon import Entry, Lexicon
 from segmenter.segmenter import Token
 from segmenter.stream import Format, Line, Summary, atomic_output, expand_inputs, format_lines
 
@@ -34,7 +35,8 @@ def _ray() -> Any:
 class _SegmentBatches:
     """`map_batches` callable: loads the model once per Ray worker."""
 
-    def __init__(self, model: str, precision: str, text_column: str, threads: int) -> None:
+    def __init__(self, model: str, precision: str, text_column: str, threads: int, pos: bool,
+                 entries: Sequence[Entry]) -> None:
         import torch
 
         from segmenter.model import bound_backend_caches
@@ -42,19 +44,21 @@ class _SegmentBatches:
 
         bound_backend_caches()
         torch.set_num_threads(threads)
-        self.seg = Segmenter.load(model, precision=precision)
+        self.seg = Segmenter.load(model, precision=precision, user_words=entries)
         self.text_column = text_column
+        self.pos = pos
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
-        return tokens_for_batch(batch, self.seg, self.text_column)
+        return tokens_for_batch(batch, self.seg, self.text_column, pos=self.pos)
 
 
-def tokens_for_batch(batch: Any, seg: Any, text_column: str = "text") -> Any:
+def tokens_for_batch(batch: Any, seg: Any, text_column: str = "text", *, pos: bool = False) -> Any:
     """`batch` (a dict of columns, a pandas DataFrame or a pyarrow Table) with a `tokens` column
-    added: for each text, its tokens as `{"text", "start", "end"}` dicts."""
+    added: for each text, its tokens as `{"text", "start", "end"}` dicts (and `"pos"` with
+    `pos=True`)."""
     arrow = hasattr(batch, "to_pydict") and hasattr(batch, "append_column")  # pyarrow.Table
     column = batch.column(text_column).to_pylist() if arrow else list(batch[text_column])
-    tokens = [[t._asdict() for t in row] for row in seg.tokenize_batch([str(t) for t in column])]
+    tokens = [[t.to_json() for t in row] for row in seg.tokenize_batch([str(t) for t in column], pos=pos)]
     if arrow:
         return batch.append_column("tokens", [tokens])
     if hasattr(batch, "assign"):  # pandas.DataFrame
@@ -65,20 +69,24 @@ def tokens_for_batch(batch: Any, seg: Any, text_column: str = "text") -> Any:
 
 
 def add_tokens_column(ds: Any, model: str = "pku", *, text_column: str = "text", precision: str = "fp32",
-                      concurrency: int = 1, threads: int = 1, batch_size: int = 256) -> Any:
+                      concurrency: int = 1, threads: int = 1, batch_size: int = 256, pos: bool = False,
+                      user_words: Sequence[str | Entry] = ()) -> Any:
     """A Ray Dataset with a `tokens` column added (lazy, as every Ray Data transform).
 
     `model` is a shipped model name or a directory every worker can read; `concurrency` workers
-    with `threads` torch threads each."""
+    with `threads` torch threads each; `user_words` are the workers' user dictionary."""
     _ray()
+    entries = list(Lexicon(user_words))  # validated here, before any worker starts
     return ds.map_batches(_SegmentBatches, fn_constructor_kwargs={
-        "model": model, "precision": precision, "text_column": text_column, "threads": threads},
+        "model": model, "precision": precision, "text_column": text_column, "threads": threads, "pos": pos,
+        "entries": entries},
         batch_size=batch_size, batch_format="numpy", concurrency=concurrency)
 
 
 def segment_files_on_ray(inputs: Sequence[str], output: str, *, model: str, precision: str = "fp32",
                          fmt: Format = Format.PLAIN, pattern: str = "*", resume: bool = False,
-                         address: str | None = None, concurrency: int = 1) -> Summary:
+                         address: str | None = None, concurrency: int = 1, pos: bool = False,
+                         user_words: Sequence[str | Entry] = ()) -> Summary:
     """Segment files or directory trees on Ray into the directory `output` (mirroring the inputs).
     Lines are UTF-8; order is preserved; empty lines are kept."""
     ray = _ray()
@@ -97,11 +105,12 @@ def segment_files_on_ray(inputs: Sequence[str], output: str, *, model: str, prec
             summary.resumed.append(str(target))
             continue
         ds = ray.data.read_text(str(f.resolve()), drop_empty_lines=False)
-        ds = add_tokens_column(ds, model, precision=precision, concurrency=concurrency)
+        ds = add_tokens_column(ds, model, precision=precision, concurrency=concurrency, pos=pos,
+                               user_words=user_words)
         with atomic_output(target) as writer:
             for number, row in enumerate(ds.iter_rows(), 1):
                 text = row["text"].removesuffix("\r")
-                toks = [Token(str(t["text"]), int(t["start"]), int(t["end"])) for t in row["tokens"]]
+                toks = [Token(str(t["text"]), int(t["start"]), int(t["end"]), t.get("pos")) for t in row["tokens"]]
                 writer.write(format_lines([Line(number, text)], [toks], fmt))
                 summary.lines += 1
                 summary.chars += len(text)

@@ -68,3 +68,36 @@ def score(
         oov = _ratio(n_oov_correct, n_oov)
         iv = _ratio(n_correct - n_oov_correct, n_gold - n_oov)
     return Score(precision, recall, f1, oov, iv, n_gold, n_pred, n_correct, n_oov, n_chars)
+
+
+@dataclass(frozen=True)
+class TaggedScore:
+    """Joint segmentation + part-of-speech score: a word counts when its span and its tag match."""
+
+    precision: float
+    recall: float
+    f1: float
+    gold_words: int
+    pred_words: int
+    correct: int
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def score_tagged(gold: Sequence[Sequence[tuple[str, str]]], pred: Sequence[Sequence[tuple[str, str]]]) -> TaggedScore:
+    """Score (word, tag) sequences line by line; raises ValueError as `score` does."""
+    if len(gold) != len(pred):
+        raise ValueError(f"{len(gold)} gold lines but {len(pred)} predicted lines")
+    n_gold = n_pred = n_correct = 0
+    for no, (g, p) in enumerate(zip(gold, pred), 1):
+        g_words = [w for w, _ in g]
+        p_words = [w for w, _ in p]
+        if "".join(g_words) != "".join(p_words):
+            raise ValueError(f"line {no}: predicted characters differ from gold")
+        p_set = set(zip(words_to_spans(p_words), (t for _, t in p)))
+        n_gold += len(g)
+        n_pred += len(p)
+        n_correct += sum((span, t) in p_set for span, (_, t) in zip(words_to_spans(g_words), g))
+    return TaggedScore(_ratio(n_correct, n_pred), _ratio(n_correct, n_gold), _ratio(2 * n_correct, n_pred + n_gold),
+                       n_gold, n_pred, n_correct)

@@ -20,12 +20,14 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
 from tqdm import tqdm
 
 from segmenter.errors import CorpusError, InvalidInputError
+from segmenter.lexicon import Entry
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +35,9 @@ log = logging.getLogger(__name__)
 class Format(str, Enum):
     """Output formats: one line per input line (`plain`, `jsonl`) or one block per line (`conll`)."""
 
-    PLAIN = "plain"  # words separated by one space
-    JSONL = "jsonl"  # {"text": ..., "tokens": [{"text", "start", "end"}]}
-    CONLL = "conll"  # "index<TAB>word<TAB>start<TAB>end" per token, a blank line after each input line
+    PLAIN = "plain"  # words separated by one space (`word/POS` with parts of speech)
+    JSONL = "jsonl"  # {"text": ..., "tokens": [{"text", "start", "end"[, "pos"]}]}
+    CONLL = "conll"  # "index<TAB>word<TAB>start<TAB>end[<TAB>POS]" per token, a blank line after each line
 
 
 class OnError(str, Enum):
@@ -93,14 +95,15 @@ def format_lines(lines: Sequence[Line], tokens: Sequence[Sequence[Any]], fmt: Fo
     out: list[str] = []
     for line, toks in zip(lines, tokens):
         if fmt is Format.PLAIN:
-            out.append(" ".join(t.text for t in toks) + "\n")
+            out.append(" ".join(t.text if t.pos is None else f"{t.text}/{t.pos}" for t in toks) + "\n")
         elif fmt is Format.JSONL:
-            obj: dict[str, Any] = {"text": line.text, "tokens": [t._asdict() for t in toks]}
+            obj: dict[str, Any] = {"text": line.text, "tokens": [t.to_json() for t in toks]}
             if line.error is not None:
                 obj = {"line": line.number, "error": line.error}
             out.append(json.dumps(obj, ensure_ascii=False) + "\n")
         else:
-            out.extend(f"{i}\t{t.text}\t{t.start}\t{t.end}\n" for i, t in enumerate(toks, 1))
+            out.extend(f"{i}\t{t.text}\t{t.start}\t{t.end}{'' if t.pos is None else chr(9) + t.pos}\n"
+                       for i, t in enumerate(toks, 1))
             out.append("\n")
     return "".join(out)
 
@@ -192,7 +195,8 @@ def check_plan(inputs: Sequence[str], output: str | None) -> None:
 _WORKER: SegmentChunk | None = None
 
 
-def _init_worker(model: str, models_dir: str | None, precision: str, threads: int, fmt: str) -> None:
+def _init_worker(model: str, models_dir: str | None, precision: str, threads: int, fmt: str, pos: bool,
+                 entries: list[Entry]) -> None:
     global _WORKER
     import torch
 
@@ -201,8 +205,8 @@ def _init_worker(model: str, models_dir: str | None, precision: str, threads: in
 
     bound_backend_caches()
     torch.set_num_threads(threads)
-    seg = Segmenter.load(model, models_dir=models_dir, precision=precision)
-    _WORKER = segment_chunk_with(seg.tokenize_batch, Format(fmt))
+    seg = Segmenter.load(model, models_dir=models_dir, precision=precision, user_words=entries)
+    _WORKER = segment_chunk_with(partial(seg.tokenize_batch, pos=pos), Format(fmt))
 
 
 def _run_in_worker(chunk: list[Line]) -> str:
@@ -235,13 +239,14 @@ class Job:
     pattern: str = "*"
     resume: bool = False
     workers: int = 1
+    pos: bool = False  # tokens carry their part of speech (joint models)
     chunk_lines: int = 256
     progress: bool = True
 
 
 def segment_files(seg: Any, job: Job, stdout: BinaryIO | None = None) -> Summary:
     """Segment every input of `job` with the `Segmenter` `seg` (or `job.workers` processes that
-    each load the same model) and write the outputs; returns counts. Raises `CorpusError` for
+    each load the same model and user dictionary) and write the outputs; returns counts. Raises `CorpusError` for
     a missing input or (with `OnError.FAIL`) an undecodable line; no output file is then left
     in place, complete outputs written before it stay."""
     stdout = stdout if stdout is not None else sys.stdout.buffer
@@ -255,12 +260,15 @@ def segment_files(seg: Any, job: Job, stdout: BinaryIO | None = None) -> Summary
     bar = tqdm(total=total, unit="B", unit_scale=True, disable=not job.progress, file=sys.stderr,
                mininterval=1.0, desc="segment")
     pool = None
-    one = segment_chunk_with(seg.tokenize_batch, job.fmt)
+    one = segment_chunk_with(partial(seg.tokenize_batch, pos=job.pos), job.fmt)
+    if job.pos:
+        seg.require_pos(True)  # fail before reading anything
     if job.workers > 1:
         threads = max(1, (os.cpu_count() or 1) // job.workers)  # N x threads never oversubscribes
         pool = multiprocessing.get_context("spawn").Pool(
             job.workers, initializer=_init_worker,
-            initargs=(str(seg.path or seg.name), None, seg.precision.value, threads, job.fmt.value))
+            initargs=(str(seg.path or seg.name), None, seg.precision.value, threads, job.fmt.value, job.pos,
+                      list(seg.lexicon)))
 
     def run(items: Iterable[list[Line]]) -> Iterator[str]:
         return ordered_map(pool, items, 2 * job.workers) if pool is not None else map(one, items)

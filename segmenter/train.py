@@ -8,6 +8,7 @@ import logging
 import random
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +21,10 @@ from tqdm import tqdm
 from segmenter import artifact
 from segmenter.config import ModelConfig, TrainConfig
 from segmenter.corpus import Sentence
-from segmenter.metrics import Score, score
+from segmenter.metrics import Score, TaggedScore, score, score_tagged
 from segmenter.model import BiRNNTagger
 from segmenter.segmenter import Segmenter
-from segmenter.tags import unit_tags, words_to_tags
+from segmenter.tags import N_TAGS, pos_of_labels, unit_tags, words_to_tags
 from segmenter.text import split_pieces, to_units
 from segmenter.vocab import Vocab
 
@@ -40,16 +41,43 @@ class Example:
     tags: list[int]
 
 
-def make_examples(sentences: Sequence[Sentence], vocab: Vocab, max_piece: int) -> list[Example]:
-    """Gold sentences as model pieces, cut exactly as `Segmenter` cuts its input."""
+def make_examples(sentences: Sequence[Sentence], vocab: Vocab, max_piece: int,
+                  pos_index: dict[str, int] | None = None) -> list[Example]:
+    """Gold sentences as model pieces, cut exactly as `Segmenter` cuts its input.
+
+    With `pos_index` (part of speech -> index) the labels are joint BMES + POS labels
+    (`4 * pos + bmes`, see `tags.joint_labels`); a unit takes the part of speech of the word
+    holding its last character."""
     out = []
     for sent in sentences:
         units = to_units(sent.text)
         tags = unit_tags(words_to_tags(sent.words), units.starts, units.ends)
+        if pos_index is not None:
+            tags = _joint_tags(sent, units.ends, tags, pos_index)
         chars, bigrams = vocab.encode(units.keys)
         for s, e in split_pieces(units, max_piece):
             out.append(Example(chars[s:e], bigrams[s:e + 1], tags[s:e]))
     return out
+
+
+def _joint_tags(sent: Sentence, unit_ends: Sequence[int], tags: Sequence[int],
+                pos_index: dict[str, int]) -> list[int]:
+    if sent.pos is None:
+        raise ValueError("a joint segmentation + POS model needs a POS-tagged corpus (format pfr)")
+    char_pos: list[int] = []
+    for word, p in zip(sent.words, sent.pos):
+        if p not in pos_index:
+            raise ValueError(f"part of speech {p!r} is not in the model's tag set")
+        char_pos.extend([pos_index[p]] * len(word))
+    return [char_pos[e - 1] * N_TAGS + t for e, t in zip(unit_ends, tags)]
+
+
+def pos_tag_set(sentences: Sequence[Sentence]) -> list[str]:
+    """The parts of speech of a tagged corpus, most frequent first."""
+    counts = Counter(p for s in sentences for p in (s.pos or ()))
+    if not counts:
+        raise ValueError("the training corpus has no POS tags (a joint model needs format pfr)")
+    return [p for p, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 def batches(examples: Sequence[Example], size: int, rng: random.Random) -> Iterator[tuple[torch.Tensor, ...]]:
@@ -81,6 +109,16 @@ def evaluate(model: BiRNNTagger, vocab: Vocab, sentences: Sequence[Sentence],
     pred = seg.cut_batch([s.text for s in sentences])
     model.train(was_training)
     return score([s.words for s in sentences], pred, train_words)
+
+
+def evaluate_pos(model: BiRNNTagger, vocab: Vocab, sentences: Sequence[Sentence]) -> TaggedScore:
+    """Joint segmentation + POS score of a joint model on tagged sentences."""
+    was_training = model.training
+    seg = Segmenter(model, vocab)
+    pred = seg.tokenize_batch([s.text for s in sentences], pos=True)
+    model.train(was_training)
+    return score_tagged([list(zip(s.words, s.pos or ())) for s in sentences],
+                        [[(t.text, t.pos or "") for t in toks] for toks in pred])
 
 
 def train(
@@ -136,7 +174,9 @@ def train(
     elif (out / TRAIN_LOG).exists():
         (out / TRAIN_LOG).unlink()
 
-    examples = make_examples(train_set, vocab, mcfg.max_piece)
+    pos_tags = pos_of_labels(mcfg.tags)
+    pos_index = None if pos_tags is None else {p: i for i, p in enumerate(pos_tags)}
+    examples = make_examples(train_set, vocab, mcfg.max_piece, pos_index)
     n_units = sum(len(e.chars) for e in examples)
     loss_fn = nn.CrossEntropyLoss(ignore_index=-100)
     log.info("training on %d pieces (%d units), dev %d sentences; %s", len(examples), n_units, len(dev_set), mcfg)
@@ -172,6 +212,7 @@ def train(
             sch.step()
         train_seconds = time.perf_counter() - t0
         dev = evaluate(model, vocab, dev_set)
+        dev_pos = evaluate_pos(model, vocab, dev_set) if pos_index is not None else None
         elapsed += time.perf_counter() - t0
         improved = dev.f1 > best_f1
         if improved:
@@ -179,6 +220,8 @@ def train(
             full_meta = dict(meta or {})
             full_meta.update(train_config=cfg.to_json(), best_epoch=epoch, dev=dev.to_json(),
                              training_seconds=round(elapsed, 1))
+            if dev_pos is not None:
+                full_meta["dev_pos"] = dev_pos.to_json()
             artifact.save(out, mcfg, vocab, model.state_dict(), full_meta)
         else:
             bad += 1
@@ -186,6 +229,8 @@ def train(
                "dev_precision": round(dev.precision, 5), "dev_recall": round(dev.recall, 5),
                "lr": opt.param_groups[0]["lr"], "train_seconds": round(train_seconds, 1),
                "chars_per_s": round(seen / train_seconds), "best": improved}
+        if dev_pos is not None:
+            row["dev_pos_f1"] = round(dev_pos.f1, 5)
         with (out / TRAIN_LOG).open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(row) + "\n")
         if progress:

@@ -47,3 +47,19 @@ def tiny_model_dir(tmp_path_factory, tiny_corpus):
     train_set, dev_set = split_dev(tiny_corpus)
     train(train_set, dev_set, out, TINY_MODEL, TrainConfig(epochs=6, lr=1e-2, seed=3, min_char_count=1), progress=False)
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_pos_model_dir(tmp_path_factory, data_dir):
+    """A tiny joint segmentation + POS model (labels like B-n, S-v), trained in a few seconds."""
+    from segmenter.config import TrainConfig
+    from segmenter.corpus import read_corpus, split_dev
+    from segmenter.tags import joint_labels
+    from segmenter.train import pos_tag_set, train
+
+    sents = read_corpus(data_dir / "pku" / "pfr199801_pos.utf8")[:400]
+    train_set, dev_set = split_dev(sents)
+    out = tmp_path_factory.mktemp("models") / "tiny-pos"
+    options = dict(TINY_MODEL, tags=joint_labels(pos_tag_set(train_set)))
+    train(train_set, dev_set, out, options, TrainConfig(epochs=4, lr=1e-2, seed=3, min_char_count=1), progress=False)
+    return out

@@ -17,6 +17,6 @@ async def models(state: StateDep) -> ModelsResponse:
         scores = {k: meta[k] for k in ("dev", "test") if k in meta}
         out.append(ModelInfo(name=name, default=name == state.settings.default_model, standard=meta.get("standard"),
                              cell=seg.config.cell.value, layers=seg.config.layers, hidden=seg.config.hidden,
-                             precision=seg.precision.value,
-                             scores=scores))
+                             precision=seg.precision.value, pos_tagging=seg.pos_tags is not None,
+                             pos_tags=list(seg.pos_tags) if seg.pos_tags else None, scores=scores))
     return ModelsResponse(models=out)

@@ -14,5 +14,5 @@ router = APIRouter()
 async def segment(req: TextsRequest, state: StateDep) -> Response:
     """Split each text into words, with character offsets into the text."""
     name, batcher, texts = checked(req, state)
-    results = await batcher.submit(Kind.SEGMENT, texts)
-    return json_response({"model": name, "results": [{"tokens": [t._asdict() for t in toks]} for toks in results]})
+    results = await batcher.submit(Kind.SEGMENT, texts, pos=req.pos, user_words=req.user_words or ())
+    return json_response({"model": name, "results": [{"tokens": [t.to_json() for t in toks]} for toks in results]})

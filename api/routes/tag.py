@@ -14,5 +14,5 @@ router = APIRouter()
 async def tag(req: TextsRequest, state: StateDep) -> Response:
     """Label each non-whitespace character B/M/E/S, with the label's probability."""
     name, batcher, texts = checked(req, state)
-    results = await batcher.submit(Kind.TAG, texts)
-    return json_response({"model": name, "results": [{"chars": [c._asdict() for c in rows]} for rows in results]})
+    results = await batcher.submit(Kind.TAG, texts, pos=req.pos, user_words=req.user_words or ())
+    return json_response({"model": name, "results": [{"chars": [c.to_json() for c in rows]} for rows in results]})

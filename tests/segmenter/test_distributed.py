@@ -23,7 +23,7 @@ def test_tokens_column_for_a_dict_a_dataframe_and_an_arrow_table(seg):
     import pandas as pd
     import pyarrow as pa
 
-    expected = [[t._asdict() for t in toks] for toks in seg.tokenize_batch(LINES)]
+    expected = [[t.to_json() for t in toks] for toks in seg.tokenize_batch(LINES)]
     assert tokens_for_batch({"text": LINES, "id": list(range(5))}, seg)["tokens"] == expected
     df = tokens_for_batch(pd.DataFrame({"text": LINES}), seg)
     assert list(df["tokens"]) == expected

@@ -129,3 +129,51 @@ def test_cli_missing_input_and_bad_line_exit_2(tiny_model_dir, tmp_path):
         proc = subprocess.run([sys.executable, "-m", "segmenter.cli", "segment", "--model", str(tiny_model_dir),
                                *args], capture_output=True, timeout=120)
         assert proc.returncode == 2 and phrase in proc.stderr, proc.stderr
+
+
+@pytest.fixture(scope="module")
+def pos_seg(tiny_pos_model_dir):
+    return Segmenter.load(tiny_pos_model_dir, user_words=["最后一行"])
+
+
+def test_pos_output_in_every_format(pos_seg, tmp_path):
+    data = "\n".join(LINES).encode()
+    plain, _ = run(pos_seg, tmp_path, data, pos=True)
+    rows = plain.decode().split("\n")[:-1]
+    assert len(rows) == len(LINES)
+    assert rows[-1].startswith("最后一行/")  # the user word, whole, with a tag
+    assert all("/" in w for w in rows[0].split())
+    jsonl, _ = run(pos_seg, tmp_path, data, pos=True, fmt=Format.JSONL)
+    objs = [json.loads(x) for x in jsonl.decode().splitlines()]
+    assert all(t["pos"] in pos_seg.pos_tags for o in objs for t in o["tokens"])
+    conll, _ = run(pos_seg, tmp_path, data, pos=True, fmt=Format.CONLL)
+    first = conll.decode().split("\n\n")[0].splitlines()
+    assert all(len(row.split("\t")) == 5 for row in first)
+    without, _ = run(pos_seg, tmp_path, data, fmt=Format.JSONL)
+    assert all("pos" not in t for x in without.decode().splitlines() for t in json.loads(x)["tokens"])
+
+
+def test_workers_carry_the_user_dictionary_and_pos(pos_seg, tmp_path):
+    data = "\n".join(LINES * 60).encode()
+    one, _ = run(pos_seg, tmp_path, data, chunk_lines=40, pos=True)
+    two, _ = run(pos_seg, tmp_path, data, chunk_lines=40, pos=True, workers=2)
+    assert two == one
+    assert one.decode().count("最后一行/") == 60
+
+
+def test_cli_user_dictionary_and_pos_errors_exit_2(tiny_model_dir, tmp_path):
+    src = tmp_path / "in.txt"
+    src.write_text("研究生命起源\n", "utf-8")
+    good = tmp_path / "good.txt"
+    good.write_text("# domain terms\n生命起源 n\n", "utf-8")
+    proc = subprocess.run([sys.executable, "-m", "segmenter.cli", "segment", "-q", "--model", "pku-fast",
+                           "--user-dict", str(good), str(src)], capture_output=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.decode().split() == ["研究", "生命起源"], proc.stderr
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"ok\n\xff\xfe\n")
+    for args, phrase in ((["--user-dict", str(bad)], b"bad.txt:2: not valid UTF-8"),
+                         (["--user-word", " "], b"whitespace only"),
+                         (["--pos"], b"no part-of-speech tagger")):
+        proc = subprocess.run([sys.executable, "-m", "segmenter.cli", "segment", "--model", str(tiny_model_dir),
+                               *args, str(src)], capture_output=True, timeout=120)
+        assert proc.returncode == 2 and phrase in proc.stderr, proc.stderr

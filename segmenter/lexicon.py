@@ -1,0 +1,221 @@
+"""User dictionaries: words that must come out whole, and forced splits.
+
+An entry is a string. Without whitespace it is a *user word*: where it occurs in a text it comes
+out as one token. With whitespace (`"中 将"`) it is a *forced split*: where its parts occur
+together (`中将`) they come out as exactly those tokens. Matching is on the model's normalised
+text (full-width ASCII folded, Traditional characters mapped to Simplified, see
+`segmenter.text`), leftmost-longest: at each position the longest entry wins, and a match is
+never overlapped by a later one. The matches become constraints of the Viterbi decoder
+(`Lexicon.constraints`), so the rest of the sentence is decoded around them by the model.
+
+A `Lexicon` is a plain object owned by one `Segmenter`: no global state. Mutations are guarded
+by a lock and readers work on an immutable snapshot, so a segmenter may be used from several
+threads while words are added.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+import numpy as np
+
+from segmenter.decode import NEG
+from segmenter.errors import CorpusError, InvalidInputError
+from segmenter.tags import N_TAGS, B, E, M, S
+from segmenter.text import normalise
+
+MAX_ENTRY_CHARS = 32  # default limit on the characters of one entry
+_COMMENT = re.compile(r"(?:^|\s)#.*$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One dictionary entry: the parts it must come out as, and an optional POS for them."""
+
+    parts: tuple[str, ...]
+    pos: str | None = None
+
+    @property
+    def key(self) -> str:
+        return "".join(self.parts)
+
+
+def parse_entry(entry: object, pos: str | None = None, *, max_chars: int = MAX_ENTRY_CHARS) -> Entry:
+    """Validate one entry (see the module doc); raises `InvalidInputError` with the reason."""
+    if not isinstance(entry, str):
+        raise InvalidInputError(f"a user word must be a str, got {type(entry).__name__}")
+    parts = tuple(entry.split())
+    if not parts:
+        raise InvalidInputError(f"user word {entry!r} is empty or whitespace only")
+    n = sum(map(len, parts))
+    if n > max_chars:
+        raise InvalidInputError(f"user word {entry[:20]!r}... has {n} characters; the limit is {max_chars}")
+    if pos is not None and (not isinstance(pos, str) or not pos.strip() or any(c.isspace() for c in pos)):
+        raise InvalidInputError(f"part of speech {pos!r} of user word {entry!r} must be a non-empty word")
+    return Entry(parts, pos)
+
+
+class Lexicon:
+    """A set of entries, keyed by their normalised joined text (a later entry with the same
+    text replaces the earlier one: `add("中将")` after `add("中 将")` undoes the split)."""
+
+    def __init__(self, entries: Iterable[str | Entry] = (), *, max_chars: int = MAX_ENTRY_CHARS) -> None:
+        self.max_chars = max_chars
+        self._lock = threading.Lock()
+        self._entries: dict[str, Entry] = {}
+        self._snapshot: _Snapshot = _Snapshot.build({})
+        for e in entries:
+            self._put(e if isinstance(e, Entry) else parse_entry(e, max_chars=max_chars))
+        self._publish()
+
+    # ----------------------------------------------------------------- editing
+    def add(self, entry: str, pos: str | None = None) -> None:
+        """Add a user word (or a forced split, if it holds whitespace)."""
+        parsed = parse_entry(entry, pos, max_chars=self.max_chars)
+        with self._lock:
+            self._put(parsed)
+            self._publish()
+
+    def remove(self, entry: str) -> bool:
+        """Remove the entry with this text (whitespace ignored); False if there was none."""
+        parsed = parse_entry(entry, max_chars=self.max_chars)
+        with self._lock:
+            found = self._entries.pop(normalise(parsed.key), None) is not None
+            if found:
+                self._publish()
+        return found
+
+    def _put(self, entry: Entry) -> None:
+        self._entries[normalise(entry.key)] = entry
+
+    def _publish(self) -> None:
+        self._snapshot = _Snapshot.build(dict(self._entries))
+
+    # ----------------------------------------------------------------- reading
+    def __len__(self) -> int:
+        return len(self._snapshot.entries)
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(list(self._snapshot.entries.values()))
+
+    def __contains__(self, entry: object) -> bool:
+        return isinstance(entry, str) and normalise("".join(entry.split())) in self._snapshot.entries
+
+    def merged(self, extra: Iterable[str | Entry]) -> Lexicon:
+        """A new lexicon: these entries plus `extra` (which win on equal text)."""
+        out = Lexicon(max_chars=self.max_chars)
+        out._entries = dict(self._snapshot.entries)
+        for e in extra:
+            out._put(e if isinstance(e, Entry) else parse_entry(e, max_chars=self.max_chars))
+        out._publish()
+        return out
+
+    def matches(self, norm: str) -> list[tuple[int, Entry]]:
+        """(start offset, entry) of the leftmost-longest matches in normalised text `norm`."""
+        return self._snapshot.matches(norm)
+
+    def constraints(self, norm: str, starts: Sequence[int],
+                    ends: Sequence[int]) -> tuple[np.ndarray | None, dict[int, str]]:
+        """Viterbi constraints for a text whose units cover `[starts[i], ends[i])` of `norm`.
+
+        Returns an additive (n_units, 4) BMES mask (or None when nothing matched) and, for
+        entries with a part of speech, {index of the part's last unit: pos}. A match whose part
+        boundaries fall inside a unit (a user word inside a number or a Latin word) is skipped.
+        """
+        found = self.matches(norm)
+        if not found:
+            return None, {}
+        unit_at_start = {s: i for i, s in enumerate(starts)}
+        unit_at_end = {e: i for i, e in enumerate(ends)}
+        mask: np.ndarray | None = None
+        pos: dict[int, str] = {}
+        for offset, entry in found:
+            spans = []
+            p = offset
+            for part in entry.parts:
+                a, b = unit_at_start.get(p), unit_at_end.get(p + len(part))
+                if a is None or b is None:
+                    break
+                spans.append((a, b))
+                p += len(part)
+            else:
+                if mask is None:
+                    mask = np.zeros((len(starts), N_TAGS), dtype=np.float32)
+                for a, b in spans:
+                    allowed = [(a, S)] if a == b else [(a, B), *((i, M) for i in range(a + 1, b)), (b, E)]
+                    for i, t in allowed:
+                        mask[i] = NEG
+                        mask[i, t] = 0.0
+                    if entry.pos is not None:
+                        pos[b] = entry.pos
+        return mask, pos
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    entries: MappingProxyType[str, Entry]
+    lengths: MappingProxyType[str, tuple[int, ...]]  # first character -> entry lengths, longest first
+
+    @classmethod
+    def build(cls, entries: dict[str, Entry]) -> _Snapshot:
+        by_first: dict[str, set[int]] = {}
+        for key in entries:
+            by_first.setdefault(key[0], set()).add(len(key))
+        return cls(MappingProxyType(entries),
+                   MappingProxyType({c: tuple(sorted(ls, reverse=True)) for c, ls in by_first.items()}))
+
+    def matches(self, norm: str) -> list[tuple[int, Entry]]:
+        if not self.entries:
+            return []
+        out = []
+        i, n = 0, len(norm)
+        lengths, entries = self.lengths, self.entries
+        while i < n:
+            for length in lengths.get(norm[i], ()):
+                entry = entries.get(norm[i:i + length])
+                if entry is not None:
+                    out.append((i, entry))
+                    i += length
+                    break
+            else:
+                i += 1
+        return out
+
+
+def read_user_dict(path: str | Path, *, max_chars: int = MAX_ENTRY_CHARS) -> list[Entry]:
+    """Entries of a user dictionary file: UTF-8, one entry a line, `#` starts a comment.
+
+    A line is `WORD`, or `WORD POS` / `WORD<TAB>POS` where POS is a tag of ASCII letters
+    (`n`, `nz`, `vn`...). Any other whitespace inside a line makes it a forced split
+    (`中 将`). `#` at the start of a line or after whitespace starts a comment. Errors name
+    the file and line."""
+    path = Path(path)
+    try:
+        raw_lines = path.read_bytes().splitlines()
+    except OSError as e:
+        raise CorpusError(str(path), None, f"cannot read user dictionary: {e.strerror or e}") from e
+    out = []
+    for no, raw in enumerate(raw_lines, 1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise CorpusError(str(path), no, f"not valid UTF-8 ({e.reason} at byte {e.start})") from e
+        if no == 1:
+            line = line.lstrip("\ufeff")
+        line = _COMMENT.sub("", line).strip()
+        if not line:
+            continue
+        fields = line.split()
+        pos = None
+        if len(fields) > 1 and fields[-1].isascii() and fields[-1].isalpha():
+            pos = fields.pop()
+        try:
+            out.append(parse_entry(" ".join(fields), pos, max_chars=max_chars))
+        except InvalidInputError as e:
+            raise CorpusError(str(path), no, str(e)) from e
+    return out

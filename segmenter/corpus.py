@@ -38,7 +38,7 @@ class Sentence:
         return "".join(self.words)
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
+def utf8_lines(path: Path) -> Iterator[tuple[int, str]]:
     """(line number, decoded line without its line end); errors name the file and line."""
     try:
         fh = path.open("rb")
@@ -56,7 +56,7 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
 
 
 def _detect(path: Path) -> Format:
-    for _, line in _lines(path):
+    for _, line in utf8_lines(path):
         first = line.split(maxsplit=1)
         if first:
             return Format.PFR if _PFR_ID.match(first[0]) else Format.SEG
@@ -87,7 +87,7 @@ def read_corpus(path: str | Path, fmt: Format | str = Format.AUTO) -> list[Sente
     if fmt is Format.AUTO:
         fmt = _detect(path)
     out: list[Sentence] = []
-    for no, line in _lines(path):
+    for no, line in utf8_lines(path):
         tokens = line.split()
         if fmt is Format.PFR and tokens and _PFR_ID.match(tokens[0]):
             tokens = tokens[1:]
@@ -110,7 +110,7 @@ def split_dev(sentences: Sequence[Sentence], fraction: float = 0.1) -> tuple[lis
 def read_word_list(path: str | Path) -> set[str]:
     """A training word list (one word a line; anything after whitespace is ignored)."""
     words = set()
-    for _, line in _lines(Path(path)):
+    for _, line in utf8_lines(Path(path)):
         parts = line.split()
         if parts:
             words.add(parts[0])

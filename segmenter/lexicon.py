@@ -25,6 +25,7 @@ from types import MappingProxyType
 import numpy as np
 
 from segmenter.decode import NEG
+from segmenter.corpus import utf8_lines
 from segmenter.errors import CorpusError, InvalidInputError
 from segmenter.tags import N_TAGS, B, E, M, S
 from segmenter.text import normalise
@@ -194,19 +195,8 @@ def read_user_dict(path: str | Path, *, max_chars: int = MAX_ENTRY_CHARS) -> lis
     (`n`, `nz`, `vn`...). Any other whitespace inside a line makes it a forced split
     (`中 将`). `#` at the start of a line or after whitespace starts a comment. Errors name
     the file and line."""
-    path = Path(path)
-    try:
-        raw_lines = path.read_bytes().splitlines()
-    except OSError as e:
-        raise CorpusError(str(path), None, f"cannot read user dictionary: {e.strerror or e}") from e
     out = []
-    for no, raw in enumerate(raw_lines, 1):
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise CorpusError(str(path), no, f"not valid UTF-8 ({e.reason} at byte {e.start})") from e
-        if no == 1:
-            line = line.lstrip("\ufeff")
+    for no, line in utf8_lines(Path(path)):
         line = _COMMENT.sub("", line).strip()
         if not line:
             continue

@@ -153,3 +153,16 @@ def test_any_unit_aligned_substring_added_as_a_word_comes_out_whole(fast, data):
     assert "".join(t.text for t in tokens) == text
     first = text.find(word)  # leftmost occurrence is the one matched
     assert (first, first + len(word)) in spans(tokens)
+
+
+TEXTS = st.text(alphabet=st.sampled_from("我爱北京天安门大学生。，！ 　\n1２.%abcＡＢ臺灣中将"), max_size=80)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(TEXTS, st.lists(st.text(alphabet=st.sampled_from("我爱北京天安门大学生中将 ab１"), min_size=1, max_size=5),
+                       max_size=6))
+def test_user_words_never_change_drop_or_add_a_character(fast, text, entries):
+    entries = [e for e in entries if e.strip()]
+    tokens = fast.tokenize(text, user_words=entries)
+    assert "".join(t.text for t in tokens) == "".join(ch for ch in text if not ch.isspace())
+    assert all(t.text == text[t.start:t.end] and t.text for t in tokens)

@@ -119,11 +119,11 @@ class Batcher:
             run = self.seg.tokenize_batch if kind is Kind.SEGMENT else self.seg.tag_batch
             texts = [t for i in idx for t in jobs[i].texts]
             results = run(texts, pos=pos, user_words=user_words)
-            pos = 0
+            at = 0
             for i in idx:
                 k = len(jobs[i].texts)
-                out[i] = results[pos:pos + k]
-                pos += k
+                out[i] = results[at:at + k]
+                at += k
             if self.on_batch is not None:
                 self.on_batch(len(texts), sum(map(len, texts)), kind)
         return out

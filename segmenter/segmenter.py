@@ -284,10 +284,11 @@ class Segmenter:
                 chars[r, :e - s] = c[s:e]
                 bigrams[r, :e - s + 1] = bg[s:e + 1]
                 lengths[r] = e - s
-                if constraints[k][0] is not None:
+                allowed = constraints[k][0]
+                if allowed is not None:
                     if mask is None:
                         mask = np.zeros((n, seq, N_TAGS), dtype=np.float32)
-                    mask[r, :e - s] = constraints[k][0][s:e]
+                    mask[r, :e - s] = allowed[s:e]
             with torch.inference_mode():
                 scores = self.model(torch.from_numpy(chars), torch.from_numpy(bigrams), torch.from_numpy(lengths))
                 logp = torch.log_softmax(scores.float(), dim=-1).numpy()  # (batch, seq, labels)

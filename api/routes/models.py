@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from api.deps import StateDep
@@ -14,7 +16,7 @@ async def models(state: StateDep) -> ModelsResponse:
     out = []
     for name, seg in sorted(state.models.items()):
         meta = seg.meta
-        scores = {k: meta[k] for k in ("dev", "test") if k in meta}
+        scores: dict[str, Any] = {k: meta[k] for k in ("dev", "dev_pos", "test") if k in meta}
         out.append(ModelInfo(name=name, default=name == state.settings.default_model, standard=meta.get("standard"),
                              cell=seg.config.cell.value, layers=seg.config.layers, hidden=seg.config.hidden,
                              precision=seg.precision.value, pos_tagging=seg.pos_tags is not None,

@@ -24,8 +24,8 @@ from types import MappingProxyType
 
 import numpy as np
 
-from segmenter.decode import NEG
 from segmenter.corpus import utf8_lines
+from segmenter.decode import NEG
 from segmenter.errors import CorpusError, InvalidInputError
 from segmenter.tags import N_TAGS, B, E, M, S
 from segmenter.text import normalise

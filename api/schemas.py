@@ -38,7 +38,7 @@ class TextsRequest(BaseModel):
     text: str | None = Field(None, description="one text to process")
     texts: list[str] | None = Field(None, description="several texts, processed as one batch")
     model: str | None = Field(None, description="model name (default: the server's default model)")
-    pos: bool = Field(False, description="add each word's part of speech (models with a POS tagger, e.g. pku-pos)")
+    pos: bool = Field(False, description="add each word's part of speech (models with a POS tagger, e.g. pku)")
     user_words: list[str] | None = Field(
         None, description="words that must come out as one token in this request, on top of the server's user "
         "dictionary; an entry with a space ('中 将') forces that split instead")

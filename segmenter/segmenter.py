@@ -39,6 +39,10 @@ class Token:
     def __iter__(self) -> Iterator[Any]:
         return iter((self.text, self.start, self.end))
 
+    def __repr__(self) -> str:
+        pos = "" if self.pos is None else f", pos={self.pos!r}"
+        return f"Token(text={self.text!r}, start={self.start}, end={self.end}{pos})"
+
     def to_json(self) -> dict[str, Any]:
         """{"text", "start", "end"} and "pos" when it is set."""
         d: dict[str, Any] = {"text": self.text, "start": self.start, "end": self.end}
@@ -49,14 +53,18 @@ class Token:
 
 @dataclass(frozen=True, slots=True)
 class CharTag:
-    """One character's BMES label, the model's probability of that label, and (when asked for)
-    the part of speech of the word it belongs to."""
+    """One character's BMES label, the model's probability of that label (for a joint model, summed
+    over the parts of speech), and (when asked for) the part of speech of the word it belongs to."""
 
     char: str
     offset: int
     label: str
     prob: float
     pos: str | None = None
+
+    def __repr__(self) -> str:
+        pos = "" if self.pos is None else f", pos={self.pos!r}"
+        return f"CharTag(char={self.char!r}, offset={self.offset}, label={self.label!r}, prob={self.prob:.4g}{pos})"
 
     def to_json(self) -> dict[str, Any]:
         d: dict[str, Any] = {"char": self.char, "offset": self.offset, "label": self.label, "prob": self.prob}
@@ -248,7 +256,7 @@ class Segmenter:
     def require_pos(self, pos: bool) -> None:
         if pos and self.pos_tags is None:
             raise InvalidInputError(f"model {self.name or '(unnamed)'} has no part-of-speech tagger; "
-                                    "use a joint model such as 'pku-pos'")
+                                    "use a joint model such as the default 'pku'")
 
     def _pos_of(self, a: _Analysis, last: int) -> str | None:
         """Part of speech of the word whose last unit is `last`: the user dictionary's, else the model's."""
@@ -293,7 +301,10 @@ class Segmenter:
                 scores = self.model(torch.from_numpy(chars), torch.from_numpy(bigrams), torch.from_numpy(lengths))
                 logp = torch.log_softmax(scores.float(), dim=-1).numpy()  # (batch, seq, labels)
             best = viterbi(logp, lengths, mask)  # (batch, seq)
-            chosen = np.exp(np.take_along_axis(logp, best[..., None].astype(np.int64), axis=-1)[..., 0])
+            prob = np.exp(logp)
+            if prob.shape[-1] != N_TAGS:  # joint labels: the BMES label's probability, summed over POS
+                prob = prob.reshape(n, seq, -1, N_TAGS).sum(axis=2)
+            chosen = np.take_along_axis(prob, (best % N_TAGS)[..., None].astype(np.int64), axis=-1)[..., 0]
             for r, (k, s, e) in enumerate(batch):
                 labels[k][s:e] = best[r, :e - s]
                 probs[k][s:e] = chosen[r, :e - s]

@@ -28,3 +28,22 @@ def test_a_request_can_choose_the_fast_model(client):
     assert r.status_code == 200 and r.json()["model"] == "pku-fast"
     assert [t["text"] for t in r.json()["results"][0]["tokens"]] == ["我", "爱", "北京", "天安门", "。"]
     assert r.json()["results"][1]["tokens"] == []
+
+
+def test_requests_choose_a_segmentation_standard_by_name(client):
+    text = "国家主席江泽民发表新年讲话"
+    got = {}
+    for name in ("pku", "ctb6", "weibo"):
+        r = client.post("/v1/segment", json={"text": text, "model": name})
+        assert r.status_code == 200 and r.json()["model"] == name
+        got[name] = [t["text"] for t in r.json()["results"][0]["tokens"]]
+        assert "".join(got[name]) == text
+    assert "江泽民" in got["ctb6"] and "江泽民" not in got["pku"]  # CTB keeps names whole, PKU splits them
+    models = {m["name"]: m for m in client.get("/v1/models").json()["models"]}
+    assert models["ctb6"]["standard"] == "ctb6" and models["weibo"]["standard"] == "weibo"
+    assert models["pku"]["pos_tagging"] is True and models["ctb6"]["pos_tagging"] is False
+
+
+def test_the_default_model_tags_parts_of_speech(client):
+    r = client.post("/v1/segment", json={"text": "我爱北京天安门。", "pos": True})
+    assert [(t["text"], t["pos"]) for t in r.json()["results"][0]["tokens"]][2:4] == [("北京", "ns"), ("天安门", "ns")]

@@ -1,0 +1,73 @@
+"""The shipped models: golden segmentations and accuracy floors on their standard's test data."""
+
+import pytest
+
+from segmenter import Segmenter
+from segmenter.corpus import read_corpus, read_word_list, split_dev
+from segmenter.metrics import score, score_tagged
+
+# model -> (gold file under ../shared/data, word F1 floor on its first 300 sentences, OOV recall
+# floor or None). Each floor sits just under what the model measured on that slice on 2026-11-23
+# (pku 95.10 / 76.1, pku-fast, ctb6 97.46, weibo 94.63), so that a regression shows.
+FLOORS = {
+    "pku": ("pku/pku_test_gold.utf8", 0.948, 0.75),
+    "pku-fast": ("pku/pku_test_gold.utf8", 0.940, 0.72),
+    "ctb6": ("ctb6/test.txt", 0.970, None),
+    "weibo": ("weibo/dev.txt", 0.940, None),
+}
+# the joint model on the first 300 sentences of the PFR development split: word F1 97.07, word+POS
+# F1 94.47 (2026-11-23)
+PFR_DEV_SLICE_FLOORS = (0.967, 0.941)
+PKU_STANDARD = ("pku", "pku-fast")
+
+
+@pytest.fixture(scope="module", params=sorted(FLOORS))
+def model(request):
+    return Segmenter.load(request.param)
+
+
+def test_default_load_is_the_pku_model():
+    assert Segmenter.load().name == "pku"
+    assert set(FLOORS) <= set(Segmenter.available())
+
+
+def test_accuracy_floor_on_the_first_300_sentences(model, data_dir):
+    path, f1_floor, oov_floor = FLOORS[model.name]
+    gold = read_corpus(data_dir / path, "seg")[:300]
+    words = read_word_list(data_dir / "pku" / "pku_training_words.utf8") if oov_floor is not None else None
+    s = score([g.words for g in gold], model.cut_batch([g.text for g in gold]), words)
+    assert s.f1 >= f1_floor
+    if oov_floor is not None:
+        assert s.oov_recall >= oov_floor
+
+
+def test_pos_regression_on_a_slice_of_the_pfr_development_split(data_dir):
+    seg = Segmenter.load("pku")  # the joint segmentation + POS model
+    dev = split_dev(read_corpus(data_dir / "pku" / "pfr199801_pos.utf8"))[1][:300]
+    tokens = seg.tokenize_batch([s.text for s in dev], pos=True)
+    joint = score_tagged([list(zip(s.words, s.pos)) for s in dev], [[(t.text, t.pos) for t in row] for row in tokens])
+    words = score([s.words for s in dev], [[t.text for t in row] for row in tokens])
+    assert words.f1 >= PFR_DEV_SLICE_FLOORS[0]
+    assert joint.f1 >= PFR_DEV_SLICE_FLOORS[1]
+
+
+GOLDEN = {
+    "我爱北京天安门。": ["我", "爱", "北京", "天安门", "。"],
+    "今天是2026年11月22日。": ["今天", "是", "2026年", "11月", "22日", "。"],
+    "结婚的和尚未结婚的都来了": ["结婚", "的", "和", "尚未", "结婚", "的", "都", "来", "了"],
+    "中共中央总书记、国家主席江泽民发表新年讲话": [
+        "中共中央", "总书记", "、", "国家", "主席", "江", "泽民", "发表", "新年", "讲话"],
+    "访问www.example.com的人增长了１２．５％": ["访问", "www.example.com", "的", "人", "增长", "了", "１２．５％"],
+}
+
+
+@pytest.mark.parametrize("name", PKU_STANDARD)
+def test_golden_segmentations_of_the_pku_standard(name):
+    assert Segmenter.load(name).cut_batch(list(GOLDEN)) == list(GOLDEN.values())
+
+
+def test_standards_differ_where_they_should():
+    # PKU splits a person's family and given names; CTB keeps a name whole
+    text = "国家主席江泽民发表新年讲话"
+    assert "江泽民" not in Segmenter.load("pku").cut(text)
+    assert "江泽民" in Segmenter.load("ctb6").cut(text)

@@ -2,6 +2,7 @@
 single-process output line for line."""
 
 import io
+import json
 import sys
 
 import pytest
@@ -53,6 +54,20 @@ def test_ray_output_equals_the_single_process_output(local_ray, seg, tiny_model_
         local = io.BytesIO()
         segment_files(seg, Job(inputs=[str(src / rel)], fmt=fmt, progress=False), stdout=local)
         assert (out / rel).read_bytes() == local.getvalue()
+
+
+def test_ray_carries_parts_of_speech_and_the_user_dictionary(local_ray, tiny_pos_model_dir, tmp_path):
+    src = tmp_path / "in.txt"
+    src.write_text("\n".join(LINES * 5) + "\n", encoding="utf-8")
+    seg = Segmenter.load(tiny_pos_model_dir, user_words=["最后一行"])
+    summary = segment_files_on_ray([str(src)], str(tmp_path / "out"), model=str(tiny_pos_model_dir),
+                                   fmt=Format.JSONL, pos=True, user_words=["最后一行"])
+    assert summary.lines == 5 * len(LINES)
+    local = io.BytesIO()
+    segment_files(seg, Job(inputs=[str(src)], fmt=Format.JSONL, pos=True, progress=False), stdout=local)
+    assert (tmp_path / "out" / "in.txt").read_bytes() == local.getvalue()
+    last = json.loads(local.getvalue().decode().splitlines()[4])["tokens"][0]
+    assert last["text"] == "最后一行" and last["pos"] in seg.pos_tags
 
 
 def test_without_ray_the_error_says_how_to_install(monkeypatch, tmp_path):

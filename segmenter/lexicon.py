@@ -70,16 +70,20 @@ class Lexicon:
         self._lock = threading.Lock()
         self._entries: dict[str, Entry] = {}
         self._snapshot: _Snapshot = _Snapshot.build({})
-        for e in entries:
-            self._put(e if isinstance(e, Entry) else parse_entry(e, max_chars=max_chars))
-        self._publish()
+        self.update(entries)
 
     # ----------------------------------------------------------------- editing
     def add(self, entry: str, pos: str | None = None) -> None:
         """Add a user word (or a forced split, if it holds whitespace)."""
-        parsed = parse_entry(entry, pos, max_chars=self.max_chars)
+        self.update([parse_entry(entry, pos, max_chars=self.max_chars)])
+
+    def update(self, entries: Iterable[str | Entry]) -> None:
+        """Add many entries (strings are parsed, later ones win on equal text); the lookup
+        structure is rebuilt once, not once per entry."""
+        parsed = [e if isinstance(e, Entry) else parse_entry(e, max_chars=self.max_chars) for e in entries]
         with self._lock:
-            self._put(parsed)
+            for e in parsed:
+                self._entries[normalise(e.key)] = e
             self._publish()
 
     def remove(self, entry: str) -> bool:
@@ -90,9 +94,6 @@ class Lexicon:
             if found:
                 self._publish()
         return found
-
-    def _put(self, entry: Entry) -> None:
-        self._entries[normalise(entry.key)] = entry
 
     def _publish(self) -> None:
         self._snapshot = _Snapshot.build(dict(self._entries))
@@ -109,11 +110,8 @@ class Lexicon:
 
     def merged(self, extra: Iterable[str | Entry]) -> Lexicon:
         """A new lexicon: these entries plus `extra` (which win on equal text)."""
-        out = Lexicon(max_chars=self.max_chars)
-        out._entries = dict(self._snapshot.entries)
-        for e in extra:
-            out._put(e if isinstance(e, Entry) else parse_entry(e, max_chars=self.max_chars))
-        out._publish()
+        out = Lexicon(self._snapshot.entries.values(), max_chars=self.max_chars)
+        out.update(extra)
         return out
 
     def matches(self, norm: str) -> list[tuple[int, Entry]]:

@@ -186,8 +186,7 @@ class Segmenter:
     def load_user_dict(self, path: str | Path) -> int:
         """Add the entries of a user dictionary file; returns how many were read."""
         entries = read_user_dict(path, max_chars=self.lexicon.max_chars)
-        for e in entries:
-            self.lexicon.add(" ".join(e.parts), e.pos)
+        self.lexicon.update(entries)
         return len(entries)
 
     # ----------------------------------------------------------------- verbs

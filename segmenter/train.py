@@ -102,23 +102,19 @@ def batches(examples: Sequence[Example], size: int, rng: random.Random) -> Itera
 
 
 def evaluate(model: BiRNNTagger, vocab: Vocab, sentences: Sequence[Sentence],
-             train_words: set[str] | None = None) -> Score:
-    """Dev score through the same path users take (`Segmenter.cut_batch`)."""
+             train_words: set[str] | None = None) -> tuple[Score, TaggedScore | None]:
+    """Dev scores through the same path users take (`Segmenter.tokenize_batch`), in one pass:
+    word scores, and for a joint model also the joint segmentation + POS score."""
     was_training = model.training
     seg = Segmenter(model, vocab)
-    pred = seg.cut_batch([s.text for s in sentences])
+    joint = seg.pos_tags is not None
+    pred = seg.tokenize_batch([s.text for s in sentences], pos=joint)
     model.train(was_training)
-    return score([s.words for s in sentences], pred, train_words)
-
-
-def evaluate_pos(model: BiRNNTagger, vocab: Vocab, sentences: Sequence[Sentence]) -> TaggedScore:
-    """Joint segmentation + POS score of a joint model on tagged sentences."""
-    was_training = model.training
-    seg = Segmenter(model, vocab)
-    pred = seg.tokenize_batch([s.text for s in sentences], pos=True)
-    model.train(was_training)
-    return score_tagged([list(zip(s.words, s.pos or ())) for s in sentences],
-                        [[(t.text, t.pos or "") for t in toks] for toks in pred])
+    words = score([s.words for s in sentences], [[t.text for t in toks] for toks in pred], train_words)
+    if not joint:
+        return words, None
+    return words, score_tagged([list(zip(s.words, s.pos or ())) for s in sentences],
+                               [[(t.text, t.pos or "") for t in toks] for toks in pred])
 
 
 def train(
@@ -211,8 +207,7 @@ def train(
         for sch in scheds:
             sch.step()
         train_seconds = time.perf_counter() - t0
-        dev = evaluate(model, vocab, dev_set)
-        dev_pos = evaluate_pos(model, vocab, dev_set) if pos_index is not None else None
+        dev, dev_pos = evaluate(model, vocab, dev_set)
         elapsed += time.perf_counter() - t0
         improved = dev.f1 > best_f1
         if improved:

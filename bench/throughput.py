@@ -66,9 +66,10 @@ def run_engine(engine: str, path: Path, model: str, threads: int, chunk: int, pr
         from segmenter.model import bound_backend_caches
 
         bound_backend_caches()  # as the CLI and the service do
-        torch.set_num_threads(threads)
+        if threads == 1:
+            torch.set_num_threads(1)
         t1 = time.perf_counter()
-        seg = Segmenter.load(model, precision=precision)
+        seg = Segmenter.load(model, precision=precision, threads=threads)  # > 1: torch threads set to 1
         cut = seg.cut_batch
     else:
         import logging
@@ -111,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--corpora", type=Path, default=Path("../shared/data"))
     p.add_argument("--model", default="pku")
     p.add_argument("--precision", default="fp32", help="segmenter's inference precision (fp32, bf16)")
-    p.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch threads for segmenter")
+    p.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="segmenter threads (model batches at once, one torch thread each)")
     p.add_argument("--chunk", type=int, default=2000, help="lines per cut_batch call")
     p.add_argument("--child", choices=["segmenter", "jieba"], help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -123,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(run_engine(args.child, args.input[0], args.model, args.threads, args.chunk, args.precision)))
         return 0
 
-    print(f"# {describe()}; segmenter model {args.model}, precision {args.precision}, {args.threads} torch threads")
+    print(f"# {describe()}; segmenter model {args.model}, precision {args.precision}, {args.threads} segmenter threads")
     print("| input | engine | import s | load s | chars | chars/s | chars/CPU-s | RSS loaded MiB | peak RSS MiB "
           "| segmenter/jieba |")
     print("|---|---|---|---|---|---|---|---|---|---|")

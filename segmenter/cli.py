@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import shlex
 import subprocess
 import sys
@@ -170,10 +171,14 @@ def _cmd_segment(args: argparse.Namespace) -> int:
         "".encode(args.encoding)
     except LookupError:
         raise InvalidInputError(f"unknown encoding {args.encoding!r}") from None
-    seg = Segmenter.load(args.model, precision=args.precision, user_words=_user_entries(args))
+    if args.threads < 0:
+        raise InvalidInputError("--threads must be at least 1 (or 0: the cores divided among the workers)")
+    threads = args.threads or max(1, (os.cpu_count() or 1) // args.workers)
+    seg = Segmenter.load(args.model, precision=args.precision, user_words=_user_entries(args),
+                         threads=threads if args.workers == 1 else 1)
     job = Job(inputs=args.files, output=args.output, fmt=Format(args.format), encoding=args.encoding,
               on_error=OnError(args.on_error), pattern=args.glob, resume=args.resume, workers=args.workers,
-              pos=args.pos, progress=not args.quiet and sys.stderr.isatty())
+              threads=threads, pos=args.pos, progress=not args.quiet and sys.stderr.isatty())
     summary = segment_files(seg, job)
     if not args.quiet:
         rate = summary.chars / summary.seconds if summary.seconds else 0.0
@@ -294,6 +299,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--on-error", choices=["fail", "skip", "replace"], default="fail",
                    help="a line that cannot be decoded: fail (exit 2), skip (keep its place empty), replace")
     s.add_argument("--workers", type=int, default=1, help="processes, each with its own model (default: 1)")
+    s.add_argument("--threads", type=int, default=0,
+                   help="model batches run at once in each process, one torch thread each "
+                        "(default 0: the cores divided among the workers)")
     s.add_argument("--resume", action="store_true", help="skip outputs that are already complete")
     s.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
     s.add_argument("--engine", choices=["local", "ray"], default="local",

@@ -28,6 +28,13 @@ def viterbi(scores: np.ndarray, lengths: np.ndarray, mask: np.ndarray | None = N
     batch, seq, n = scores.shape
     if n % N_TAGS:
         raise ValueError(f"{n} labels is not a multiple of {N_TAGS}")
+    if n == N_TAGS and batch and (np.diff(lengths) <= 0).all():
+        return _viterbi_bmes_sorted(scores if mask is None else scores + mask, lengths)
+    return _viterbi_general(scores, lengths, mask)
+
+
+def _viterbi_general(scores: np.ndarray, lengths: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+    batch, seq, n = scores.shape
     n_pos = n // N_TAGS
     sc = scores.reshape(batch, seq, n_pos, N_TAGS)
     if mask is not None:
@@ -68,4 +75,40 @@ def viterbi(scores: np.ndarray, lengths: np.ndarray, mask: np.ndarray | None = N
     for t in range(seq - 1, -1, -1):
         out[:, t] = cur
         cur = flat_back[rows, t, cur]
+    return out
+
+
+def _viterbi_bmes_sorted(scores: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """`viterbi` for plain BMES labels and rows sorted longest first (as `Segmenter` batches
+    them): the rows still running at step t are a prefix, so each step works on slices in
+    place, with two comparisons and four additions. Same result as the general recursion."""
+    batch, seq, _ = scores.shape
+    sc = np.ascontiguousarray(scores.transpose(1, 2, 0))  # (seq, 4, batch): a step's column is contiguous
+    score = sc[0].copy()  # (4, batch)
+    score[[M, E]] = NEG  # a sequence starts with B or S
+    from_s = np.zeros((seq, batch), dtype=bool)  # B/S at t came from S (else E) at t-1
+    from_m = np.zeros((seq, batch), dtype=bool)  # M/E at t came from M (else B) at t-1
+    active = np.searchsorted(-lengths, -np.arange(seq), side="left")  # rows with length > t
+    closed = np.empty(batch, dtype=score.dtype)
+    opened = np.empty(batch, dtype=score.dtype)
+    for t in range(1, seq):
+        k = int(active[t])
+        sb, sm, se, ss = score[B, :k], score[M, :k], score[E, :k], score[S, :k]
+        np.greater(ss, se, out=from_s[t, :k])  # ties go to E
+        np.greater(sm, sb, out=from_m[t, :k])  # ties go to B
+        np.maximum(se, ss, out=closed[:k])
+        np.maximum(sb, sm, out=opened[:k])
+        x = sc[t, :, :k]
+        np.add(closed[:k], x[B], out=sb)
+        np.add(closed[:k], x[S], out=ss)
+        np.add(opened[:k], x[M], out=sm)
+        np.add(opened[:k], x[E], out=se)
+    cur = np.where(score[S] > score[E], S, E).astype(np.int16)  # a sequence ends with E or S
+    out = np.zeros((batch, seq), dtype=np.int16)  # past a row's length: 0, never read
+    for t in range(seq - 1, -1, -1):
+        k = int(active[t])
+        out[:k, t] = cur[:k]
+        if t:
+            cur[:k] = np.where((cur[:k] == B) | (cur[:k] == S), np.where(from_s[t, :k], S, E),
+                               np.where(from_m[t, :k], M, B))
     return out

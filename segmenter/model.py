@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from segmenter.config import Cell, ModelConfig
@@ -71,20 +72,37 @@ class BiRNNTagger(nn.Module):
     def forward(self, chars: torch.Tensor, bigrams: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """chars (batch, seq) unit ids; bigrams (batch, seq+1) bigram ids (unit i has left
         bigram i and right bigram i+1); lengths (batch,). Returns (batch, seq, n_tags) scores."""
-        x = self.char_emb(chars)  # (batch, seq, char_dim)
-        if self.bigram_emb is not None:
-            bg = self.bigram_emb(bigrams)  # (batch, seq+1, bigram_dim)
-            x = torch.cat([x, bg[:, :-1], bg[:, 1:]], dim=-1)  # (batch, seq, in_dim)
-        x = self.dropout(x)
-        rev = None
-        if self.config.bidirectional:
-            rev = reverse_index(lengths, chars.shape[1]).unsqueeze(-1)  # (batch, seq, 1)
-        for layer in range(self.config.layers):
+        x = self._embed(chars, bigrams[:, :-1], bigrams[:, 1:])  # (batch, seq, in_dim)
+        if not self.config.bidirectional:
+            for layer in range(self.config.layers):
+                x = self.dropout(self.fwd[layer](x)[0])
+            return self.out(x)
+        rev = reverse_index(lengths, chars.shape[1])  # (batch, seq)
+        # The backward input is embedded from reversed ids: reversing ids is cheaper than
+        # reversing embedded vectors.
+        x_r = self._embed(chars.gather(1, rev), bigrams[:, :-1].gather(1, rev), bigrams[:, 1:].gather(1, rev))
+        last = self.config.layers - 1
+        for layer in range(last):
             h_f, _ = self.fwd[layer](x)  # (batch, seq, hidden)
-            if rev is not None:
-                x_r = x.gather(1, rev.expand(-1, -1, x.shape[-1]))
-                h_r, _ = self.bwd[layer](x_r)  # (batch, seq, hidden), reversed order
-                h_b = h_r.gather(1, rev.expand(-1, -1, h_r.shape[-1]))
-                h_f = torch.cat([h_f, h_b], dim=-1)  # (batch, seq, 2*hidden)
-            x = self.dropout(h_f)
-        return self.out(x)  # (batch, seq, n_tags)
+            h_r, _ = self.bwd[layer](x_r)  # (batch, seq, hidden), reversed order
+            x = self.dropout(torch.cat([h_f, _regather(h_r, rev)], dim=-1))  # (batch, seq, 2*hidden)
+            x_r = _regather(x, rev)
+        h_f, _ = self.fwd[last](x)
+        h_r, _ = self.bwd[last](x_r)
+        # The tag layer applied to each direction apart (its weight split in halves), so that only
+        # (batch, seq, n_tags) backward scores are put back in order, not the hidden states.
+        w_f, w_b = self.out.weight.split(self.config.hidden, dim=1)
+        scores_r = F.linear(self.dropout(h_r), w_b)  # (batch, seq, n_tags), reversed order
+        return F.linear(self.dropout(h_f), w_f, self.out.bias) + _regather(scores_r, rev)
+
+    def _embed(self, chars: torch.Tensor, left: torch.Tensor, right: torch.Tensor) -> torch.Tensor:
+        """Unit embedding, then the left and right bigram embeddings, with dropout."""
+        x = self.char_emb(chars)
+        if self.bigram_emb is not None:
+            x = torch.cat([x, self.bigram_emb(left), self.bigram_emb(right)], dim=-1)
+        return self.dropout(x)
+
+
+def _regather(x: torch.Tensor, rev: torch.Tensor) -> torch.Tensor:
+    """x (batch, seq, d) with every row reversed within its length (or back): `rev` from `reverse_index`."""
+    return x.gather(1, rev.unsqueeze(-1).expand(-1, -1, x.shape[-1]))

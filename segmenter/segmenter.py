@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import gc
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -77,26 +81,53 @@ class CharTag:
 class _Analysis:
     units: Units
     tags: np.ndarray  # (n_units,) BMES tag of each unit
-    probs: np.ndarray  # (n_units,) float32 probability of the chosen label
-    pos: np.ndarray | None = None  # (n_units,) part-of-speech index (joint models)
-    user_pos: dict[int, str] | None = None  # unit index -> POS from a user dictionary entry
+    probs: np.ndarray | None  # (n_units,) float32 probability of the chosen label, when asked for
+    pos: np.ndarray | None  # (n_units,) part-of-speech index (joint models)
+    user_pos: dict[int, str] | None  # unit index -> POS from a user dictionary entry
+    # Every word's first character, the end of its last character, and its last unit.
+    words: tuple[list[int], list[int], list[int]]
 
 
-def _word_offsets(a: _Analysis) -> list[tuple[int, int, int]]:
-    """Character `[start, end)` and last unit of every word: a word ends at each unit tagged E or
-    S (Viterbi gives legal tags; a sequence left open at the end is closed, so no character is
-    lost)."""
-    ends = np.flatnonzero(a.tags >= E).tolist()  # E and S end a word
-    n = len(a.tags)
-    if n and (not ends or ends[-1] != n - 1):
-        ends.append(n - 1)
-    us, ue = a.units.starts, a.units.ends
+def _word_offsets(a: _Analysis) -> Iterator[tuple[int, int, int]]:
+    """Character `[start, end)` and last unit of every word."""
+    return zip(*a.words)
+
+
+def _words(units: Sequence[Units], offsets: np.ndarray,
+           tags: np.ndarray) -> list[tuple[list[int], list[int], list[int]]]:
+    """`_Analysis.words` of every text, from the BMES tags in the flat layout of `Encoded`.
+
+    A word ends at each unit tagged E or S (Viterbi gives legal tags; a text whose last unit is
+    left open is closed there, so no character is lost) and starts after the previous end.
+    Computed for the whole call at once: the only Python work left is per word, in the caller."""
+    n = np.fromiter((len(u) for u in units), dtype=np.int64, count=len(units))
+    unit = np.ones(len(tags), dtype=bool)
+    unit[offsets] = unit[offsets + n + 1] = False  # the <S> and </S> slots
+    is_end = (tags >= E) & unit
+    is_end[(offsets + n)[n > 0]] = True  # a text's last unit
+    is_start = np.zeros_like(is_end)
+    is_start[1:] = is_end[:-1] | ~unit[:-1]
+    is_start &= unit
+    lasts = np.flatnonzero(is_end)
+    firsts = np.flatnonzero(is_start)
+    first_char = np.fromiter(chain.from_iterable(chain((0,), u.starts, (0,)) for u in units), dtype=np.int64,
+                             count=len(tags))
+    last_char = np.fromiter(chain.from_iterable(chain((0,), u.ends, (0,)) for u in units), dtype=np.int64,
+                            count=len(tags))
+    text_of = np.searchsorted(offsets, lasts, side="right") - 1
+    cs = first_char[firsts].tolist()
+    ce = last_char[lasts].tolist()
+    local = (lasts - offsets[text_of] - 1).tolist()
+    bounds = np.searchsorted(lasts, offsets + n + 1).tolist()
     out = []
-    first = 0
-    for last in ends:
-        out.append((us[first], ue[last], last))
-        first = last + 1
+    b0 = 0
+    for b1 in bounds:
+        out.append((cs[b0:b1], ce[b0:b1], local[b0:b1]))
+        b0 = b1
     return out
+
+
+_T = TypeVar("_T")
 
 
 def _check_text(text: object) -> str:
@@ -111,7 +142,18 @@ class Segmenter:
 
     def __init__(self, model: BiRNNTagger, vocab: Vocab, *, name: str = "", meta: dict[str, Any] | None = None,
                  batch_size: int = 128, path: Path | None = None, precision: Precision | str = Precision.FP32,
-                 user_words: Iterable[str | Entry] = (), max_user_word_chars: int = MAX_ENTRY_CHARS) -> None:
+                 user_words: Iterable[str | Entry] = (), max_user_word_chars: int = MAX_ENTRY_CHARS,
+                 threads: int = 1) -> None:
+        if not isinstance(threads, int) or threads < 1:
+            raise InvalidInputError(f"threads must be a positive integer, got {threads!r}")
+        if threads > 1:
+            # Batches run side by side, one torch thread each: faster than torch's own threads on
+            # one batch at a time for these small networks, and two threads that each start
+            # OpenMP teams would oversubscribe the cores (bench/throughput.py, BENCHMARKS.md).
+            torch.set_num_threads(1)
+        self.threads = threads
+        self._executor: ThreadPoolExecutor | None = None
+        self._executor_lock = threading.Lock()
         self.precision = Precision(precision)
         self.model = model.eval().to(torch.bfloat16 if self.precision is Precision.BF16 else torch.float32)
         self.vocab = vocab
@@ -136,13 +178,16 @@ class Segmenter:
     def load(cls, name_or_path: str | Path | None = None, *, models_dir: str | Path | None = None,
              batch_size: int = 128, precision: Precision | str = Precision.FP32,
              user_words: Iterable[str | Entry] = (), user_dict: str | Path | None = None,
-             max_user_word_chars: int = MAX_ENTRY_CHARS) -> Segmenter:
+             max_user_word_chars: int = MAX_ENTRY_CHARS, threads: int = 1) -> Segmenter:
         """Load a model by name (a folder of `models_dir`, default the shipped `models/`) or
         by directory path; with no argument, the default model `pku`. `precision` chooses the
         number format of inference (`Precision`: "fp32", the reference, or "bf16").
 
         `user_words` and the entries of the file `user_dict` (see `lexicon.read_user_dict`) start
-        the segmenter's user dictionary: a word containing whitespace is a forced split."""
+        the segmenter's user dictionary: a word containing whitespace is a forced split.
+
+        `threads` > 1 runs that many model batches at once, each on one torch thread (it sets
+        torch's intra-op threads to 1 for the process); calls of one batch are not split."""
         try:
             precision = Precision(precision)
         except ValueError:
@@ -170,8 +215,14 @@ class Segmenter:
             model.load_state_dict(art.state)
         except RuntimeError as e:
             raise ModelLoadError(f"{path}: weights do not fit {artifact.CONFIG}: {e}") from e
-        return cls(model, art.vocab, name=path.name, meta=art.meta, batch_size=batch_size, path=path,
-                   precision=precision, user_words=entries, max_user_word_chars=max_user_word_chars)
+        seg = cls(model, art.vocab, name=path.name, meta=art.meta, batch_size=batch_size, path=path,
+                  precision=precision, user_words=entries, max_user_word_chars=max_user_word_chars,
+                  threads=threads)
+        # What exists now (torch, the model, the vocabulary: ~170k objects) lives as long as the
+        # process: out of the garbage collector's full passes, which otherwise walk it all every
+        # few thousand allocations and cost 10-25% of a big call (BENCHMARKS.md).
+        gc.freeze()
+        return seg
 
     # ----------------------------------------------------------------- user dictionary
     def add_word(self, word: str, pos: str | None = None) -> None:
@@ -205,29 +256,40 @@ class Segmenter:
     def cut_batch(self, texts: Sequence[str], *, user_words: Sequence[str] = ()) -> list[list[str]]:
         """`cut` for many texts at once, batched through the model. `user_words` apply to this
         call only, on top of the segmenter's dictionary."""
-        return [[text[s:e] for s, e, _ in _word_offsets(a)]
-                for text, a in zip(texts, self._analyse(texts, user_words))]
+        def cut(texts: Sequence[str], lexicon: Lexicon) -> list[list[str]]:
+            return [[text[s:e] for s, e in zip(a.words[0], a.words[1])]
+                    for text, a in zip(texts, self._analyse(texts, lexicon))]
+
+        return self._call(texts, user_words, cut)
 
     def tokenize_batch(self, texts: Sequence[str], *, pos: bool = False,
                        user_words: Sequence[str] = ()) -> list[list[Token]]:
         """`tokenize` for many texts at once, batched through the model."""
         self.require_pos(pos)
-        out = []
-        for text, a in zip(texts, self._analyse(texts, user_words)):
-            if pos:
-                out.append([Token(text[s:e], s, e, self._pos_of(a, last)) for s, e, last in _word_offsets(a)])
-            else:
-                out.append([Token(text[s:e], s, e) for s, e, _ in _word_offsets(a)])
-        return out
+
+        def tokenize(texts: Sequence[str], lexicon: Lexicon) -> list[list[Token]]:
+            out = []
+            for text, a in zip(texts, self._analyse(texts, lexicon)):
+                if pos:
+                    out.append([Token(text[s:e], s, e, self._pos_of(a, last)) for s, e, last in _word_offsets(a)])
+                else:
+                    out.append([Token(text[s:e], s, e) for s, e, _ in _word_offsets(a)])
+            return out
+
+        return self._call(texts, user_words, tokenize)
 
     def tag_batch(self, texts: Sequence[str], *, pos: bool = False,
                   user_words: Sequence[str] = ()) -> list[list[CharTag]]:
         """`tag` for many texts at once. A multi-character unit (a number, a Latin word, a
         URL) carries one label, spread over its characters as one word's B/M/E would be."""
         self.require_pos(pos)
+        return self._call(texts, user_words, lambda texts, lexicon: self._tag(texts, lexicon, pos))
+
+    def _tag(self, texts: Sequence[str], lexicon: Lexicon, pos: bool) -> list[list[CharTag]]:
         out = []
-        for text, a in zip(texts, self._analyse(texts, user_words)):
+        for text, a in zip(texts, self._analyse(texts, lexicon, probs=True)):
             u = a.units
+            assert a.probs is not None
             word_pos: list[str | None] = [None] * len(u)
             if pos:
                 first = 0
@@ -252,6 +314,12 @@ class Segmenter:
         return out
 
     # ----------------------------------------------------------------- pipeline
+    def _pool(self) -> ThreadPoolExecutor:
+        with self._executor_lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix=f"segmenter-{self.name}")
+            return self._executor
+
     def require_pos(self, pos: bool) -> None:
         if pos and self.pos_tags is None:
             raise InvalidInputError(f"model {self.name or '(unnamed)'} has no part-of-speech tagger; "
@@ -265,51 +333,80 @@ class Segmenter:
             return None
         return self.pos_tags[int(a.pos[last])]
 
-    def _analyse(self, texts: Sequence[str], user_words: Sequence[str] = ()) -> list[_Analysis]:
+    def _call(self, texts: Sequence[str], user_words: Sequence[str],
+              fn: Callable[[Sequence[str], Lexicon], list[_T]]) -> list[_T]:
+        """Check the arguments of a batch verb, then `fn(texts, lexicon)` with the segmenter's
+        dictionary plus this call's `user_words`."""
         if isinstance(texts, str):
             raise InvalidInputError("texts must be a sequence of str, not a single str")
         if isinstance(user_words, str):
             raise InvalidInputError("user_words must be a list of words, not a single str")
-        lexicon = self.lexicon.merged(user_words) if user_words else self.lexicon
+        return fn(texts, self.lexicon.merged(user_words) if user_words else self.lexicon)
+
+    def _analyse(self, texts: Sequence[str], lexicon: Lexicon, *, probs: bool = False) -> list[_Analysis]:
+        """Units, Viterbi labels and (with `probs`) label probabilities of every text.
+
+        All texts are encoded at once into one flat array (`Vocab.encode_many`); their pieces are
+        sorted longest first and cut into batches of `batch_size`; each batch is gathered from the
+        flat array with NumPy, run through the model, decoded, and its labels scattered back."""
         units = [to_units(_check_text(t)) for t in texts]
-        encoded = [self.vocab.encode(u.keys) for u in units]
+        enc = self.vocab.encode_many(units)
         constraints = [self._constraints(t, u, lexicon) for t, u in zip(texts, units)]
         pieces = [(k, s, e) for k, u in enumerate(units) for s, e in split_pieces(u, self.config.max_piece)]
         pieces.sort(key=lambda p: p[1] - p[2])  # longest first
-        labels = [np.zeros(len(u), dtype=np.int16) for u in units]
-        probs = [np.zeros(len(u), dtype=np.float32) for u in units]
-        for b in range(0, len(pieces), self.batch_size):
-            batch = pieces[b:b + self.batch_size]
-            n = len(batch)
-            seq = batch[0][2] - batch[0][1]
-            chars = np.zeros((n, seq), dtype=np.int64)
-            bigrams = np.zeros((n, seq + 1), dtype=np.int64)
-            lengths = np.empty(n, dtype=np.int64)
+        arr = np.array(pieces, dtype=np.int64).reshape(-1, 3)
+        first = enc.offsets[arr[:, 0]] + arr[:, 1]  # flat index of each piece's left bigram
+        size = arr[:, 2] - arr[:, 1]
+        labels = np.zeros(len(enc.chars), dtype=np.int16)  # flat, as enc.chars
+        chosen = np.zeros(len(enc.chars), dtype=np.float32) if probs else None
+        masks = [c[0] for c in constraints]
+
+        def run(b: int) -> None:  # one batch; batches write disjoint parts of labels and chosen
+            rows = slice(b, b + self.batch_size)
+            lengths = size[rows]
+            seq = int(lengths[0])
+            steps = np.arange(seq + 1)
+            at = first[rows, None] + steps  # (n, seq + 1) flat positions of the bigrams
+            inside = steps < lengths[:, None] + 1
+            bigrams = np.where(inside, enc.bigrams[np.where(inside, at, 0)], 0)
+            inside = inside[:, :seq] & (steps[:seq] < lengths[:, None])
+            at = at[:, :seq] + 1  # flat positions of the units
+            chars = np.where(inside, enc.chars[np.where(inside, at, 0)], 0)
             mask = None
-            for r, (k, s, e) in enumerate(batch):
-                c, bg = encoded[k]
-                chars[r, :e - s] = c[s:e]
-                bigrams[r, :e - s + 1] = bg[s:e + 1]
-                lengths[r] = e - s
-                allowed = constraints[k][0]
-                if allowed is not None:
+            for r, (k, s, e) in enumerate(pieces[rows]):
+                if masks[k] is not None:
                     if mask is None:
-                        mask = np.zeros((n, seq, N_TAGS), dtype=np.float32)
-                    mask[r, :e - s] = allowed[s:e]
+                        mask = np.zeros((len(lengths), seq, N_TAGS), dtype=np.float32)
+                    mask[r, :e - s] = masks[k][s:e]
             with torch.inference_mode():
                 scores = self.model(torch.from_numpy(chars), torch.from_numpy(bigrams), torch.from_numpy(lengths))
-                logp = torch.log_softmax(scores.float(), dim=-1).numpy()  # (batch, seq, labels)
-            best = viterbi(logp, lengths, mask)  # (batch, seq)
-            prob = np.exp(logp)
-            if prob.shape[-1] != N_TAGS:  # joint labels: the BMES label's probability, summed over POS
-                prob = prob.reshape(n, seq, -1, N_TAGS).sum(axis=2)
-            chosen = np.take_along_axis(prob, (best % N_TAGS)[..., None].astype(np.int64), axis=-1)[..., 0]
-            for r, (k, s, e) in enumerate(batch):
-                labels[k][s:e] = best[r, :e - s]
-                probs[k][s:e] = chosen[r, :e - s]
+                scores = scores.float()
+                # Viterbi reads raw scores: log-softmax only subtracts one constant per position.
+                best = viterbi(scores.numpy(), lengths, mask)  # (n, seq)
+                labels[at[inside]] = best[inside]
+                if chosen is not None:
+                    prob = torch.softmax(scores, dim=-1).numpy()  # (n, seq, labels)
+                    if prob.shape[-1] != N_TAGS:  # joint labels: the BMES label's probability, summed over POS
+                        prob = prob.reshape(*prob.shape[:2], -1, N_TAGS).sum(axis=2)
+                    p = np.take_along_axis(prob, (best % N_TAGS)[..., None].astype(np.int64), axis=-1)[..., 0]
+                    chosen[at[inside]] = p[inside]
+
+        starts = range(0, len(pieces), self.batch_size)
+        if self.threads > 1 and len(starts) > 1:
+            # Batches side by side: torch releases the GIL, so they overlap on the cores.
+            list(self._pool().map(run, starts))
+        else:
+            for b in starts:
+                run(b)
         joint = self.pos_tags is not None
-        return [_Analysis(u, lab % N_TAGS, p, lab // N_TAGS if joint else None, c[1] or None)
-                for u, lab, p, c in zip(units, labels, probs, constraints)]
+        tags = labels % N_TAGS
+        out = []
+        for k, (u, c, w) in enumerate(zip(units, constraints, _words(units, enc.offsets, tags))):
+            s = int(enc.offsets[k]) + 1
+            lab = labels[s:s + len(u)]
+            p = chosen[s:s + len(u)] if chosen is not None else None
+            out.append(_Analysis(u, tags[s:s + len(u)], p, lab // N_TAGS if joint else None, c[1] or None, w))
+        return out
 
     @staticmethod
     def _constraints(text: str, units: Units, lexicon: Lexicon) -> tuple[np.ndarray | None, dict[int, str]]:
@@ -317,10 +414,11 @@ class Segmenter:
         None when nothing constrains the text; and the user dictionary's parts of speech."""
         mask, user_pos = lexicon.constraints(normalise(text), units.starts, units.ends) if len(lexicon) else (None, {})
         gaps = units.gap_before
-        for i in range(1, len(units)):
-            if gaps[i]:
-                if mask is None:
-                    mask = np.zeros((len(units), N_TAGS), dtype=np.float32)
-                mask[i - 1, [B, M]] = NEG  # the unit before whitespace ends a word
-                mask[i, [M, E]] = NEG  # the unit after it begins one
+        if True in gaps[1:]:
+            after = np.flatnonzero(gaps)
+            after = after[after > 0]
+            if mask is None:
+                mask = np.zeros((len(units), N_TAGS), dtype=np.float32)
+            mask[after - 1, B] = mask[after - 1, M] = NEG  # the unit before whitespace ends a word
+            mask[after, M] = mask[after, E] = NEG  # the unit after it begins one
         return mask, user_pos

@@ -204,8 +204,8 @@ def _init_worker(model: str, models_dir: str | None, precision: str, threads: in
     from segmenter.segmenter import Segmenter
 
     bound_backend_caches()
-    torch.set_num_threads(threads)
-    seg = Segmenter.load(model, models_dir=models_dir, precision=precision, user_words=entries)
+    torch.set_num_threads(1)  # parallelism comes from the worker processes and Segmenter threads
+    seg = Segmenter.load(model, models_dir=models_dir, precision=precision, user_words=entries, threads=threads)
     _WORKER = segment_chunk_with(partial(seg.tokenize_batch, pos=pos), Format(fmt))
 
 
@@ -239,6 +239,7 @@ class Job:
     pattern: str = "*"
     resume: bool = False
     workers: int = 1
+    threads: int = 1  # Segmenter threads of each worker process
     pos: bool = False  # tokens carry their part of speech (joint models)
     chunk_lines: int = 256
     progress: bool = True
@@ -264,7 +265,7 @@ def segment_files(seg: Any, job: Job, stdout: BinaryIO | None = None) -> Summary
     if job.pos:
         seg.require_pos(True)  # fail before reading anything
     if job.workers > 1:
-        threads = max(1, (os.cpu_count() or 1) // job.workers)  # N x threads never oversubscribes
+        threads = job.threads  # the CLI gives each worker cores / workers: never oversubscribes
         pool = multiprocessing.get_context("spawn").Pool(
             job.workers, initializer=_init_worker,
             initargs=(str(seg.path or seg.name), None, seg.precision.value, threads, job.fmt.value, job.pos,

@@ -12,7 +12,9 @@ output is always made of the original characters.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 
 def traditional_to_simplified() -> dict[int, int]:
@@ -60,6 +62,8 @@ _KIND_KEY = {"url": URL, "email": URL, "eng": ENG, "num": NUM}
 _FINAL = frozenset("。!?;…")
 _CLOSERS = frozenset("”’」』)】》\"'")
 _CLAUSE = frozenset(",、:—")
+_SENTENCE_END = re.compile("[" + re.escape("".join(sorted(_FINAL))) + "]+"
+                           "[" + re.escape("".join(sorted(_FINAL | _CLOSERS))) + "]*")
 
 
 def normalise(text: str) -> str:
@@ -70,30 +74,49 @@ def normalise(text: str) -> str:
 
 @dataclass(frozen=True)
 class Units:
-    """The model's view of one string: parallel lists, one entry per unit."""
+    """The model's view of one string: parallel sequences, one entry per unit.
 
-    keys: list[str]  # vocabulary key of each unit (a normalised character or a class symbol)
-    starts: list[int]  # offset of the unit's first character in the original string
-    ends: list[int]  # offset just past its last character
+    The keys are held as one string, one character per unit with "\0" standing for each class
+    symbol, plus the list of those symbols: `Vocab.encode_many` reads a whole batch as one string,
+    and no Python object is made per character."""
+
+    key_chars: str  # the normalised character of each unit, "\0" for a class symbol
+    symbols: tuple[tuple[int, str], ...]  # (unit index, class symbol) of the units that are one
+    starts: Sequence[int]  # offset of the unit's first character in the original string
+    ends: Sequence[int]  # offset just past its last character
     gap_before: list[bool]  # whitespace separates this unit from the previous one
 
+    @property
+    def keys(self) -> list[str]:
+        """Vocabulary key of each unit: a normalised character or a class symbol."""
+        keys = list(self.key_chars)
+        for i, key in self.symbols:
+            keys[i] = key
+        return keys
+
     def __len__(self) -> int:
-        return len(self.keys)
+        return len(self.key_chars)
 
 
 def to_units(text: str) -> Units:
     """Split `text` into units (see the module doc); whitespace becomes `gap_before` flags."""
     norm = normalise(text)
-    keys: list[str] = []
+    matches = _PRETOKEN.finditer(norm)
+    first = next(matches, None)
+    if first is None:  # one unit per character (most Chinese text): no loop
+        n = len(norm)
+        return Units(norm, (), range(n), range(1, n + 1), [False] * n)
     starts: list[int] = []
     ends: list[int] = []
     gaps: list[bool] = []
+    chunks: list[str] = []
+    symbols: list[tuple[int, str]] = []
     pos = 0
     gap = False
-    for m in _PRETOKEN.finditer(norm):
+    for m in chain((first,), matches):
         s, e = m.span()
         if s > pos:  # plain characters between two pre-tokens: one unit each
-            keys.extend(norm[pos:s])
+            chunks.append(norm[pos:s])
             starts.extend(range(pos, s))
             ends.extend(range(pos + 1, s + 1))
             gaps.append(gap)
@@ -102,21 +125,22 @@ def to_units(text: str) -> Units:
         kind = m.lastgroup
         assert kind is not None
         if kind == "ws":
-            gap = bool(keys)
+            gap = bool(starts)
         else:
-            keys.append(_KIND_KEY[kind])
+            symbols.append((len(starts), _KIND_KEY[kind]))
+            chunks.append("\0")
             starts.append(s)
             ends.append(e)
             gaps.append(gap)
             gap = False
         pos = e
     if pos < len(norm):
-        keys.extend(norm[pos:])
+        chunks.append(norm[pos:])
         starts.extend(range(pos, len(norm)))
         ends.extend(range(pos + 1, len(norm) + 1))
         gaps.append(gap)
         gaps.extend([False] * (len(norm) - pos - 1))
-    return Units(keys, starts, ends, gaps)
+    return Units("".join(chunks), tuple(symbols), starts, ends, gaps)
 
 
 def split_pieces(units: Units, max_len: int) -> list[tuple[int, int]]:
@@ -126,20 +150,13 @@ def split_pieces(units: Units, max_len: int) -> list[tuple[int, int]]:
     clause mark or whitespace gap that fits, else hard at `max_len`. Together the pieces
     cover every unit exactly once, in order.
     """
-    keys = units.keys
+    keys = units.key_chars  # class symbols are "\0": neither sentence ends nor clause marks
     n = len(keys)
     sentences: list[tuple[int, int]] = []
     start = 0
-    i = 0
-    while i < n:
-        if keys[i] in _FINAL:
-            i += 1
-            while i < n and (keys[i] in _FINAL or keys[i] in _CLOSERS):
-                i += 1
-            sentences.append((start, i))
-            start = i
-        else:
-            i += 1
+    for m in _SENTENCE_END.finditer(keys):
+        sentences.append((start, m.end()))
+        start = m.end()
     if start < n:
         sentences.append((start, n))
 

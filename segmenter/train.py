@@ -54,7 +54,7 @@ def make_examples(sentences: Sequence[Sentence], vocab: Vocab, max_piece: int,
         tags = unit_tags(words_to_tags(sent.words), units.starts, units.ends)
         if pos_index is not None:
             tags = _joint_tags(sent, units.ends, tags, pos_index)
-        chars, bigrams = vocab.encode(units.keys)
+        chars, bigrams = vocab.encode(units)
         for s, e in split_pieces(units, max_piece):
             out.append(Example(chars[s:e], bigrams[s:e + 1], tags[s:e]))
     return out

@@ -102,3 +102,36 @@ def test_joint_viterbi_applies_the_bmes_mask_to_every_part_of_speech():
 def test_viterbi_rejects_a_label_count_that_is_not_bmes_times_pos():
     with pytest.raises(ValueError, match="multiple of 4"):
         viterbi(np.zeros((1, 2, 6), dtype=np.float32), np.array([2]))
+
+
+def test_sorted_bmes_path_equals_the_general_recursion():
+    """`viterbi` takes a shortcut for plain BMES rows sorted longest first (how `Segmenter`
+    batches them); it must pick exactly the general recursion's labels, ties included."""
+    from segmenter.decode import _viterbi_bmes_sorted, _viterbi_general
+
+    rng = np.random.default_rng(0)
+    for trial in range(2000):
+        b, seq = int(rng.integers(1, 9)), int(rng.integers(1, 12))
+        lengths = np.sort(rng.integers(1, seq + 1, size=b))[::-1].copy()
+        lengths[0] = seq
+        sc = rng.normal(size=(b, seq, 4)).astype(np.float32)
+        if trial % 3 == 0:
+            sc = np.round(sc)  # many ties
+        mask = None
+        if trial % 2:  # random constraints that leave one random legal sequence open, as real ones do
+            mask = np.where(rng.random((b, seq, 4)) < 0.3, NEG, 0).astype(np.float32)
+            for r in range(b):
+                for t, tag in enumerate(_random_legal(rng, int(lengths[r]))):
+                    mask[r, t, tag] = 0
+        fast = _viterbi_bmes_sorted(sc if mask is None else sc + mask, lengths)
+        ref = _viterbi_general(sc, lengths, mask)
+        for r in range(b):
+            assert fast[r, :lengths[r]].tolist() == ref[r, :lengths[r]].tolist()
+
+
+def _random_legal(rng, n):
+    tags = []
+    while len(tags) < n:
+        w = min(int(rng.integers(1, 5)), n - len(tags))
+        tags += [S] if w == 1 else [B] + [M] * (w - 2) + [E]
+    return tags

@@ -131,7 +131,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         for name in names:
             seg = await run_in_threadpool(partial(Segmenter.load, name, models_dir=settings.models_dir,
                                                   precision=settings.precision, user_dict=settings.user_dict,
-                                                  max_user_word_chars=settings.max_user_word_chars))
+                                                  max_user_word_chars=settings.max_user_word_chars,
+                                                  threads=1))  # torch's threads as set above
             await run_in_threadpool(seg.cut, WARM_UP)
 
             def on_batch(n_texts: int, n_chars: int, kind: Kind, name: str = name) -> None:

@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     from segmenter import Segmenter
 
     torch.set_num_threads(args.threads)
-    seg = Segmenter.load(args.model, precision=args.precision)
+    seg = Segmenter.load(args.model, precision=args.precision, threads=1)  # keeps --threads torch threads
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     print(f"# {describe()}; model {args.model}, precision {args.precision}, {args.threads} torch threads, "

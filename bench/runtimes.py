@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"# {describe()}; model {args.model}, {args.threads} threads, batch {args.batch_size}, "
           f"{len(texts)} lines / {chars:,} chars of {args.gold.name}")
-    ref, ref_rate = run(Segmenter.load(args.model))
+    ref, ref_rate = run(Segmenter.load(args.model, threads=1))
     ref_f1 = score([g.words for g in gold], ref).f1
     print("| runtime | chars/s | vs torch fp32 | identical lines | word F1 | F1 change |")
     print("|---|---|---|---|---|---|")
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
               f"| {100 * (f1 - ref_f1):+.2f} |", flush=True)
 
     row("torch fp32 (reference)", ref, ref_rate)
-    row("torch bf16", *run(Segmenter.load(args.model, precision="bf16")))
+    row("torch bf16", *run(Segmenter.load(args.model, precision="bf16", threads=1)))
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = Path(tmp) / "model.onnx"
         export(Segmenter.load(args.model).model, fp32)
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             if make is not None:
                 path = Path(tmp) / f"model-{k}.onnx"
                 make(path)
-            seg = Segmenter.load(args.model)
+            seg = Segmenter.load(args.model, threads=1)
             seg.model = OrtModel(path, args.threads)  # type: ignore[assignment]
             row(name, *run(seg))
     return 0

@@ -44,7 +44,7 @@ class _SegmentBatches:
 
         bound_backend_caches()
         torch.set_num_threads(threads)
-        self.seg = Segmenter.load(model, precision=precision, user_words=entries)
+        self.seg = Segmenter.load(model, precision=precision, user_words=entries, threads=1)  # one actor, one core
         self.text_column = text_column
         self.pos = pos
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -130,6 +131,15 @@ def _words(units: Sequence[Units], offsets: np.ndarray,
 _T = TypeVar("_T")
 
 
+def default_threads() -> int:
+    """The cores this process may use, at most 8: `Segmenter`'s default `threads`."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(8, cores))
+
+
 def _check_text(text: object) -> str:
     if not isinstance(text, str):
         raise InvalidInputError(f"text must be a str, got {type(text).__name__}")
@@ -143,8 +153,9 @@ class Segmenter:
     def __init__(self, model: BiRNNTagger, vocab: Vocab, *, name: str = "", meta: dict[str, Any] | None = None,
                  batch_size: int = 128, path: Path | None = None, precision: Precision | str = Precision.FP32,
                  user_words: Iterable[str | Entry] = (), max_user_word_chars: int = MAX_ENTRY_CHARS,
-                 threads: int = 1) -> None:
-        if not isinstance(threads, int) or threads < 1:
+                 threads: int | None = None) -> None:
+        threads = default_threads() if threads is None else threads
+        if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
             raise InvalidInputError(f"threads must be a positive integer, got {threads!r}")
         if threads > 1:
             # Batches run side by side, one torch thread each: faster than torch's own threads on
@@ -178,7 +189,7 @@ class Segmenter:
     def load(cls, name_or_path: str | Path | None = None, *, models_dir: str | Path | None = None,
              batch_size: int = 128, precision: Precision | str = Precision.FP32,
              user_words: Iterable[str | Entry] = (), user_dict: str | Path | None = None,
-             max_user_word_chars: int = MAX_ENTRY_CHARS, threads: int = 1) -> Segmenter:
+             max_user_word_chars: int = MAX_ENTRY_CHARS, threads: int | None = None) -> Segmenter:
         """Load a model by name (a folder of `models_dir`, default the shipped `models/`) or
         by directory path; with no argument, the default model `pku`. `precision` chooses the
         number format of inference (`Precision`: "fp32", the reference, or "bf16").
@@ -186,8 +197,9 @@ class Segmenter:
         `user_words` and the entries of the file `user_dict` (see `lexicon.read_user_dict`) start
         the segmenter's user dictionary: a word containing whitespace is a forced split.
 
-        `threads` > 1 runs that many model batches at once, each on one torch thread (it sets
-        torch's intra-op threads to 1 for the process); calls of one batch are not split."""
+        `threads` (default: the usable cores, at most 8) > 1 runs that many model batches at once,
+        each on one torch thread; it sets torch's intra-op threads to 1 for the process. A call of
+        one batch (up to `batch_size` sentences) runs on the calling thread."""
         try:
             precision = Precision(precision)
         except ValueError:

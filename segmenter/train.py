@@ -106,7 +106,7 @@ def evaluate(model: BiRNNTagger, vocab: Vocab, sentences: Sequence[Sentence],
     """Dev scores through the same path users take (`Segmenter.tokenize_batch`), in one pass:
     word scores, and for a joint model also the joint segmentation + POS score."""
     was_training = model.training
-    seg = Segmenter(model, vocab)
+    seg = Segmenter(model, vocab, threads=1)  # leaves the training's torch threads alone
     joint = seg.pos_tags is not None
     pred = seg.tokenize_batch([s.text for s in sentences], pos=joint)
     model.train(was_training)

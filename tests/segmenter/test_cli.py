@@ -86,3 +86,17 @@ def test_segment_missing_file_exits_2(tiny_model_dir, tmp_path):
                            str(tmp_path / "missing.txt")], capture_output=True, timeout=120)
     assert proc.returncode == 2
     assert b"missing.txt: no such file" in proc.stderr
+
+
+def test_segment_threads_keep_the_output_and_bad_counts_exit_2(tiny_model_dir, tmp_path, data_dir):
+    src = (data_dir / "pku" / "pku_test.utf8").read_bytes()[:60_000].rsplit(b"\n", 1)[0] + b"\n"
+
+    def segment(*extra):
+        return subprocess.run([sys.executable, "-m", "segmenter.cli", "segment", "--model", str(tiny_model_dir),
+                               *extra], input=src, capture_output=True, timeout=120)
+
+    one, two = segment("--threads", "1"), segment("--threads", "2")
+    assert one.returncode == 0 and two.returncode == 0, two.stderr
+    assert one.stdout == two.stdout and one.stdout.count(b"\n") == src.count(b"\n")
+    bad = segment("--threads", "-1")
+    assert bad.returncode == 2 and b"--threads" in bad.stderr

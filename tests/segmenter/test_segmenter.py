@@ -125,3 +125,23 @@ def test_tokens_unpack_like_jiebas_tuples(seg):
     text = "我爱 北京"
     assert [(w, s, e) for w, s, e in seg.tokenize(text)] == [(t.text, t.start, t.end) for t in seg.tokenize(text)]
     assert all(text[s:e] == w for w, s, e in seg.tokenize(text))
+
+
+def test_threads_give_the_same_output_as_one_thread(tiny_model_dir, data_dir):
+    """A call of many batches runs them side by side on the pool: same words, tokens and tags,
+    in order, as on the calling thread alone."""
+    from segmenter.corpus import read_corpus
+
+    texts = [s.text for s in read_corpus(data_dir / "pku" / "pku_test_gold.utf8")[:300]] + ["", " ", "a b"]
+    one = Segmenter.load(tiny_model_dir, threads=1, batch_size=16)
+    many = Segmenter.load(tiny_model_dir, threads=3, batch_size=16)
+    assert one.threads == 1 and many.threads == 3
+    assert many.cut_batch(texts) == one.cut_batch(texts)
+    assert many.tokenize_batch(texts) == one.tokenize_batch(texts)
+    assert many.tag_batch(texts[:40]) == one.tag_batch(texts[:40])
+
+
+@pytest.mark.parametrize("threads", [0, -1, 1.5, True])
+def test_bad_thread_counts_are_clear_errors(tiny_model_dir, threads):
+    with pytest.raises(InvalidInputError, match="threads"):
+        Segmenter.load(tiny_model_dir, threads=threads)

@@ -112,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--corpora", type=Path, default=Path("../shared/data"))
     p.add_argument("--model", default="pku")
     p.add_argument("--precision", default="fp32", help="segmenter's inference precision (fp32, bf16)")
-    p.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="segmenter threads (model batches at once, one torch thread each)")
+    p.add_argument("--threads", type=int, default=os.cpu_count() or 1,
+                   help="segmenter threads (model batches at once, one torch thread each)")
     p.add_argument("--chunk", type=int, default=2000, help="lines per cut_batch call")
     p.add_argument("--child", choices=["segmenter", "jieba"], help=argparse.SUPPRESS)
     args = p.parse_args(argv)

@@ -114,8 +114,8 @@ class Vocab:
         codes, ids = _sorted_table([_key_code(c) for c in self.chars[n:]], n)
         self._char_ids = np.ones(max(_KEY_CODES.values()) + 1, dtype=np.int32)  # code -> id, 4.5 MB
         self._char_ids[codes] = ids
-        self._bigram_ids = _IntMap(*_sorted_table(
-            [_key_code(a) << _CODE_BITS | _key_code(b) for a, _, b in (k.partition(_SEP) for k in self.bigrams[n:])], n))
+        pairs = (k.partition(_SEP) for k in self.bigrams[n:])
+        self._bigram_ids = _IntMap(*_sorted_table([_key_code(a) << _CODE_BITS | _key_code(b) for a, _, b in pairs], n))
 
     @classmethod
     def build(cls, sentences: Iterable[Sequence[str]], min_char: int = 2, min_bigram: int = 2) -> Vocab:

@@ -8,7 +8,6 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from itertools import chain
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -111,10 +110,15 @@ def _words(units: Sequence[Units], offsets: np.ndarray,
     is_start &= unit
     lasts = np.flatnonzero(is_end)
     firsts = np.flatnonzero(is_start)
-    first_char = np.fromiter(chain.from_iterable(chain((0,), u.starts, (0,)) for u in units), dtype=np.int64,
-                             count=len(tags))
-    last_char = np.fromiter(chain.from_iterable(chain((0,), u.ends, (0,)) for u in units), dtype=np.int64,
-                            count=len(tags))
+    # Character offsets of each unit: its index in the text, unless the text has multi-character
+    # units or whitespace (then `starts` is a list, not a range).
+    first_char = np.arange(len(tags), dtype=np.int64) - np.repeat(offsets + 1, n + 2)
+    last_char = first_char + 1
+    for k, u in enumerate(units):
+        if not isinstance(u.starts, range):
+            at = int(offsets[k]) + 1
+            first_char[at:at + len(u)] = u.starts
+            last_char[at:at + len(u)] = u.ends
     text_of = np.searchsorted(offsets, lasts, side="right") - 1
     cs = first_char[firsts].tolist()
     ce = last_char[lasts].tolist()

@@ -48,12 +48,16 @@ URL = "<URL>"
 
 _URL_CHARS = r"[A-Za-z0-9\-._~:/?#@!$&'*+,;=%]"
 _URL_END = r"[A-Za-z0-9\-_~/#@$&*+=%]"
+# The lookahead first checks that a pre-token can start here at all (a letter, digit,
+# whitespace, or a character an e-mail address may start with): most positions of Chinese text
+# fail that one test instead of five alternatives (several times faster on Chinese text).
 _PRETOKEN = re.compile(
-    rf"(?P<url>(?:[A-Za-z][A-Za-z0-9+.\-]*://|www\.){_URL_CHARS}*{_URL_END})"
+    r"(?=[\sA-Za-z0-9._%+\-])"
+    rf"(?:(?P<url>(?:[A-Za-z][A-Za-z0-9+.\-]*://|www\.){_URL_CHARS}*{_URL_END})"
     r"|(?P<email>[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+)"
     r"|(?P<eng>[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*)"
     r"|(?P<num>[0-9]+(?:\.[0-9]+)*%?)"
-    r"|(?P<ws>\s+)",
+    r"|(?P<ws>\s+))",
 )
 _KIND_KEY = {"url": URL, "email": URL, "eng": ENG, "num": NUM}
 

@@ -24,6 +24,17 @@ class Precision(str, Enum):
     BF16 = "bf16"
 
 
+class Runtime(str, Enum):
+    """What runs the network at inference. TORCH is the reference; ONNXRUNTIME runs the same
+    float32 network exported to ONNX Runtime (faster for small networks, see BENCHMARKS.md);
+    AUTO picks ONNX Runtime for 1-layer networks of at most 64 hidden units in float32 when it is
+    installed, torch otherwise."""
+
+    AUTO = "auto"
+    TORCH = "torch"
+    ONNXRUNTIME = "onnxruntime"
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     """Shape of a `BiRNNTagger`; stored as `config.json` in a model directory."""

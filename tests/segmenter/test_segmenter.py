@@ -145,3 +145,25 @@ def test_threads_give_the_same_output_as_one_thread(tiny_model_dir, data_dir):
 def test_bad_thread_counts_are_clear_errors(tiny_model_dir, threads):
     with pytest.raises(InvalidInputError, match="threads"):
         Segmenter.load(tiny_model_dir, threads=threads)
+
+
+def test_onnxruntime_gives_the_torch_output_and_auto_picks_it_for_small_networks(tiny_model_dir, data_dir):
+    from segmenter.config import Runtime
+    from segmenter.corpus import read_corpus
+
+    texts = [s.text for s in read_corpus(data_dir / "pku" / "pku_test_gold.utf8")[:200]] + ["", "a b 1.5%"]
+    torch_seg = Segmenter.load(tiny_model_dir, runtime="torch")
+    ort_seg = Segmenter.load(tiny_model_dir, runtime="onnxruntime")
+    assert torch_seg.runtime is Runtime.TORCH and ort_seg.runtime is Runtime.ONNXRUNTIME
+    assert Segmenter.load(tiny_model_dir).runtime is Runtime.ONNXRUNTIME  # 1 layer of 16 units
+    assert Segmenter.load(tiny_model_dir, precision="bf16").runtime is Runtime.TORCH
+    assert ort_seg.cut_batch(texts) == torch_seg.cut_batch(texts)
+    assert [[round(t.prob, 4) for t in row] for row in ort_seg.tag_batch(texts[:20])] == \
+        [[round(t.prob, 4) for t in row] for row in torch_seg.tag_batch(texts[:20])]
+
+
+def test_runtime_errors(tiny_model_dir):
+    with pytest.raises(InvalidInputError, match="unknown runtime"):
+        Segmenter.load(tiny_model_dir, runtime="tensorrt")
+    with pytest.raises(InvalidInputError, match="float32"):
+        Segmenter.load(tiny_model_dir, runtime="onnxruntime", precision="bf16")

@@ -4,7 +4,8 @@
 
 Each engine runs in a fresh child process (so that import and load time and resident memory
 are its own): import, load the model (jieba: build its prefix dictionary), warm up, then
-segment every line of the input `--repeat` times (the median pass counts), batched (the library's batch API, `--chunk` lines at a time)
+segment every line of the input `--repeat` times (the median pass counts), batched (the
+library's batch API, `--chunk` lines at a time)
 for segmenter and line by line `jieba.lcut` for jieba. Reported per engine: import and load
 seconds, wall-clock characters/s, characters per CPU second (both cores count for segmenter;
 jieba uses one), RSS with the model loaded and peak RSS while segmenting. `--big-mb N` adds

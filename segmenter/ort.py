@@ -74,5 +74,5 @@ def _export(model: BiRNNTagger) -> bytes:
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")  # the exporter's notes on its legacy path and on LSTM batch sizes
         logging.getLogger("torch.onnx").setLevel(logging.ERROR)
-        torch.onnx.export(model.eval(), (chars, bigrams, lengths), buf, **kwargs)
+        torch.onnx.export(model.eval(), (chars, bigrams, lengths), buf, **kwargs)  # type: ignore[arg-type]
     return buf.getvalue()

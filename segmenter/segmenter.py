@@ -413,10 +413,11 @@ class Segmenter:
             chars = np.where(inside, enc.chars[np.where(inside, at, 0)], 0)
             mask = None
             for r, (k, s, e) in enumerate(pieces[rows]):
-                if masks[k] is not None:
+                text_mask = masks[k]
+                if text_mask is not None:
                     if mask is None:
                         mask = np.zeros((len(lengths), seq, N_TAGS), dtype=np.float32)
-                    mask[r, :e - s] = masks[k][s:e]
+                    mask[r, :e - s] = text_mask[s:e]
             with torch.inference_mode():
                 scores = self._infer(torch.from_numpy(chars), torch.from_numpy(bigrams), torch.from_numpy(lengths))
                 scores = scores.float()

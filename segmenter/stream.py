@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from functools import partial
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import Any, BinaryIO, TextIO, cast
 
 from tqdm import tqdm
 
@@ -91,11 +91,15 @@ def read_lines(fh: Iterable[bytes], name: str, encoding: str, on_error: OnError,
 
 
 def format_lines(lines: Sequence[Line], tokens: Sequence[Sequence[Any]], fmt: Format) -> str:
-    """The output text of a chunk of lines; `tokens[i]` are the `Token`s of `lines[i]`."""
+    """The output text of a chunk of lines; `tokens[i]` are the `Token`s of `lines[i]` (for
+    plain output without parts of speech, may be the words as strings: see `batch_function`)."""
     out: list[str] = []
     for line, toks in zip(lines, tokens):
         if fmt is Format.PLAIN:
-            out.append(" ".join(t.text if t.pos is None else f"{t.text}/{t.pos}" for t in toks) + "\n")
+            if toks and isinstance(toks[0], str):
+                out.append(" ".join(toks) + "\n")
+            else:
+                out.append(" ".join(t.text if t.pos is None else f"{t.text}/{t.pos}" for t in toks) + "\n")
         elif fmt is Format.JSONL:
             obj: dict[str, Any] = {"text": line.text, "tokens": [t.to_json() for t in toks]}
             if line.error is not None:
@@ -120,6 +124,14 @@ def chunks(lines: Iterable[Line], size: int) -> Iterator[list[Line]]:
 
 
 SegmentChunk = Callable[[list[Line]], str]
+
+
+def batch_function(seg: Any, fmt: Format, pos: bool) -> Callable[[list[str]], list[list[Any]]]:
+    """What segments a chunk: `cut_batch` when only the words are written (no `Token` per word to
+    build, 15% of the CLI's time), else `tokenize_batch`."""
+    if fmt is Format.PLAIN and not pos:
+        return cast(Callable[[list[str]], list[list[Any]]], seg.cut_batch)
+    return cast(Callable[[list[str]], list[list[Any]]], partial(seg.tokenize_batch, pos=pos))
 
 
 def segment_chunk_with(tokenize_batch: Callable[[list[str]], list[list[Any]]], fmt: Format) -> SegmentChunk:
@@ -206,7 +218,7 @@ def _init_worker(model: str, models_dir: str | None, precision: str, threads: in
     bound_backend_caches()
     torch.set_num_threads(1)  # parallelism comes from the worker processes and Segmenter threads
     seg = Segmenter.load(model, models_dir=models_dir, precision=precision, user_words=entries, threads=threads)
-    _WORKER = segment_chunk_with(partial(seg.tokenize_batch, pos=pos), Format(fmt))
+    _WORKER = segment_chunk_with(batch_function(seg, Format(fmt), pos), Format(fmt))
 
 
 def _run_in_worker(chunk: list[Line]) -> str:
@@ -241,7 +253,7 @@ class Job:
     workers: int = 1
     threads: int = 1  # Segmenter threads of each worker process
     pos: bool = False  # tokens carry their part of speech (joint models)
-    chunk_lines: int = 256
+    chunk_lines: int = 1024
     progress: bool = True
 
 
@@ -261,7 +273,7 @@ def segment_files(seg: Any, job: Job, stdout: BinaryIO | None = None) -> Summary
     bar = tqdm(total=total, unit="B", unit_scale=True, disable=not job.progress, file=sys.stderr,
                mininterval=1.0, desc="segment")
     pool = None
-    one = segment_chunk_with(partial(seg.tokenize_batch, pos=job.pos), job.fmt)
+    one = segment_chunk_with(batch_function(seg, job.fmt, job.pos), job.fmt)
     if job.pos:
         seg.require_pos(True)  # fail before reading anything
     if job.workers > 1:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import torch
@@ -130,9 +130,6 @@ def _words(units: Sequence[Units], offsets: np.ndarray,
         out.append((cs[b0:b1], ce[b0:b1], local[b0:b1]))
         b0 = b1
     return out
-
-
-_T = TypeVar("_T")
 
 
 def default_threads() -> int:
@@ -259,7 +256,7 @@ class Segmenter:
                   threads=threads, runtime=runtime)
         # What exists now (torch, the model, the vocabulary: ~170k objects) lives as long as the
         # process: out of the garbage collector's full passes, which otherwise walk it all every
-        # few thousand allocations and cost 10-25% of a big call (BENCHMARKS.md).
+        # few thousand allocations, a visible share of a big call's time.
         gc.freeze()
         return seg
 
@@ -295,36 +292,29 @@ class Segmenter:
     def cut_batch(self, texts: Sequence[str], *, user_words: Sequence[str] = ()) -> list[list[str]]:
         """`cut` for many texts at once, batched through the model. `user_words` apply to this
         call only, on top of the segmenter's dictionary."""
-        def cut(texts: Sequence[str], lexicon: Lexicon) -> list[list[str]]:
-            return [[text[s:e] for s, e in zip(a.words[0], a.words[1])]
-                    for text, a in zip(texts, self._analyse(texts, lexicon))]
-
-        return self._call(texts, user_words, cut)
+        lexicon = self._call_lexicon(texts, user_words)
+        return [[text[s:e] for s, e in zip(a.words[0], a.words[1])]
+                for text, a in zip(texts, self._analyse(texts, lexicon))]
 
     def tokenize_batch(self, texts: Sequence[str], *, pos: bool = False,
                        user_words: Sequence[str] = ()) -> list[list[Token]]:
         """`tokenize` for many texts at once, batched through the model."""
         self.require_pos(pos)
-
-        def tokenize(texts: Sequence[str], lexicon: Lexicon) -> list[list[Token]]:
-            out = []
-            for text, a in zip(texts, self._analyse(texts, lexicon)):
-                if pos:
-                    out.append([Token(text[s:e], s, e, self._pos_of(a, last)) for s, e, last in _word_offsets(a)])
-                else:
-                    out.append([Token(text[s:e], s, e) for s, e, _ in _word_offsets(a)])
-            return out
-
-        return self._call(texts, user_words, tokenize)
+        lexicon = self._call_lexicon(texts, user_words)
+        out = []
+        for text, a in zip(texts, self._analyse(texts, lexicon)):
+            if pos:
+                out.append([Token(text[s:e], s, e, self._pos_of(a, last)) for s, e, last in _word_offsets(a)])
+            else:
+                out.append([Token(text[s:e], s, e) for s, e, _ in _word_offsets(a)])
+        return out
 
     def tag_batch(self, texts: Sequence[str], *, pos: bool = False,
                   user_words: Sequence[str] = ()) -> list[list[CharTag]]:
         """`tag` for many texts at once. A multi-character unit (a number, a Latin word, a
         URL) carries one label, spread over its characters as one word's B/M/E would be."""
         self.require_pos(pos)
-        return self._call(texts, user_words, lambda texts, lexicon: self._tag(texts, lexicon, pos))
-
-    def _tag(self, texts: Sequence[str], lexicon: Lexicon, pos: bool) -> list[list[CharTag]]:
+        lexicon = self._call_lexicon(texts, user_words)
         out = []
         for text, a in zip(texts, self._analyse(texts, lexicon, probs=True)):
             u = a.units
@@ -372,15 +362,13 @@ class Segmenter:
             return None
         return self.pos_tags[int(a.pos[last])]
 
-    def _call(self, texts: Sequence[str], user_words: Sequence[str],
-              fn: Callable[[Sequence[str], Lexicon], list[_T]]) -> list[_T]:
-        """Check the arguments of a batch verb, then `fn(texts, lexicon)` with the segmenter's
-        dictionary plus this call's `user_words`."""
+    def _call_lexicon(self, texts: Sequence[str], user_words: Sequence[str]) -> Lexicon:
+        """Check the arguments of a batch verb; the segmenter's dictionary plus this call's words."""
         if isinstance(texts, str):
             raise InvalidInputError("texts must be a sequence of str, not a single str")
         if isinstance(user_words, str):
             raise InvalidInputError("user_words must be a list of words, not a single str")
-        return fn(texts, self.lexicon.merged(user_words) if user_words else self.lexicon)
+        return self.lexicon.merged(user_words) if user_words else self.lexicon
 
     def _analyse(self, texts: Sequence[str], lexicon: Lexicon, *, probs: bool = False) -> list[_Analysis]:
         """Units, Viterbi labels and (with `probs`) label probabilities of every text.

@@ -1,7 +1,7 @@
 """ONNX Runtime for a `BiRNNTagger`, float32, same results as torch.
 
 Measured on the 2-core machine (BENCHMARKS.md): for the small `pku-fast` network (1-layer
-BiLSTM 48) ONNX Runtime's LSTM segments the PKU test about 1.2-1.7x as fast as torch's oneDNN
+BiLSTM 48) ONNX Runtime's LSTM segments the PKU test about 1.1-1.7x as fast as torch's oneDNN
 LSTM, with 100% identical lines; for the 2-layer BiLSTM 200 of `pku` it is slower than torch.
 So `Segmenter`'s default runtime ("auto") uses it for small 1-layer networks only. The model
 is exported at load, in memory (about 0.6 s), and torch stays the reference:

@@ -37,11 +37,12 @@ class _Job:
     future: asyncio.Future[list[Any]] = field(repr=False)
     pos: bool = False
     user_words: tuple[str, ...] = ()
+    standard: str | None = None
 
     @property
-    def group(self) -> tuple[Kind, bool, tuple[str, ...]]:
+    def group(self) -> tuple[Kind, bool, tuple[str, ...], str | None]:
         """Jobs of one group run as one model call."""
-        return self.kind, self.pos, self.user_words
+        return self.kind, self.pos, self.user_words, self.standard
 
 
 class Batcher:
@@ -71,14 +72,15 @@ class Batcher:
         self._executor.shutdown(wait=True)
 
     async def submit(self, kind: Kind, texts: Sequence[str], *, pos: bool = False,
-                     user_words: Sequence[str] = ()) -> list[Any]:
+                     user_words: Sequence[str] = (), standard: str | None = None) -> list[Any]:
         """Results for `texts`, in order: token lists (SEGMENT) or char-tag lists (TAG); with
-        parts of speech (`pos`) and this request's `user_words` on top of the model's dictionary."""
+        parts of speech (`pos`) and this request's `user_words` on top of the model's dictionary,
+        in `standard` (multi-standard models; None: the model's default)."""
         if not texts:
             return []
         future: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
         try:
-            self.queue.put_nowait(_Job(kind, texts, future, pos, tuple(user_words)))
+            self.queue.put_nowait(_Job(kind, texts, future, pos, tuple(user_words), standard))
         except asyncio.QueueFull:
             raise QueueFullError(f"server busy: {self.queue.maxsize} requests already wait for the model") from None
         return await future
@@ -110,15 +112,16 @@ class Batcher:
                     job.future.set_result(res)
 
     def _process(self, jobs: list[_Job]) -> list[list[Any]]:
-        """Runs in the model thread: one model call per group (kind, pos, user words) in the batch."""
+        """Runs in the model thread: one model call per group (kind, pos, user words, standard) in
+        the batch."""
         out: list[list[Any]] = [[] for _ in jobs]
-        groups: dict[tuple[Kind, bool, tuple[str, ...]], list[int]] = {}
+        groups: dict[tuple[Kind, bool, tuple[str, ...], str | None], list[int]] = {}
         for i, j in enumerate(jobs):
             groups.setdefault(j.group, []).append(i)
-        for (kind, pos, user_words), idx in groups.items():
+        for (kind, pos, user_words, standard), idx in groups.items():
             run = self.seg.tokenize_batch if kind is Kind.SEGMENT else self.seg.tag_batch
             texts = [t for i in idx for t in jobs[i].texts]
-            results = run(texts, pos=pos, user_words=user_words)
+            results = run(texts, pos=pos, user_words=user_words, standard=standard)
             at = 0
             for i in idx:
                 k = len(jobs[i].texts)

@@ -38,9 +38,25 @@ class AuthError(SegmenterError):
 class AppState:
     settings: Settings
     metrics: Metrics
-    models: dict[str, Segmenter] = field(default_factory=dict)
-    batchers: dict[str, Batcher] = field(default_factory=dict)
+    models: dict[str, Segmenter] = field(default_factory=dict)  # by model directory name: one per file
+    batchers: dict[str, Batcher] = field(default_factory=dict)  # likewise
+    # Every name a request may give: the configured names and every standard of a loaded model,
+    # each -> (model directory name, standard or None for the model's own default).
+    names: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     ready: bool = False
+
+    def add_name(self, name: str, model: str, standard: str | None) -> None:
+        self.names.setdefault(name, (model, standard))
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A request after its checks: the name it gave, the model's batcher, its standard, its texts."""
+
+    name: str
+    batcher: Batcher
+    standard: str | None
+    texts: list[str]
 
 
 async def get_state(request: Request) -> AppState:
@@ -60,12 +76,18 @@ async def require_api_key(request: Request, state: StateDep) -> None:
         raise AuthError("this server needs 'Authorization: Bearer <API key>'")
 
 
-def checked(req: TextsRequest, state: AppState) -> tuple[str, Batcher, list[str]]:
-    """The model name, its batcher and the texts of a request, after the configured limits."""
+def checked(req: TextsRequest, state: AppState) -> Checked:
+    """The model and standard a request names, and its texts, after the configured limits."""
     s = state.settings
-    name = req.model or s.default_model
-    if name not in state.batchers:
-        raise UnknownModelError(f"unknown model {name!r}; available: {', '.join(sorted(state.batchers))}")
+    name = req.model if req.model is not None else s.default_model
+    if name not in state.names:
+        raise UnknownModelError(f"unknown model {name!r}; available: {', '.join(sorted(state.names))}")
+    key, standard = state.names[name]
+    seg = state.models[key]
+    if req.standard is not None:
+        standard = req.standard
+    if standard is not None:
+        seg.check_standard(standard)  # InvalidInputError naming the model's standards
     texts = req.all_texts()
     if len(texts) > s.max_texts:
         raise LimitError(f"{len(texts)} texts in one request; the limit is {s.max_texts} (max_texts)",
@@ -75,10 +97,10 @@ def checked(req: TextsRequest, state: AppState) -> tuple[str, Batcher, list[str]
             raise LimitError(f"text {i} has {len(t)} characters; the limit is {s.max_chars_per_text} "
                              "(max_chars_per_text)", "max_chars_per_text", s.max_chars_per_text)
     if req.pos:
-        state.models[name].require_pos(True)
+        seg.require_pos(True)
     if req.user_words:
         if len(req.user_words) > s.max_user_words:
             raise LimitError(f"{len(req.user_words)} user words in one request; the limit is {s.max_user_words} "
                              "(max_user_words)", "max_user_words", s.max_user_words)
         Lexicon(req.user_words, max_chars=s.max_user_word_chars)  # raises InvalidInputError naming the entry
-    return name, state.batchers[name], texts
+    return Checked(name, state.batchers[key], standard or seg.standard, texts)

@@ -30,8 +30,9 @@ from api.routes import health, models, segment, tag
 from api.schemas import ErrorResponse
 from api.settings import Settings
 from segmenter import Segmenter, __version__
-from segmenter.errors import InvalidInputError, ModelLoadError, SegmenterError
+from segmenter.errors import InvalidInputError, SegmenterError
 from segmenter.model import bound_backend_caches
+from segmenter.segmenter import resolve
 
 log = logging.getLogger(__name__)
 
@@ -127,24 +128,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         bound_backend_caches()
         names = settings.models if settings.models is not None else Segmenter.available(settings.models_dir)
         if settings.default_model not in names:
-            raise ModelLoadError(f"default model {settings.default_model!r} not found in {settings.models_dir}")
+            names = [settings.default_model, *names]
         for name in names:
-            seg = await run_in_threadpool(partial(Segmenter.load, name, models_dir=settings.models_dir,
-                                                  precision=settings.precision, user_dict=settings.user_dict,
+            path, standard = resolve(name, settings.models_dir)
+            key = path.name
+            state.add_name(name, key, standard)
+            if key in state.models:  # another standard of a model already loaded: no second copy
+                continue
+            seg = await run_in_threadpool(partial(Segmenter.load, path, precision=settings.precision,
+                                                  user_dict=settings.user_dict,
                                                   max_user_word_chars=settings.max_user_word_chars,
                                                   threads=1))  # torch's threads as set above
             await run_in_threadpool(seg.cut, WARM_UP)
 
-            def on_batch(n_texts: int, n_chars: int, kind: Kind, name: str = name) -> None:
+            def on_batch(n_texts: int, n_chars: int, kind: Kind, name: str = key) -> None:
                 state.metrics.batch_texts.labels(name).observe(n_texts)
                 state.metrics.chars.labels(name, kind.value).inc(n_chars)
 
             batcher = Batcher(seg, max_texts=settings.batch_max_texts, max_wait=settings.batch_max_wait_ms / 1000,
                               queue_size=settings.queue_size, on_batch=on_batch)
             batcher.start()
-            state.models[name] = seg
-            state.batchers[name] = batcher
-        log.info("serving models %s with %d torch threads", sorted(state.models), threads)
+            state.models[key] = seg
+            state.batchers[key] = batcher
+        for key, seg in state.models.items():  # every model by its own name, every standard by its name
+            state.add_name(key, key, None)
+            for std in seg.standards:
+                state.add_name(std, key, std)
+        log.info("serving models %s (names %s) with %d torch threads", sorted(state.models), sorted(state.names),
+                 threads)
         # Everything loaded so far (models, vocabularies, the app) lives as long as the process:
         # moved out of the collector's reach, full collections no longer walk it on every pass,
         # which showed as 100+ ms pauses in the tail latency under load.
@@ -202,7 +213,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if isinstance(exc, AuthError):
             return fail(401, "unauthorized", str(exc), headers={"WWW-Authenticate": "Bearer"})
         if isinstance(exc, UnknownModelError):
-            return fail(404, "unknown_model", str(exc), {"available": sorted(state.batchers)})
+            return fail(404, "unknown_model", str(exc), {"available": sorted(state.names)})
         if isinstance(exc, LimitError):
             return fail(422, "limit_exceeded", str(exc), {"limit": exc.limit, "value": exc.value})
         if isinstance(exc, QueueFullError):

@@ -37,7 +37,10 @@ class TextsRequest(BaseModel):
 
     text: str | None = Field(None, description="one text to process")
     texts: list[str] | None = Field(None, description="several texts, processed as one batch")
-    model: str | None = Field(None, description="model name (default: the server's default model)")
+    model: str | None = Field(None, min_length=1, description="model name, or a standard of a multi-standard model "
+                              "(default: the server's default model)")
+    standard: str | None = Field(None, min_length=1, description="segmentation standard of a multi-standard model "
+                                 "(default: the one the model name selects, else the model's first)")
     pos: bool = Field(False, description="add each word's part of speech (models with a POS tagger, e.g. pku)")
     user_words: list[str] | None = Field(
         None, description="words that must come out as one token in this request, on top of the server's user "
@@ -87,6 +90,7 @@ class SegmentResult(BaseModel):
 
 class SegmentResponse(BaseModel):
     model: str = Field(description="the model that produced the answer")
+    standard: str | None = Field(None, description="the segmentation standard of the answer")
     results: list[SegmentResult] = Field(description="one entry per input text, in order")
 
 
@@ -104,13 +108,17 @@ class TagResult(BaseModel):
 
 class TagResponse(BaseModel):
     model: str
+    standard: str | None = None
     results: list[TagResult]
 
 
 class ModelInfo(BaseModel):
     name: str
     default: bool
-    standard: str | None = Field(description="segmentation standard, from the model card")
+    standard: str | None = Field(description="segmentation standard used when a request names none")
+    standards: list[str] = Field([], description="the standards of a multi-standard model ('standard' in a request)")
+    names: list[str] = Field([], description="names a request may give for this model ('model'), each "
+                             "selecting a standard")
     cell: str
     layers: int
     hidden: int

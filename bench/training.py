@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     from segmenter.config import TrainConfig
     from segmenter.corpus import read_corpus, split_dev
     from segmenter.segmenter import MODELS_DIR
-    from segmenter.train import TRAIN_LOG, train
+    from segmenter.train import TRAIN_LOG, Corpus, train
 
     model_dir = MODELS_DIR / args.model
     cfg = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
@@ -52,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     sentences = read_corpus(args.train)[:args.sentences]
     train_set, dev_set = split_dev(sentences)
     with tempfile.TemporaryDirectory() as tmp:
-        train(train_set, dev_set[:50], tmp, options, TrainConfig(epochs=1, threads=args.threads, bf16=args.bf16),
+        train([Corpus("pku", train_set, dev_set[:50])],
+              tmp, options, TrainConfig(epochs=1, threads=args.threads, bf16=args.bf16),
               progress=False)
         row = json.loads((Path(tmp) / TRAIN_LOG).read_text().splitlines()[0])
     arch = f"{cfg['layers']}-layer Bi{cfg['cell'].upper()} {cfg['hidden']}"

@@ -34,42 +34,102 @@ def _git_commit() -> str | None:
     return out.stdout.strip() if out.returncode == 0 else None
 
 
+def _named_paths(values: Sequence[str], flag: str) -> list[tuple[str | None, str]]:
+    """`--train`/`--dev` values: `NAME=PATH` (a standard and its corpus) or a bare `PATH`."""
+    out: list[tuple[str | None, str]] = []
+    for v in values:
+        name, eq, path = v.partition("=")
+        if eq and name and "/" not in name and "\\" not in name:
+            if not path:
+                raise InvalidInputError(f"{flag} {v!r}: no file after {name}=")
+            out.append((name, path))
+        else:
+            out.append((None, v))
+    named = [n for n, _ in out if n is not None]
+    if named and len(named) != len(out):
+        raise InvalidInputError(f"{flag}: give every corpus as NAME=PATH (a standard and its file), or none")
+    if len(set(named)) != len(named):
+        raise InvalidInputError(f"{flag}: a standard is named twice")
+    return out
+
+
+def _corpora(args: argparse.Namespace) -> list[Any]:
+    """The `Corpus` of each standard of `segmenter train`: its files, and its dev files or split."""
+    from segmenter.corpus import read_corpus, split_dev
+    from segmenter.train import Corpus
+
+    train_paths = _named_paths(args.train, "--train")
+    dev_paths = _named_paths(args.dev or [], "--dev")
+    if train_paths[0][0] is None:  # one standard from every file, as before
+        if dev_paths and dev_paths[0][0] is not None:
+            raise InvalidInputError("--dev NAME=PATH needs --train NAME=PATH")
+        train_set = [s for _, path in train_paths for s in read_corpus(path, args.format)]
+        if dev_paths:
+            dev_set = [s for _, path in dev_paths for s in read_corpus(path, args.format)]
+        else:
+            train_set, dev_set = split_dev(train_set, args.dev_fraction)
+        return [Corpus(args.standard or "", train_set, dev_set)]
+    devs = {name: path for name, path in dev_paths if name is not None}
+    unknown = sorted(set(devs) - {str(name) for name, _ in train_paths})
+    if unknown or (dev_paths and dev_paths[0][0] is None):
+        raise InvalidInputError(f"--dev names a standard with no --train corpus: {unknown or 'a bare path'}")
+    corpora = []
+    for name, path in train_paths:
+        assert name is not None
+        train_set = read_corpus(path, args.format)
+        if name in devs:
+            dev_set = read_corpus(devs[name], args.format)
+        else:
+            train_set, dev_set = split_dev(train_set, args.dev_fraction)
+        corpora.append(Corpus(name, train_set, dev_set))
+    return corpora
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
     from segmenter.artifact import sha256_file
-    from segmenter.corpus import read_corpus, split_dev
     from segmenter.tags import joint_labels
     from segmenter.train import pos_tag_set, train
 
-    train_set = [s for path in args.train for s in read_corpus(path, args.format)]
-    if args.dev:
-        dev_set = [s for path in args.dev for s in read_corpus(path, args.format)]
-    else:
-        train_set, dev_set = split_dev(train_set, args.dev_fraction)
+    corpora = _corpora(args)
     cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, lr_decay=args.lr_decay,
                       clip=args.clip, patience=args.patience, seed=args.seed, min_char_count=args.min_char_count,
                       min_bigram_count=args.min_bigram_count, threads=args.threads, dev_fraction=args.dev_fraction,
-                      bf16=args.bf16, unk_replace=args.unk_replace)
+                      bf16=args.bf16, unk_replace=args.unk_replace, sample_alpha=args.sample_alpha,
+                      distill_alpha=args.distill_alpha, distill_temperature=args.temperature)
     model_options = dict(cell=args.cell, layers=args.layers, hidden=args.hidden, char_dim=args.char_dim,
                          bigram_dim=args.bigram_dim, dropout=args.dropout, max_piece=args.max_piece,
-                         bidirectional=not args.unidirectional)
+                         bidirectional=not args.unidirectional, standard_dim=args.standard_dim)
+    if len(corpora) == 1:
+        model_options["standard_dim"] = 0
     if args.pos:
         try:
-            model_options["tags"] = joint_labels(pos_tag_set(train_set))
+            model_options["tags"] = joint_labels(pos_tag_set([s for c in corpora for s in c.train]))
         except ValueError as e:
             raise InvalidInputError(f"--pos: {e}") from None
+    if args.distill_alpha > 0 and not args.teacher:
+        raise InvalidInputError("--distill-alpha needs --teacher MODEL_DIR")
+    for p in [args.pretrained, args.teacher]:
+        if p and not Path(p).exists():
+            raise InvalidInputError(f"{p}: no such file or directory")
+    files = [v.partition("=")[2] if "=" in v else v for v in args.train]
+    dev_files = [v.partition("=")[2] if "=" in v else v for v in args.dev or []]
     meta = {
-        "train_files": {str(p): sha256_file(Path(p)) for p in args.train},
-        "dev_files": {str(p): sha256_file(Path(p)) for p in (args.dev or [])},
-        "standard": args.standard,
-        "dev_split": None if args.dev else f"last {args.dev_fraction:.0%} of sentences of the training files",
-        "train_sentences": len(train_set),
-        "dev_sentences": len(dev_set),
+        "train_files": {str(p): sha256_file(Path(p)) for p in files},
+        "dev_files": {str(p): sha256_file(Path(p)) for p in dev_files},
+        "standard": (corpora[0].standard or None) if len(corpora) == 1 else None,
+        "standards": {c.standard: {"train_sentences": len(c.train), "dev_sentences": len(c.dev)} for c in corpora},
+        "dev_split": None if args.dev and len(dev_files) == len(files)
+        else f"last {args.dev_fraction:.0%} of sentences of a training file without --dev",
+        "train_sentences": sum(len(c.train) for c in corpora),
+        "dev_sentences": sum(len(c.dev) for c in corpora),
+        "pretrained": str(args.pretrained) if args.pretrained else None,
+        "teacher": str(args.teacher) if args.teacher else None,
         "command": "segmenter " + shlex.join(args.argv),
         "git_commit": _git_commit(),
         "segmenter_version": __version__,
     }
-    summary = train(train_set, dev_set, args.out, model_options, cfg, meta=meta, resume=args.resume,
-                    progress=not args.quiet)
+    summary = train(corpora, args.out, model_options, cfg, meta=meta, resume=args.resume,
+                    progress=not args.quiet, pretrained=args.pretrained, teacher=args.teacher)
     print(json.dumps(summary))
     return 0
 
@@ -88,14 +148,14 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     words = read_word_list(args.words) if args.words else None
     texts = [s.text for s in gold]
     seg = Segmenter.load(args.model, batch_size=args.batch_size, precision=args.precision,
-                         user_dict=args.user_dict)
+                         user_dict=args.user_dict, standard=args.standard)
     seg.require_pos(args.pos)
     t0 = time.perf_counter()
     tokens = seg.tokenize_batch(texts, pos=args.pos)
     seconds = time.perf_counter() - t0
     gold_words = [s.words for s in gold]
     result = _score_json(score(gold_words, [[t.text for t in toks] for toks in tokens], words), seconds)
-    result["model"] = seg.name
+    result["model"] = seg.name + (f" ({seg.standard})" if seg.standards else "")
     if args.user_dict:
         result["user_dict"] = {"file": str(args.user_dict), "entries": len(seg.lexicon)}
     gold_tagged = [list(zip(s.words, s.pos or ())) for s in gold]
@@ -175,7 +235,7 @@ def _cmd_segment(args: argparse.Namespace) -> int:
         raise InvalidInputError("--threads must be at least 1 (or 0: the cores divided among the workers)")
     threads = args.threads or max(1, (os.cpu_count() or 1) // args.workers)
     seg = Segmenter.load(args.model, precision=args.precision, user_words=_user_entries(args),
-                         threads=threads if args.workers == 1 else 1)
+                         threads=threads if args.workers == 1 else 1, standard=args.standard)
     job = Job(inputs=args.files, output=args.output, fmt=Format(args.format), encoding=args.encoding,
               on_error=OnError(args.on_error), pattern=args.glob, resume=args.resume, workers=args.workers,
               threads=threads, pos=args.pos, progress=not args.quiet and sys.stderr.isatty())
@@ -207,12 +267,13 @@ def _segment_on_ray(args: argparse.Namespace) -> int:
         raise InvalidInputError("--engine ray reads UTF-8 only (no --encoding / --on-error)")
     from segmenter.segmenter import Segmenter
 
-    seg = Segmenter.load(args.model, precision=args.precision, user_words=_user_entries(args))  # fail early
+    seg = Segmenter.load(args.model, precision=args.precision, user_words=_user_entries(args),
+                         standard=args.standard)  # fail early
     seg.require_pos(args.pos)
     summary = segment_files_on_ray(args.files, args.output, model=str(seg.path or seg.name), precision=args.precision,
                                    fmt=Format(args.format), pattern=args.glob, resume=args.resume,
                                    address=args.address, concurrency=args.workers, pos=args.pos,
-                                   user_words=list(seg.lexicon))
+                                   user_words=list(seg.lexicon), standard=seg.standard if seg.standards else None)
     if not args.quiet:
         print(f"segmenter: {summary.files} file(s), {summary.lines:,} lines, {summary.chars:,} characters on Ray; "
               f"{len(summary.resumed)} output(s) already complete", file=sys.stderr)
@@ -228,6 +289,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+STANDARD_HELP = ("segmentation standard of a multi-standard model (e.g. pku, ctb6, weibo; default: the one the "
+                 "model name selects, else the model's first)")
 PRECISION_HELP = "inference number format: fp32 (the reference) or bf16 (faster where the CPU has bf16 support)"
 
 
@@ -238,8 +301,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = TrainConfig()
     t = sub.add_parser("train", help="train a model from segmented corpora")
-    t.add_argument("--train", action="append", required=True, help="training corpus (repeatable)")
-    t.add_argument("--dev", action="append", help="development corpus (default: last 10%% of --train)")
+    t.add_argument("--train", action="append", required=True, metavar="[NAME=]PATH",
+                   help="training corpus (repeatable); NAME=PATH trains a multi-standard model with one "
+                        "standard per NAME (e.g. --train pku=pfr.utf8 --train ctb6=ctb6/train.txt)")
+    t.add_argument("--dev", action="append", metavar="[NAME=]PATH",
+                   help="development corpus, NAME=PATH for a standard (default: last 10%% of its --train)")
     t.add_argument("--format", choices=["auto", "seg", "pfr"], default="auto")
     t.add_argument("--out", required=True, help="model directory to write, e.g. models/NAME")
     t.add_argument("--standard", help="name of the segmentation standard, recorded in meta.json (e.g. pku)")
@@ -267,12 +333,21 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--bf16", action="store_true", help="bfloat16 autocast (fast on CPUs with AMX)")
     t.add_argument("--unk-replace", type=float, default=d.unk_replace,
                    help="share of known bigrams replaced by <UNK> during training")
+    t.add_argument("--standard-dim", type=int, default=8, help="size of the standard embedding (multi-standard)")
+    t.add_argument("--sample-alpha", type=float, default=d.sample_alpha,
+                   help="multi-standard: corpus shares of an epoch proportional to size**alpha")
+    t.add_argument("--pretrained", help="embeddings to start from (.npz of `python -m segmenter.pretrain`)")
+    t.add_argument("--teacher", help="model directory to distil from (the student shares its vocabulary)")
+    t.add_argument("--distill-alpha", type=float, default=d.distill_alpha,
+                   help="weight of the teacher's distributions in the loss (0: gold labels only)")
+    t.add_argument("--temperature", type=float, default=d.distill_temperature, help="distillation temperature")
     t.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     t.add_argument("--quiet", action="store_true")
     t.set_defaults(func=_cmd_train)
 
     e = sub.add_parser("eval", help="score a model on a segmented gold file (SIGHAN 2005 scoring)")
-    e.add_argument("--model", default=None, help="model name or directory (default: pku)")
+    e.add_argument("--model", default=None, help="model name, standard name or directory (default: pku)")
+    e.add_argument("--standard", help=STANDARD_HELP)
     e.add_argument("--gold", required=True)
     e.add_argument("--words", help="training word list, for OOV/IV recall")
     e.add_argument("--baseline", choices=["jieba"], help="also score this baseline on the same input "
@@ -291,7 +366,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("segment", help="segment text: one output line per input line, words separated by spaces")
     s.add_argument("files", nargs="*", help="input files or directories (default: standard input)")
-    s.add_argument("--model", default=None, help="model name or directory (default: pku)")
+    s.add_argument("--model", default=None, help="model name, standard name or directory (default: pku)")
+    s.add_argument("--standard", help=STANDARD_HELP)
     s.add_argument("--output", "-o", help="output file, or directory mirroring the inputs (default: stdout)")
     s.add_argument("--format", choices=["plain", "jsonl", "conll"], default="plain")
     s.add_argument("--glob", default="*", help="file name pattern inside input directories (default: *)")

@@ -48,23 +48,34 @@ class ModelConfig:
     layers: int = 1
     bidirectional: bool = True
     dropout: float = 0.2
-    tags: tuple[str, ...] = ("B", "M", "E", "S")
+    tags: tuple[str, ...] = ("B", "M", "E", "S")  # output labels: BMES, or joint BMES-POS labels
     max_piece: int = 200  # model input is cut into pieces of at most this many units
+    # Segmentation standards of a multi-standard model ("pku", "ctb6", ...): a learned embedding
+    # of `standard_dim` numbers, the same at every position, joins the input of the first layer.
+    # () with 0: a single-standard model (no standard input).
+    standards: tuple[str, ...] = ()
+    standard_dim: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cell", Cell(self.cell))
         object.__setattr__(self, "tags", tuple(self.tags))
+        object.__setattr__(self, "standards", tuple(self.standards))
         if self.layers < 1 or self.hidden < 1 or self.char_dim < 1 or self.bigram_dim < 0:
             raise ValueError(f"invalid model sizes in {self}")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
         if self.max_piece < 8:
             raise ValueError(f"max_piece must be at least 8, got {self.max_piece}")
+        if self.standard_dim < 0 or bool(self.standards) != (self.standard_dim > 0):
+            raise ValueError("a multi-standard model needs both standard names and standard_dim > 0")
+        if len(set(self.standards)) != len(self.standards) or not all(self.standards):
+            raise ValueError(f"standard names must be distinct and non-empty, got {list(self.standards)}")
 
     def to_json(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["cell"] = self.cell.value
         d["tags"] = list(self.tags)
+        d["standards"] = list(self.standards)
         return d
 
     @classmethod
@@ -93,6 +104,13 @@ class TrainConfig:
     dev_fraction: float = 0.1
     bf16: bool = False
     unk_replace: float = 0.0  # share of known bigrams replaced by <UNK> in training (robustness to unseen ones)
+    # Multi-standard training: corpus k gets a share of each epoch proportional to size_k ** sample_alpha
+    # (1: as they come; < 1: small corpora drawn more often than their size, large ones less).
+    sample_alpha: float = 0.7
+    # Distillation: weight of the teacher's label distributions in the loss (0: gold labels only),
+    # and the temperature both distributions are softened by.
+    distill_alpha: float = 0.0
+    distill_temperature: float = 1.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:

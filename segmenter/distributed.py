@@ -36,7 +36,7 @@ class _SegmentBatches:
     """`map_batches` callable: loads the model once per Ray worker."""
 
     def __init__(self, model: str, precision: str, text_column: str, threads: int, pos: bool,
-                 entries: Sequence[Entry]) -> None:
+                 entries: Sequence[Entry], standard: str | None = None) -> None:
         import torch
 
         from segmenter.model import bound_backend_caches
@@ -44,7 +44,8 @@ class _SegmentBatches:
 
         bound_backend_caches()
         torch.set_num_threads(threads)
-        self.seg = Segmenter.load(model, precision=precision, user_words=entries, threads=1)  # one actor, one core
+        self.seg = Segmenter.load(model, precision=precision, user_words=entries, threads=1,  # one actor, one core
+                                  standard=standard)
         self.text_column = text_column
         self.pos = pos
 
@@ -70,7 +71,7 @@ def tokens_for_batch(batch: Any, seg: Any, text_column: str = "text", *, pos: bo
 
 def add_tokens_column(ds: Any, model: str = "pku", *, text_column: str = "text", precision: str = "fp32",
                       concurrency: int = 1, threads: int = 1, batch_size: int = 256, pos: bool = False,
-                      user_words: Sequence[str | Entry] = ()) -> Any:
+                      user_words: Sequence[str | Entry] = (), standard: str | None = None) -> Any:
     """A Ray Dataset with a `tokens` column added (lazy, as every Ray Data transform).
 
     `model` is a shipped model name or a directory every worker can read; `concurrency` workers
@@ -79,14 +80,14 @@ def add_tokens_column(ds: Any, model: str = "pku", *, text_column: str = "text",
     entries = list(Lexicon(user_words))  # validated here, before any worker starts
     return ds.map_batches(_SegmentBatches, fn_constructor_kwargs={
         "model": model, "precision": precision, "text_column": text_column, "threads": threads, "pos": pos,
-        "entries": entries},
+        "entries": entries, "standard": standard},
         batch_size=batch_size, batch_format="numpy", concurrency=concurrency)
 
 
 def segment_files_on_ray(inputs: Sequence[str], output: str, *, model: str, precision: str = "fp32",
                          fmt: Format = Format.PLAIN, pattern: str = "*", resume: bool = False,
                          address: str | None = None, concurrency: int = 1, pos: bool = False,
-                         user_words: Sequence[str | Entry] = ()) -> Summary:
+                         user_words: Sequence[str | Entry] = (), standard: str | None = None) -> Summary:
     """Segment files or directory trees on Ray into the directory `output` (mirroring the inputs).
     Lines are UTF-8; order is preserved; empty lines are kept."""
     ray = _ray()
@@ -106,7 +107,7 @@ def segment_files_on_ray(inputs: Sequence[str], output: str, *, model: str, prec
             continue
         ds = ray.data.read_text(str(f.resolve()), drop_empty_lines=False)
         ds = add_tokens_column(ds, model, precision=precision, concurrency=concurrency, pos=pos,
-                               user_words=user_words)
+                               user_words=user_words, standard=standard)
         with atomic_output(target) as writer:
             for number, row in enumerate(ds.iter_rows(), 1):
                 text = row["text"].removesuffix("\r")

@@ -56,10 +56,11 @@ class BiRNNTagger(nn.Module):
             if config.bigram_dim > 0
             else None
         )
+        self.std_emb = nn.Embedding(len(config.standards), config.standard_dim) if config.standard_dim else None
         self.dropout = nn.Dropout(config.dropout)
         rnn = _CELLS[config.cell]
         dirs = 2 if config.bidirectional else 1
-        in_dim = config.char_dim + 2 * config.bigram_dim
+        in_dim = config.char_dim + 2 * config.bigram_dim + config.standard_dim
         self.fwd = nn.ModuleList()
         self.bwd = nn.ModuleList()
         for layer in range(config.layers):
@@ -69,10 +70,17 @@ class BiRNNTagger(nn.Module):
                 self.bwd.append(rnn(d, config.hidden, batch_first=True))
         self.out = nn.Linear(config.hidden * dirs, len(config.tags))
 
-    def forward(self, chars: torch.Tensor, bigrams: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    def forward(self, chars: torch.Tensor, bigrams: torch.Tensor, lengths: torch.Tensor,
+                standards: torch.Tensor | None = None) -> torch.Tensor:
         """chars (batch, seq) unit ids; bigrams (batch, seq+1) bigram ids (unit i has left
-        bigram i and right bigram i+1); lengths (batch,). Returns (batch, seq, n_tags) scores."""
-        x = self._embed(chars, bigrams[:, :-1], bigrams[:, 1:])  # (batch, seq, in_dim)
+        bigram i and right bigram i+1); lengths (batch,); standards (batch,) standard ids, for a
+        multi-standard model only. Returns (batch, seq, n_tags) scores."""
+        std = None
+        if self.std_emb is not None:
+            if standards is None:
+                raise ValueError("a multi-standard model needs the standard of every row")
+            std = self.std_emb(standards)  # (batch, standard_dim)
+        x = self._embed(chars, bigrams[:, :-1], bigrams[:, 1:], std)  # (batch, seq, in_dim)
         if not self.config.bidirectional:
             for layer in range(self.config.layers):
                 x = self.dropout(self.fwd[layer](x)[0])
@@ -80,7 +88,7 @@ class BiRNNTagger(nn.Module):
         rev = reverse_index(lengths, chars.shape[1])  # (batch, seq)
         # The backward input is embedded from reversed ids: reversing ids is cheaper than
         # reversing embedded vectors.
-        x_r = self._embed(chars.gather(1, rev), bigrams[:, :-1].gather(1, rev), bigrams[:, 1:].gather(1, rev))
+        x_r = self._embed(chars.gather(1, rev), bigrams[:, :-1].gather(1, rev), bigrams[:, 1:].gather(1, rev), std)
         last = self.config.layers - 1
         for layer in range(last):
             h_f, _ = self.fwd[layer](x)  # (batch, seq, hidden)
@@ -95,12 +103,17 @@ class BiRNNTagger(nn.Module):
         scores_r = F.linear(self.dropout(h_r), w_b)  # (batch, seq, n_tags), reversed order
         return F.linear(self.dropout(h_f), w_f, self.out.bias) + _regather(scores_r, rev)
 
-    def _embed(self, chars: torch.Tensor, left: torch.Tensor, right: torch.Tensor) -> torch.Tensor:
-        """Unit embedding, then the left and right bigram embeddings, with dropout."""
-        x = self.char_emb(chars)
+    def _embed(self, chars: torch.Tensor, left: torch.Tensor, right: torch.Tensor,
+               std: torch.Tensor | None) -> torch.Tensor:
+        """Unit embedding, the left and right bigram embeddings, with dropout; then the standard's
+        embedding (batch, standard_dim), the same at every position, without dropout."""
+        parts = [self.char_emb(chars)]
         if self.bigram_emb is not None:
-            x = torch.cat([x, self.bigram_emb(left), self.bigram_emb(right)], dim=-1)
-        return self.dropout(x)
+            parts += [self.bigram_emb(left), self.bigram_emb(right)]
+        x = self.dropout(torch.cat(parts, dim=-1) if len(parts) > 1 else parts[0])
+        if std is not None:
+            x = torch.cat([x, std.unsqueeze(1).expand(-1, x.shape[1], -1).to(x.dtype)], dim=-1)
+        return x
 
 
 def _regather(x: torch.Tensor, rev: torch.Tensor) -> torch.Tensor:

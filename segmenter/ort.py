@@ -57,8 +57,12 @@ class OrtTagger:
         so.log_severity_level = 3
         self.session = ort.InferenceSession(_export(model), so, providers=["CPUExecutionProvider"])
 
-    def __call__(self, chars: torch.Tensor, bigrams: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        out = self.session.run(None, {"chars": chars.numpy(), "bigrams": bigrams.numpy(), "lengths": lengths.numpy()})
+    def __call__(self, chars: torch.Tensor, bigrams: torch.Tensor, lengths: torch.Tensor,
+                 standards: torch.Tensor | None = None) -> torch.Tensor:
+        feed = {"chars": chars.numpy(), "bigrams": bigrams.numpy(), "lengths": lengths.numpy()}
+        if standards is not None:
+            feed["standards"] = standards.numpy()
+        out = self.session.run(None, feed)
         return torch.from_numpy(out[0])
 
 
@@ -66,13 +70,19 @@ def _export(model: BiRNNTagger) -> bytes:
     chars = torch.randint(1, 4, (4, 30))
     bigrams = torch.randint(1, 4, (4, 31))
     lengths = torch.tensor([30, 20, 10, 5])
+    args: tuple[torch.Tensor, ...] = (chars, bigrams, lengths)
+    names = ["chars", "bigrams", "lengths"]
+    axes: dict[str, dict[int, str]] = {"chars": {0: "b", 1: "s"}, "bigrams": {0: "b", 1: "s1"}, "lengths": {0: "b"},
+                                       "scores": {0: "b", 1: "s"}}
+    if model.std_emb is not None:
+        args += (torch.zeros(4, dtype=torch.long),)
+        names.append("standards")
+        axes["standards"] = {0: "b"}
     buf = io.BytesIO()
-    kwargs: dict[str, Any] = dict(
-        input_names=["chars", "bigrams", "lengths"], output_names=["scores"], opset_version=17, dynamo=False,
-        dynamic_axes={"chars": {0: "b", 1: "s"}, "bigrams": {0: "b", 1: "s1"}, "lengths": {0: "b"},
-                      "scores": {0: "b", 1: "s"}})
+    kwargs: dict[str, Any] = dict(input_names=names, output_names=["scores"], opset_version=17, dynamo=False,
+                                  dynamic_axes=axes)
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")  # the exporter's notes on its legacy path and on LSTM batch sizes
         logging.getLogger("torch.onnx").setLevel(logging.ERROR)
-        torch.onnx.export(model.eval(), (chars, bigrams, lengths), buf, **kwargs)  # type: ignore[arg-type]
+        torch.onnx.export(model.eval(), args, buf, **kwargs)  # type: ignore[arg-type]
     return buf.getvalue()

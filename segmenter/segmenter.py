@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -132,6 +133,56 @@ def _words(units: Sequence[Units], offsets: np.ndarray,
     return out
 
 
+def looks_like_path(ref: str | Path) -> bool:
+    """Whether a model reference is a path (a `Path`, or a string with a separator or a leading
+    '.' or '~') rather than a name of the models directory."""
+    if isinstance(ref, Path):
+        return True
+    return "/" in ref or os.sep in ref or ref.startswith((".", "~"))
+
+
+def _standards_of(path: Path) -> tuple[str, ...]:
+    """The standards in a model directory's config.json (empty when unreadable or single-standard)."""
+    try:
+        config = json.loads((path / artifact.CONFIG).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ()
+    found = config.get("standards") if isinstance(config, dict) else None
+    return tuple(s for s in found if isinstance(s, str)) if isinstance(found, list) else ()
+
+
+def resolve(ref: str | Path | None = None, models_dir: str | Path | None = None) -> tuple[Path, str | None]:
+    """The model directory a reference names, and the standard it selects (None: the model's own).
+
+    - a path (`looks_like_path`): that directory;
+    - `NAME`: the directory `NAME` of `models_dir` (default: the shipped models), else the first model
+      of `models_dir` that has a standard `NAME` (the default model `pku`'s file first, then by name);
+    - `NAME:STANDARD`: that standard of model `NAME`.
+    A name never falls through to the working directory."""
+    ref = ref if ref is not None else DEFAULT_MODEL
+    root = Path(models_dir) if models_dir is not None else MODELS_DIR
+    if looks_like_path(ref):
+        path = Path(ref).expanduser()
+        if not (path / artifact.META).is_file():
+            raise ModelLoadError(f"{path} is not a model directory ({artifact.META} is missing)")
+        return path, None
+    if not isinstance(ref, str) or not ref:
+        raise InvalidInputError(f"a model name must be a non-empty str, got {ref!r}")
+    name, _, standard = ref.partition(":")
+    names = Segmenter.available(root)
+    if name in names:
+        if standard and standard not in _standards_of(root / name):
+            raise InvalidInputError(f"model {name!r} has no standard {standard!r}; its standards: "
+                                    f"{', '.join(_standards_of(root / name)) or '(one, unnamed)'}")
+        return root / name, standard or None
+    if not standard:
+        for candidate in sorted(names, key=lambda n: (n != DEFAULT_MODEL, n)):
+            if name in _standards_of(root / candidate):
+                return root / candidate, name
+    known = sorted({*names, *(s for n in names for s in _standards_of(root / n))})
+    raise ModelLoadError(f"no model {ref!r} in {root} (models and standards: {', '.join(known) or 'none'})")
+
+
 def default_threads() -> int:
     """The cores this process may use, at most 8: `Segmenter`'s default `threads`."""
     try:
@@ -154,7 +205,8 @@ class Segmenter:
     def __init__(self, model: BiRNNTagger, vocab: Vocab, *, name: str = "", meta: dict[str, Any] | None = None,
                  batch_size: int = 128, path: Path | None = None, precision: Precision | str = Precision.FP32,
                  user_words: Iterable[str | Entry] = (), max_user_word_chars: int = MAX_ENTRY_CHARS,
-                 threads: int | None = None, runtime: Runtime | str = Runtime.AUTO) -> None:
+                 threads: int | None = None, runtime: Runtime | str = Runtime.AUTO,
+                 standard: str | None = None) -> None:
         threads = default_threads() if threads is None else threads
         if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
             raise InvalidInputError(f"threads must be a positive integer, got {threads!r}")
@@ -177,6 +229,37 @@ class Segmenter:
         self.batch_size = batch_size
         self.path = path  # the model directory it was loaded from, if any
         self.lexicon = Lexicon(user_words, max_chars=max_user_word_chars)
+        # The standards a multi-standard model segments in (empty for a single-standard model),
+        # and the one used when a call names none.
+        self.standards: tuple[str, ...] = self.config.standards
+        self.standard: str | None = self.meta.get("standard")
+        if self.standards:
+            self.standard = self.meta.get("default_standard") or self.standards[0]
+        if standard is not None:
+            self._standard_index(standard)
+            self.standard = standard
+
+    def check_standard(self, standard: str | None) -> None:
+        """Raise `InvalidInputError` (naming the model's standards) unless `standard` is one of them."""
+        self._standard_index(standard)
+
+    def _standard_index(self, standard: str | None) -> int | None:
+        """The model's index of `standard` (None: the segmenter's default); None for a
+        single-standard model. An unknown standard is an `InvalidInputError` naming the known ones."""
+        if standard is None:
+            standard = self.standard
+        if not isinstance(standard, str) and standard is not None:
+            raise InvalidInputError(f"standard must be a str, got {type(standard).__name__}")
+        if self.standards:
+            if standard in self.standards:
+                return self.standards.index(standard)
+            known = ", ".join(self.standards)
+        else:
+            if standard is None or standard == self.standard:
+                return None
+            known = self.standard or "(unnamed)"
+        raise InvalidInputError(f"model {self.name or '(unnamed)'} has no standard {standard!r}; "
+                                f"its standards: {known}")
 
     def _runtime(self, runtime: Runtime | str) -> tuple[Runtime, Callable[..., torch.Tensor]]:
         """The runtime actually used and the callable that scores a batch (the model, or its ONNX
@@ -211,9 +294,12 @@ class Segmenter:
              batch_size: int = 128, precision: Precision | str = Precision.FP32,
              user_words: Iterable[str | Entry] = (), user_dict: str | Path | None = None,
              max_user_word_chars: int = MAX_ENTRY_CHARS, threads: int | None = None,
-             runtime: Runtime | str = Runtime.AUTO) -> Segmenter:
-        """Load a model by name (a folder of `models_dir`, default the shipped `models/`) or
-        by directory path; with no argument, the default model `pku`. `precision` chooses the
+             runtime: Runtime | str = Runtime.AUTO, standard: str | None = None) -> Segmenter:
+        """Load a model by name (a folder of `models_dir`, default the shipped `models/`; a standard
+        of a multi-standard model there, e.g. "ctb6"; or "MODEL:STANDARD"), or by directory path
+        (`resolve`); with no argument, the default model `pku`. `standard` sets the segmentation
+        standard calls use when they name none (default: the one the name selects, else the
+        model's first). `precision` chooses the
         number format of inference (`Precision`: "fp32", the reference, or "bf16").
 
         `user_words` and the entries of the file `user_dict` (see `lexicon.read_user_dict`) start
@@ -234,17 +320,9 @@ class Segmenter:
         entries: list[str | Entry] = list(user_words)
         if user_dict is not None:
             entries = [*read_user_dict(user_dict, max_chars=max_user_word_chars), *entries]
-        ref = name_or_path if name_or_path is not None else DEFAULT_MODEL
-        root = Path(models_dir) if models_dir is not None else MODELS_DIR
-        path = Path(ref)
-        if not (path / artifact.META).is_file():
-            if isinstance(ref, str) and "/" not in ref and (root / ref).is_dir():
-                path = root / ref
-            else:
-                names = ", ".join(cls.available(root)) or "none"
-                raise ModelLoadError(
-                    f"no model {str(ref)!r}: not a model directory, and not one of the models in {root} ({names})"
-                )
+        path, named_standard = resolve(name_or_path, models_dir)
+        if standard is None:
+            standard = named_standard
         art = artifact.load(path)
         model = BiRNNTagger(art.config)
         try:
@@ -253,7 +331,7 @@ class Segmenter:
             raise ModelLoadError(f"{path}: weights do not fit {artifact.CONFIG}: {e}") from e
         seg = cls(model, art.vocab, name=path.name, meta=art.meta, batch_size=batch_size, path=path,
                   precision=precision, user_words=entries, max_user_word_chars=max_user_word_chars,
-                  threads=threads, runtime=runtime)
+                  threads=threads, runtime=runtime, standard=standard)
         # What exists now (torch, the model, the vocabulary: ~170k objects) lives as long as the
         # process: out of the garbage collector's full passes, which otherwise walk it all every
         # few thousand allocations, a visible share of a big call's time.
@@ -277,32 +355,36 @@ class Segmenter:
         return len(entries)
 
     # ----------------------------------------------------------------- verbs
-    def cut(self, text: str, *, user_words: Sequence[str] = ()) -> list[str]:
-        """The words of `text`, in order; whitespace is never part of a word."""
-        return self.cut_batch([text], user_words=user_words)[0]
+    def cut(self, text: str, *, user_words: Sequence[str] = (), standard: str | None = None) -> list[str]:
+        """The words of `text`, in order; whitespace is never part of a word. `standard`: the
+        segmentation standard of a multi-standard model (default: the segmenter's `standard`)."""
+        return self.cut_batch([text], user_words=user_words, standard=standard)[0]
 
-    def tokenize(self, text: str, *, pos: bool = False, user_words: Sequence[str] = ()) -> list[Token]:
+    def tokenize(self, text: str, *, pos: bool = False, user_words: Sequence[str] = (),
+                 standard: str | None = None) -> list[Token]:
         """The words of `text` with their start/end offsets (and part of speech, with `pos=True`)."""
-        return self.tokenize_batch([text], pos=pos, user_words=user_words)[0]
+        return self.tokenize_batch([text], pos=pos, user_words=user_words, standard=standard)[0]
 
-    def tag(self, text: str, *, pos: bool = False, user_words: Sequence[str] = ()) -> list[CharTag]:
+    def tag(self, text: str, *, pos: bool = False, user_words: Sequence[str] = (),
+            standard: str | None = None) -> list[CharTag]:
         """Every non-whitespace character with its BMES label and the label's probability."""
-        return self.tag_batch([text], pos=pos, user_words=user_words)[0]
+        return self.tag_batch([text], pos=pos, user_words=user_words, standard=standard)[0]
 
-    def cut_batch(self, texts: Sequence[str], *, user_words: Sequence[str] = ()) -> list[list[str]]:
+    def cut_batch(self, texts: Sequence[str], *, user_words: Sequence[str] = (),
+                  standard: str | None = None) -> list[list[str]]:
         """`cut` for many texts at once, batched through the model. `user_words` apply to this
         call only, on top of the segmenter's dictionary."""
         lexicon = self._call_lexicon(texts, user_words)
         return [[text[s:e] for s, e in zip(a.words[0], a.words[1])]
-                for text, a in zip(texts, self._analyse(texts, lexicon))]
+                for text, a in zip(texts, self._analyse(texts, lexicon, standard=standard))]
 
     def tokenize_batch(self, texts: Sequence[str], *, pos: bool = False,
-                       user_words: Sequence[str] = ()) -> list[list[Token]]:
+                       user_words: Sequence[str] = (), standard: str | None = None) -> list[list[Token]]:
         """`tokenize` for many texts at once, batched through the model."""
         self.require_pos(pos)
         lexicon = self._call_lexicon(texts, user_words)
         out = []
-        for text, a in zip(texts, self._analyse(texts, lexicon)):
+        for text, a in zip(texts, self._analyse(texts, lexicon, standard=standard)):
             if pos:
                 out.append([Token(text[s:e], s, e, self._pos_of(a, last)) for s, e, last in _word_offsets(a)])
             else:
@@ -310,13 +392,13 @@ class Segmenter:
         return out
 
     def tag_batch(self, texts: Sequence[str], *, pos: bool = False,
-                  user_words: Sequence[str] = ()) -> list[list[CharTag]]:
+                  user_words: Sequence[str] = (), standard: str | None = None) -> list[list[CharTag]]:
         """`tag` for many texts at once. A multi-character unit (a number, a Latin word, a
         URL) carries one label, spread over its characters as one word's B/M/E would be."""
         self.require_pos(pos)
         lexicon = self._call_lexicon(texts, user_words)
         out = []
-        for text, a in zip(texts, self._analyse(texts, lexicon, probs=True)):
+        for text, a in zip(texts, self._analyse(texts, lexicon, probs=True, standard=standard)):
             u = a.units
             assert a.probs is not None
             word_pos: list[str | None] = [None] * len(u)
@@ -370,12 +452,14 @@ class Segmenter:
             raise InvalidInputError("user_words must be a list of words, not a single str")
         return self.lexicon.merged(user_words) if user_words else self.lexicon
 
-    def _analyse(self, texts: Sequence[str], lexicon: Lexicon, *, probs: bool = False) -> list[_Analysis]:
+    def _analyse(self, texts: Sequence[str], lexicon: Lexicon, *, probs: bool = False,
+                 standard: str | None = None) -> list[_Analysis]:
         """Units, Viterbi labels and (with `probs`) label probabilities of every text.
 
         All texts are encoded at once into one flat array (`Vocab.encode_many`); their pieces are
         sorted longest first and cut into batches of `batch_size`; each batch is gathered from the
         flat array with NumPy, run through the model, decoded, and its labels scattered back."""
+        std_index = self._standard_index(standard)
         units = [to_units(_check_text(t)) for t in texts]
         enc = self.vocab.encode_many(units)
         constraints = [self._constraints(t, u, lexicon) for t, u in zip(texts, units)]
@@ -407,7 +491,8 @@ class Segmenter:
                         mask = np.zeros((len(lengths), seq, N_TAGS), dtype=np.float32)
                     mask[r, :e - s] = text_mask[s:e]
             with torch.inference_mode():
-                scores = self._infer(torch.from_numpy(chars), torch.from_numpy(bigrams), torch.from_numpy(lengths))
+                std = None if std_index is None else torch.full((len(lengths),), std_index, dtype=torch.long)
+                scores = self._infer(torch.from_numpy(chars), torch.from_numpy(bigrams), torch.from_numpy(lengths), std)
                 scores = scores.float()
                 # Viterbi reads raw scores: log-softmax only subtracts one constant per position.
                 best = viterbi(scores.numpy(), lengths, mask)  # (n, seq)

@@ -208,7 +208,7 @@ _WORKER: SegmentChunk | None = None
 
 
 def _init_worker(model: str, models_dir: str | None, precision: str, threads: int, fmt: str, pos: bool,
-                 entries: list[Entry]) -> None:
+                 entries: list[Entry], standard: str | None = None) -> None:
     global _WORKER
     import torch
 
@@ -217,7 +217,8 @@ def _init_worker(model: str, models_dir: str | None, precision: str, threads: in
 
     bound_backend_caches()
     torch.set_num_threads(1)  # parallelism comes from the worker processes and Segmenter threads
-    seg = Segmenter.load(model, models_dir=models_dir, precision=precision, user_words=entries, threads=threads)
+    seg = Segmenter.load(model, models_dir=models_dir, precision=precision, user_words=entries, threads=threads,
+                         standard=standard)
     _WORKER = segment_chunk_with(batch_function(seg, Format(fmt), pos), Format(fmt))
 
 
@@ -281,7 +282,7 @@ def segment_files(seg: Any, job: Job, stdout: BinaryIO | None = None) -> Summary
         pool = multiprocessing.get_context("spawn").Pool(
             job.workers, initializer=_init_worker,
             initargs=(str(seg.path or seg.name), None, seg.precision.value, threads, job.fmt.value, job.pos,
-                      list(seg.lexicon)))
+                      list(seg.lexicon), seg.standard if seg.standards else None))
 
     def run(items: Iterable[list[Line]]) -> Iterator[str]:
         return ordered_map(pool, items, 2 * job.workers) if pool is not None else map(one, items)

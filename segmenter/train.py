@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 from tqdm import tqdm
@@ -38,38 +39,81 @@ TRAIN_LOG = "train_log.jsonl"
 class Example:
     chars: list[int]
     bigrams: list[int]  # len(chars) + 1
-    tags: list[int]
+    tags: list[int]  # joint labels, or BMES tags when `joint` is False
+    standard: int = 0  # index into ModelConfig.standards (0 for a single-standard model)
+    joint: bool = True  # False: a sentence without parts of speech in a joint model (BMES tags only)
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """The training and development sentences of one segmentation standard."""
+
+    standard: str
+    train: list[Sentence]
+    dev: list[Sentence]
+
+    @property
+    def has_pos(self) -> bool:
+        return any(s.pos is not None for s in self.train)
 
 
 def make_examples(sentences: Sequence[Sentence], vocab: Vocab, max_piece: int,
-                  pos_index: dict[str, int] | None = None) -> list[Example]:
+                  pos_index: dict[str, int] | None = None, standard: int = 0) -> list[Example]:
     """Gold sentences as model pieces, cut exactly as `Segmenter` cuts its input.
 
     With `pos_index` (part of speech -> index) the labels are joint BMES + POS labels
     (`4 * pos + bmes`, see `tags.joint_labels`); a unit takes the part of speech of the word
-    holding its last character."""
+    holding its last character. A sentence without parts of speech keeps BMES tags
+    (`Example.joint` False): it trains the segmentation side of a joint model only."""
     out = []
     for sent in sentences:
         units = to_units(sent.text)
         tags = unit_tags(words_to_tags(sent.words), units.starts, units.ends)
-        if pos_index is not None:
+        joint = pos_index is None or sent.pos is not None
+        if pos_index is not None and sent.pos is not None:
             tags = _joint_tags(sent, units.ends, tags, pos_index)
         chars, bigrams = vocab.encode(units)
         for s, e in split_pieces(units, max_piece):
-            out.append(Example(chars[s:e], bigrams[s:e + 1], tags[s:e]))
+            out.append(Example(chars[s:e], bigrams[s:e + 1], tags[s:e], standard, joint))
     return out
 
 
 def _joint_tags(sent: Sentence, unit_ends: Sequence[int], tags: Sequence[int],
                 pos_index: dict[str, int]) -> list[int]:
-    if sent.pos is None:
-        raise ValueError("a joint segmentation + POS model needs a POS-tagged corpus (format pfr)")
+    assert sent.pos is not None
     char_pos: list[int] = []
     for word, p in zip(sent.words, sent.pos):
         if p not in pos_index:
             raise ValueError(f"part of speech {p!r} is not in the model's tag set")
         char_pos.extend([pos_index[p]] * len(word))
     return [char_pos[e - 1] * N_TAGS + t for e, t in zip(unit_ends, tags)]
+
+
+def epoch_quotas(sizes: Sequence[int], alpha: float) -> list[int]:
+    """Pieces drawn from each corpus per epoch: shares proportional to `size ** alpha`, scaled so
+    that an epoch holds as many pieces as all corpora together (alpha 1: each corpus once)."""
+    if not sizes or min(sizes) < 1:
+        raise ValueError("every corpus needs at least one training piece")
+    weights = [n ** alpha for n in sizes]
+    total = sum(sizes)
+    return [max(1, round(total * w / sum(weights))) for w in weights]
+
+
+def epoch_order(groups: Sequence[Sequence[int]], quotas: Sequence[int], seed: int, epoch: int) -> list[int]:
+    """Example indices of one epoch: `quotas[k]` from group `k`, read from an endless stream of
+    seeded permutations of the group, so every example is seen before any is repeated. A pure
+    function of (seed, epoch): a resumed run draws the same examples."""
+    out: list[int] = []
+    for k, (group, quota) in enumerate(zip(groups, quotas)):
+        n = len(group)
+        first = (epoch - 1) * quota
+        for cycle in range(first // n, (first + quota - 1) // n + 1):
+            perm = list(group)
+            random.Random(f"{seed}/{k}/{cycle}").shuffle(perm)
+            lo = max(first - cycle * n, 0)
+            hi = min(first + quota - cycle * n, n)
+            out.extend(perm[lo:hi])
+    return out
 
 
 def pos_tag_set(sentences: Sequence[Sentence]) -> list[str]:
@@ -80,9 +124,13 @@ def pos_tag_set(sentences: Sequence[Sentence]) -> list[str]:
     return [p for p, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def batches(examples: Sequence[Example], size: int, rng: random.Random) -> Iterator[tuple[torch.Tensor, ...]]:
-    """Batches of similar length (sorted with a little noise), in random order."""
-    order = sorted(range(len(examples)), key=lambda i: len(examples[i].chars) * (1 + 0.2 * rng.random()))
+def batches(examples: Sequence[Example], size: int, rng: random.Random,
+            order: Sequence[int] | None = None) -> Iterator[tuple[torch.Tensor, ...]]:
+    """Batches of similar length (sorted with a little noise), in random order, of the examples
+    `order` (default: all). Yields chars, bigrams, lengths, tags (-100 on padding), standards and
+    joint (batch,) bool."""
+    order = range(len(examples)) if order is None else order
+    order = sorted(order, key=lambda i: len(examples[i].chars) * (1 + 0.2 * rng.random()))
     groups = [order[i:i + size] for i in range(0, len(order), size)]
     rng.shuffle(groups)
     for group in groups:
@@ -98,16 +146,45 @@ def batches(examples: Sequence[Example], size: int, rng: random.Random) -> Itera
             bigrams[r, :n + 1] = torch.tensor(ex.bigrams)
             tags[r, :n] = torch.tensor(ex.tags)
             lengths[r] = n
-        yield chars, bigrams, lengths, tags
+        standards = torch.tensor([examples[i].standard for i in group], dtype=torch.long)
+        joint = torch.tensor([examples[i].joint for i in group], dtype=torch.bool)
+        yield chars, bigrams, lengths, tags, standards, joint
+
+
+def tag_loss(scores: torch.Tensor, tags: torch.Tensor, joint: torch.Tensor,
+             teacher: torch.Tensor | None = None, alpha: float = 0.0, temperature: float = 1.0) -> torch.Tensor:
+    """Mean loss per labelled position.
+
+    scores (batch, seq, labels) raw scores; tags (batch, seq) gold labels, -100 on padding; joint
+    (batch,) False where a row's tags are BMES only: its loss is then the negative log of the
+    BMES tag's probability summed over every part of speech. With `teacher` (batch, seq, labels)
+    scores of a teacher network, the loss is (1 - alpha) * gold + alpha * T^2 * KL(teacher_T ||
+    student_T), both distributions softened by temperature T (Hinton et al. 2015)."""
+    logp = scores.log_softmax(-1)  # (batch, seq, labels)
+    valid = tags >= 0
+    t = tags.clamp(min=0).unsqueeze(-1)  # (batch, seq, 1)
+    nll = -logp.gather(-1, t).squeeze(-1)  # (batch, seq)
+    n_labels = scores.shape[-1]
+    if n_labels != N_TAGS and not bool(joint.all()):
+        seg = logp.reshape(*logp.shape[:2], n_labels // N_TAGS, N_TAGS).logsumexp(2)  # (batch, seq, 4)
+        nll = torch.where(joint.unsqueeze(1), nll, -seg.gather(-1, t % N_TAGS).squeeze(-1))
+    gold = nll[valid].mean()
+    if teacher is None or alpha == 0.0:
+        return gold
+    p_t = (teacher / temperature).softmax(-1)  # (batch, seq, labels)
+    logp_s = (scores / temperature).log_softmax(-1)
+    kl = (p_t * (p_t.clamp_min(1e-12).log() - logp_s)).sum(-1)  # (batch, seq)
+    return (1 - alpha) * gold + alpha * temperature ** 2 * kl[valid].mean()
 
 
 def evaluate(model: BiRNNTagger, vocab: Vocab, sentences: Sequence[Sentence],
-             train_words: set[str] | None = None) -> tuple[Score, TaggedScore | None]:
+             train_words: set[str] | None = None, standard: str | None = None) -> tuple[Score, TaggedScore | None]:
     """Dev scores through the same path users take (`Segmenter.tokenize_batch`), in one pass:
-    word scores, and for a joint model also the joint segmentation + POS score."""
+    word scores, and for a joint model and a POS-tagged dev set also the joint segmentation + POS
+    score. `standard`: the standard to segment in (multi-standard models)."""
     was_training = model.training
-    seg = Segmenter(model, vocab, threads=1)  # leaves the training's torch threads alone
-    joint = seg.pos_tags is not None
+    seg = Segmenter(model, vocab, threads=1, standard=standard)  # leaves the training's torch threads alone
+    joint = seg.pos_tags is not None and all(s.pos is not None for s in sentences)
     pred = seg.tokenize_batch([s.text for s in sentences], pos=joint)
     model.train(was_training)
     words = score([s.words for s in sentences], [[t.text for t in toks] for toks in pred], train_words)
@@ -117,9 +194,34 @@ def evaluate(model: BiRNNTagger, vocab: Vocab, sentences: Sequence[Sentence],
                                [[(t.text, t.pos or "") for t in toks] for toks in pred])
 
 
+def load_pretrained(model: BiRNNTagger, vocab: Vocab, path: str | Path) -> dict[str, int]:
+    """Initialise the unit and bigram embeddings from an `.npz` of `segmenter.pretrain` (keys and
+    vectors of each table); rows without a pretrained vector are drawn at the pretrained vectors'
+    scale. Returns how many rows of each table were found."""
+    data = np.load(path, allow_pickle=False)
+    found = {}
+    for name, keys, table in (("chars", vocab.chars, model.char_emb),
+                              ("bigrams", vocab.bigrams, model.bigram_emb)):
+        if table is None or f"{name}_keys" not in data:
+            continue
+        vectors = torch.from_numpy(data[f"{name}_vectors"]).float()
+        if vectors.shape[1] != table.embedding_dim:
+            raise ValueError(f"{path}: {name} vectors have {vectors.shape[1]} dimensions, the model "
+                             f"{table.embedding_dim}")
+        where = {k: i for i, k in enumerate(data[f"{name}_keys"].tolist())}
+        rows = [(r, where[k]) for r, k in enumerate(keys) if k in where]
+        with torch.no_grad():
+            table.weight.normal_(0.0, float(vectors.std()))
+            table.weight[0].zero_()  # padding
+            if rows:
+                dst, src = zip(*rows)
+                table.weight[list(dst)] = vectors[list(src)]
+        found[name] = len(rows)
+    return found
+
+
 def train(
-    train_set: Sequence[Sentence],
-    dev_set: Sequence[Sentence],
+    corpora: Sequence[Corpus],
     out: str | Path,
     model_options: dict[str, Any],
     cfg: TrainConfig,
@@ -127,11 +229,19 @@ def train(
     meta: dict[str, Any] | None = None,
     resume: bool = False,
     progress: bool = True,
+    pretrained: str | Path | None = None,
+    teacher: str | Path | None = None,
 ) -> dict[str, Any]:
     """Train a model into directory `out` (the best epoch by dev F1 is kept there).
 
-    `model_options` are `ModelConfig` fields other than the vocabulary sizes. Returns a
-    summary: best epoch, dev score, epochs run, seconds.
+    One corpus trains a single-standard model, as before; several (or `model_options` with
+    `standards`) a multi-standard one whose standard input is each corpus's `standard`, each
+    epoch drawing from the corpora by `cfg.sample_alpha`; the best epoch is the one with the
+    highest mean dev F1 over the standards. `model_options` are `ModelConfig` fields other than
+    the vocabulary sizes (and the standards). `pretrained`: embeddings to start from
+    (`load_pretrained`). `teacher`: a model directory whose label distributions the model also
+    learns (`cfg.distill_alpha`); the model then shares the teacher's vocabulary and labels.
+    Returns a summary: best epoch, dev scores, epochs run, seconds.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -139,7 +249,12 @@ def train(
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
+    if not corpora:
+        raise ValueError("no training corpus")
+    names = [c.standard for c in corpora]
+    multi = len(corpora) > 1 or bool(model_options.get("standards"))
 
+    teacher_model = _load_teacher(teacher, names) if teacher is not None else None
     state: dict[str, Any] | None = None
     if resume and ckpt_path.is_file():
         state = torch.load(ckpt_path, weights_only=True)
@@ -147,9 +262,19 @@ def train(
         mcfg = ModelConfig.from_json(json.loads(state["model_config"]))
         log.info("resuming from %s after epoch %d", ckpt_path, state["epoch"])
     else:
-        vocab = Vocab.build((to_units(s.text).keys for s in train_set), cfg.min_char_count, cfg.min_bigram_count)
+        if teacher_model is not None:
+            vocab = teacher_model[1]
+            model_options = dict(model_options, tags=teacher_model[0].config.tags)
+        else:
+            vocab = Vocab.build((to_units(s.text).keys for c in corpora for s in c.train),
+                                cfg.min_char_count, cfg.min_bigram_count)
+        if multi:
+            model_options = dict(model_options, standards=tuple(names),
+                                 standard_dim=model_options.get("standard_dim") or 8)
         mcfg = ModelConfig(n_chars=len(vocab.chars), n_bigrams=len(vocab.bigrams), **model_options)
     model = BiRNNTagger(mcfg)
+    if state is None and pretrained is not None:
+        log.info("pretrained embeddings from %s: %s", pretrained, load_pretrained(model, vocab, pretrained))
     dense = [p for n, p in model.named_parameters() if not n.startswith("bigram_emb")]
     opt = torch.optim.Adam(dense, lr=cfg.lr)
     opts: list[torch.optim.Optimizer] = [opt]
@@ -172,10 +297,16 @@ def train(
 
     pos_tags = pos_of_labels(mcfg.tags)
     pos_index = None if pos_tags is None else {p: i for i, p in enumerate(pos_tags)}
-    examples = make_examples(train_set, vocab, mcfg.max_piece, pos_index)
-    n_units = sum(len(e.chars) for e in examples)
-    loss_fn = nn.CrossEntropyLoss(ignore_index=-100)
-    log.info("training on %d pieces (%d units), dev %d sentences; %s", len(examples), n_units, len(dev_set), mcfg)
+    examples: list[Example] = []
+    groups: list[list[int]] = []
+    for k, c in enumerate(corpora):
+        part = make_examples(c.train, vocab, mcfg.max_piece, pos_index, standard=k)
+        groups.append(list(range(len(examples), len(examples) + len(part))))
+        examples += part
+    quotas = epoch_quotas([len(g) for g in groups], cfg.sample_alpha if multi else 1.0)
+    units_per_epoch = sum(len(examples[i].chars) for i in epoch_order(groups, quotas, cfg.seed, 1))
+    log.info("training on %s pieces per epoch (%d units), dev %s sentences; %s",
+             dict(zip(names, quotas)), units_per_epoch, {c.standard: len(c.dev) for c in corpora}, mcfg)
 
     epoch = first_epoch - 1
     for epoch in range(first_epoch, cfg.epochs + 1):
@@ -183,17 +314,23 @@ def train(
         rng = random.Random(cfg.seed * 1000 + epoch)
         t0 = time.perf_counter()
         total_loss, seen = 0.0, 0
-        bar = tqdm(total=n_units, desc=f"epoch {epoch}/{cfg.epochs}", unit="ch", unit_scale=True,
+        bar = tqdm(total=units_per_epoch, desc=f"epoch {epoch}/{cfg.epochs}", unit="ch", unit_scale=True,
                    disable=not progress, file=sys.stderr, leave=False, mininterval=2.0)
-        for chars, bigrams, lengths, tags in batches(examples, cfg.batch_size, rng):
+        order = epoch_order(groups, quotas, cfg.seed, epoch)
+        for chars, bigrams, lengths, tags, standards, joint in batches(examples, cfg.batch_size, rng, order):
             if cfg.unk_replace > 0:
                 drop = (torch.rand(bigrams.shape) < cfg.unk_replace) & (bigrams > 1)
                 bigrams = bigrams.masked_fill(drop, 1)  # 1 = <UNK>
+            std = standards if multi else None
+            soft = None
+            if teacher_model is not None and cfg.distill_alpha > 0:
+                with torch.no_grad():
+                    soft = teacher_model[0](chars, bigrams, lengths, std).float()  # (batch, seq, tags)
             for o in opts:
                 o.zero_grad(set_to_none=True)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
-                scores = model(chars, bigrams, lengths)  # (batch, seq, tags)
-            loss = loss_fn(scores.float().reshape(-1, scores.shape[-1]), tags.reshape(-1))
+                scores = model(chars, bigrams, lengths, std)  # (batch, seq, tags)
+            loss = tag_loss(scores.float(), tags, joint, soft, cfg.distill_alpha, cfg.distill_temperature)
             loss.backward()
             nn.utils.clip_grad_norm_(dense, cfg.clip)
             for o in opts:
@@ -207,25 +344,35 @@ def train(
         for sch in scheds:
             sch.step()
         train_seconds = time.perf_counter() - t0
-        dev, dev_pos = evaluate(model, vocab, dev_set)
+        scores_by_std = {c.standard: evaluate(model, vocab, c.dev, standard=c.standard if multi else None)
+                         for c in corpora}
         elapsed += time.perf_counter() - t0
-        improved = dev.f1 > best_f1
+        mean_f1 = sum(d.f1 for d, _ in scores_by_std.values()) / len(scores_by_std)
+        improved = mean_f1 > best_f1
+        first_dev, first_pos = scores_by_std[names[0]]
         if improved:
-            best_f1, best_epoch, bad = dev.f1, epoch, 0
+            best_f1, best_epoch, bad = mean_f1, epoch, 0
             full_meta = dict(meta or {})
-            full_meta.update(train_config=cfg.to_json(), best_epoch=epoch, dev=dev.to_json(),
+            full_meta.update(train_config=cfg.to_json(), best_epoch=epoch, dev=first_dev.to_json(),
                              training_seconds=round(elapsed, 1))
-            if dev_pos is not None:
-                full_meta["dev_pos"] = dev_pos.to_json()
+            if multi:
+                full_meta["dev_by_standard"] = {k: d.to_json() for k, (d, _) in scores_by_std.items()}
+                full_meta["default_standard"] = names[0]
+            if first_pos is not None:
+                full_meta["dev_pos"] = first_pos.to_json()
             artifact.save(out, mcfg, vocab, model.state_dict(), full_meta)
         else:
             bad += 1
-        row = {"epoch": epoch, "loss": round(total_loss / max(seen, 1), 5), "dev_f1": round(dev.f1, 5),
-               "dev_precision": round(dev.precision, 5), "dev_recall": round(dev.recall, 5),
-               "lr": opt.param_groups[0]["lr"], "train_seconds": round(train_seconds, 1),
-               "chars_per_s": round(seen / train_seconds), "best": improved}
-        if dev_pos is not None:
-            row["dev_pos_f1"] = round(dev_pos.f1, 5)
+        row: dict[str, Any] = {
+            "epoch": epoch, "loss": round(total_loss / max(seen, 1), 5), "dev_f1": round(first_dev.f1, 5),
+            "dev_precision": round(first_dev.precision, 5), "dev_recall": round(first_dev.recall, 5),
+            "lr": opt.param_groups[0]["lr"], "train_seconds": round(train_seconds, 1),
+            "chars_per_s": round(seen / train_seconds), "best": improved}
+        if first_pos is not None:
+            row["dev_pos_f1"] = round(first_pos.f1, 5)
+        if multi:
+            row["dev_f1_by_standard"] = {k: round(d.f1, 5) for k, (d, _) in scores_by_std.items()}
+            row["dev_f1_mean"] = round(mean_f1, 5)
         with (out / TRAIN_LOG).open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(row) + "\n")
         if progress:
@@ -240,3 +387,15 @@ def train(
             break
     ckpt_path.unlink(missing_ok=True)
     return {"best_epoch": best_epoch, "dev_f1": best_f1, "epochs_run": epoch, "seconds": round(elapsed, 1)}
+
+
+def _load_teacher(path: str | Path, standards: Sequence[str]) -> tuple[BiRNNTagger, Vocab]:
+    """A trained model in evaluation mode, checked to know every standard trained on."""
+    art = artifact.load(path)
+    missing = [s for s in standards if art.config.standards and s not in art.config.standards]
+    if missing or (len(standards) > 1 and list(art.config.standards) != list(standards)):
+        raise ValueError(f"teacher {path} has standards {list(art.config.standards)}; the student "
+                         f"trains {list(standards)} (same names in the same order)")
+    model = BiRNNTagger(art.config)
+    model.load_state_dict(art.state)
+    return model.eval(), art.vocab

@@ -41,11 +41,12 @@ def tiny_model_dir(tmp_path_factory, tiny_corpus):
     """A tiny model trained for 6 epochs in a few seconds."""
     from segmenter.config import TrainConfig
     from segmenter.corpus import split_dev
-    from segmenter.train import train
+    from segmenter.train import Corpus, train
 
     out = tmp_path_factory.mktemp("models") / "tiny"
     train_set, dev_set = split_dev(tiny_corpus)
-    train(train_set, dev_set, out, TINY_MODEL, TrainConfig(epochs=6, lr=1e-2, seed=3, min_char_count=1), progress=False)
+    train([Corpus("pku", train_set, dev_set)], out, TINY_MODEL,
+          TrainConfig(epochs=6, lr=1e-2, seed=3, min_char_count=1), progress=False)
     return out
 
 
@@ -55,11 +56,33 @@ def tiny_pos_model_dir(tmp_path_factory, data_dir):
     from segmenter.config import TrainConfig
     from segmenter.corpus import read_corpus, split_dev
     from segmenter.tags import joint_labels
-    from segmenter.train import pos_tag_set, train
+    from segmenter.train import Corpus, pos_tag_set, train
 
     sents = read_corpus(data_dir / "pku" / "pfr199801_pos.utf8")[:400]
     train_set, dev_set = split_dev(sents)
     out = tmp_path_factory.mktemp("models") / "tiny-pos"
     options = dict(TINY_MODEL, tags=joint_labels(pos_tag_set(train_set)))
-    train(train_set, dev_set, out, options, TrainConfig(epochs=4, lr=1e-2, seed=3, min_char_count=1), progress=False)
+    train([Corpus("pku", train_set, dev_set)], out, options,
+          TrainConfig(epochs=4, lr=1e-2, seed=3, min_char_count=1), progress=False)
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_multi_models_dir(tmp_path_factory, data_dir):
+    """A models directory holding `multi`: a tiny joint multi-standard model with two standards
+    that disagree on purpose. `pku` is PFR text with parts of speech; `chars` is other PFR
+    sentences without parts of speech, every character a word of its own."""
+    from segmenter.config import TrainConfig
+    from segmenter.corpus import Sentence, read_corpus, split_dev
+    from segmenter.tags import joint_labels
+    from segmenter.train import Corpus, pos_tag_set, train
+
+    sents = read_corpus(data_dir / "pku" / "pfr199801_pos.utf8")[:500]
+    pku_train, pku_dev = split_dev(sents[:250])
+    chars = [Sentence(list(s.text)) for s in sents[250:]]
+    chars_train, chars_dev = split_dev(chars)
+    root = tmp_path_factory.mktemp("multi-models")
+    options = dict(TINY_MODEL, tags=joint_labels(pos_tag_set(pku_train)), standard_dim=4)
+    train([Corpus("pku", pku_train, pku_dev), Corpus("chars", chars_train, chars_dev)], root / "multi", options,
+          TrainConfig(epochs=4, lr=1e-2, seed=3, min_char_count=1), progress=False)
+    return root

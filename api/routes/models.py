@@ -14,10 +14,14 @@ router = APIRouter()
 async def models(state: StateDep) -> ModelsResponse:
     """The models this server serves, with the scores recorded in their model files."""
     out = []
+    default_key = state.names[state.settings.default_model][0]
     for name, seg in sorted(state.models.items()):
         meta = seg.meta
-        scores: dict[str, Any] = {k: meta[k] for k in ("dev", "dev_pos", "test") if k in meta}
-        out.append(ModelInfo(name=name, default=name == state.settings.default_model, standard=meta.get("standard"),
+        scores: dict[str, Any] = {k: meta[k] for k in ("dev", "dev_pos", "dev_by_standard", "test", "test_by_standard")
+                                  if k in meta}
+        aliases = sorted(n for n, (key, _) in state.names.items() if key == name)
+        out.append(ModelInfo(name=name, default=name == default_key, standard=seg.standard,
+                             standards=list(seg.standards), names=aliases,
                              cell=seg.config.cell.value, layers=seg.config.layers, hidden=seg.config.hidden,
                              precision=seg.precision.value, pos_tagging=seg.pos_tags is not None,
                              pos_tags=list(seg.pos_tags) if seg.pos_tags else None, scores=scores))

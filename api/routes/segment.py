@@ -13,6 +13,8 @@ router = APIRouter()
 @router.post("/v1/segment", response_model=SegmentResponse)
 async def segment(req: TextsRequest, state: StateDep) -> Response:
     """Split each text into words, with character offsets into the text."""
-    name, batcher, texts = checked(req, state)
-    results = await batcher.submit(Kind.SEGMENT, texts, pos=req.pos, user_words=req.user_words or ())
-    return json_response({"model": name, "results": [{"tokens": [t.to_json() for t in toks]} for toks in results]})
+    c = checked(req, state)
+    results = await c.batcher.submit(Kind.SEGMENT, c.texts, pos=req.pos, user_words=req.user_words or (),
+                                     standard=c.standard)
+    return json_response({"model": c.name, "standard": c.standard,
+                          "results": [{"tokens": [t.to_json() for t in toks]} for toks in results]})

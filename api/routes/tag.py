@@ -13,6 +13,8 @@ router = APIRouter()
 @router.post("/v1/tag", response_model=TagResponse)
 async def tag(req: TextsRequest, state: StateDep) -> Response:
     """Label each non-whitespace character B/M/E/S, with the label's probability."""
-    name, batcher, texts = checked(req, state)
-    results = await batcher.submit(Kind.TAG, texts, pos=req.pos, user_words=req.user_words or ())
-    return json_response({"model": name, "results": [{"chars": [c.to_json() for c in rows]} for rows in results]})
+    c = checked(req, state)
+    results = await c.batcher.submit(Kind.TAG, c.texts, pos=req.pos, user_words=req.user_words or (),
+                                     standard=c.standard)
+    return json_response({"model": c.name, "standard": c.standard,
+                          "results": [{"chars": [c.to_json() for c in rows]} for rows in results]})

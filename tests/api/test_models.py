@@ -47,3 +47,29 @@ def test_requests_choose_a_segmentation_standard_by_name(client):
 def test_the_default_model_tags_parts_of_speech(client):
     r = client.post("/v1/segment", json={"text": "我爱北京天安门。", "pos": True})
     assert [(t["text"], t["pos"]) for t in r.json()["results"][0]["tokens"]][2:4] == [("北京", "ns"), ("天安门", "ns")]
+
+
+def test_standards_of_one_model_file_by_name_and_by_parameter(tiny_multi_models_dir):
+    from segmenter import Segmenter
+    from tests.api.conftest import assert_error, make_client
+
+    texts = ["中国人民银行今天发布了新的货币政策。", "他们在北京参加国际会议。"]
+    lib = Segmenter.load("multi", models_dir=tiny_multi_models_dir)
+    with make_client(models_dir=tiny_multi_models_dir, default_model="multi") as c:
+        (info,) = c.get("/v1/models").json()["models"]
+        assert info["standards"] == ["pku", "chars"] and info["standard"] == "pku"
+        assert info["names"] == ["chars", "multi", "pku"]
+        assert set(info["scores"]["dev_by_standard"]) == {"pku", "chars"}
+        for standard in ("pku", "chars"):
+            want = [[w for w in words] for words in lib.cut_batch(texts, standard=standard)]
+            for body in ({"model": standard}, {"standard": standard}, {"model": "multi", "standard": standard}):
+                r = c.post("/v1/segment", json={"texts": texts, **body})
+                assert r.status_code == 200, r.text
+                assert r.json()["standard"] == standard
+                assert [[t["text"] for t in res["tokens"]] for res in r.json()["results"]] == want
+        err = assert_error(c.post("/v1/segment", json={"text": texts[0], "standard": "msr"}), 422, "invalid_input",
+                           "no standard 'msr'", "pku, chars")
+        assert err
+        assert_error(c.post("/v1/segment", json={"text": texts[0], "model": ""}), 422, "validation_error")
+        ready = c.get("/readyz").json()
+        assert ready["models"] == ["multi"]  # two standards, one model in memory

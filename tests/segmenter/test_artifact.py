@@ -59,6 +59,6 @@ def test_missing_file_is_named(model_copy):
 
 
 def test_unknown_model_name_lists_the_available_ones(tmp_path, model_copy):
-    with pytest.raises(ModelLoadError, match=r"no model 'nope'.*\(m\)"):
+    with pytest.raises(ModelLoadError, match=r"no model 'nope'.*: m\)"):
         Segmenter.load("nope", models_dir=model_copy.parent)
     assert Segmenter.load("m", models_dir=model_copy.parent).name == "m"

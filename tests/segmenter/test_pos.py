@@ -26,8 +26,9 @@ def test_examples_carry_the_part_of_speech_of_each_word():
     index = {"r": 0, "v": 1, "ns": 2}
     (ex,) = make_examples([s], vocab, 64, index)
     assert ex.tags == [0 * 4 + 0, 0 * 4 + 2, 1 * 4 + 3, 2 * 4 + 0, 2 * 4 + 2]  # B-r E-r S-v B-ns E-ns
-    with pytest.raises(ValueError, match="POS-tagged"):
-        make_examples([Sentence(["我们"])], vocab, 64, index)
+    (seg_only,) = make_examples([Sentence(["我们", "爱"])], vocab, 64, index)
+    assert seg_only.tags == [0, 2, 3] and not seg_only.joint  # BMES only: trains the segmentation side
+    assert ex.joint
 
 
 def test_pos_tag_set_is_most_frequent_first():

@@ -8,7 +8,7 @@ from segmenter import Segmenter
 from segmenter.config import TrainConfig
 from segmenter.corpus import split_dev
 from segmenter.metrics import score
-from segmenter.train import CHECKPOINT, TRAIN_LOG, train
+from segmenter.train import CHECKPOINT, TRAIN_LOG, Corpus, train
 from tests.conftest import TINY_MODEL
 
 
@@ -28,8 +28,8 @@ def test_tiny_training_run_learns_something(tiny_model_dir, tiny_corpus):
 
 def _run(out, corpus, epochs, resume=False, seed=7):
     train_set, dev_set = split_dev(corpus[:150])
-    return train(train_set, dev_set, out, dict(TINY_MODEL, dropout=0.0), TrainConfig(epochs=epochs, seed=seed,
-                 patience=10, lr_decay=1.0), resume=resume, progress=False)
+    return train([Corpus("pku", train_set, dev_set)], out, dict(TINY_MODEL, dropout=0.0),
+                 TrainConfig(epochs=epochs, seed=seed, patience=10, lr_decay=1.0), resume=resume, progress=False)
 
 
 def test_same_seed_gives_the_same_weights(tmp_path, tiny_corpus):

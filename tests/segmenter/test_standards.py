@@ -1,0 +1,152 @@
+"""Multi-standard models: corpus sampling, the standard input, names that select a standard."""
+
+import json
+
+import pytest
+import torch
+
+from segmenter import Segmenter
+from segmenter.cli import main
+from segmenter.config import ModelConfig
+from segmenter.errors import InvalidInputError, ModelLoadError
+from segmenter.model import BiRNNTagger
+from segmenter.segmenter import resolve
+from segmenter.train import epoch_order, epoch_quotas, tag_loss
+
+TEXTS = ["中国人民银行今天发布了新的货币政策。", "他们在北京参加国际会议。"]
+
+
+def test_quotas_favour_small_corpora_by_alpha():
+    sizes = [10_000, 100]
+    assert epoch_quotas(sizes, 1.0) == sizes
+    q = epoch_quotas(sizes, 0.5)
+    assert sum(q) == pytest.approx(sum(sizes), abs=2)
+    assert q[1] > 100 * 5  # the small corpus is drawn many times over
+    assert q[0] < 10_000
+
+
+def test_epoch_order_sees_every_example_before_repeating_and_is_deterministic():
+    groups = [list(range(0, 10)), list(range(10, 13))]
+    quotas = [4, 5]
+    e1, e2, e3 = (epoch_order(groups, quotas, 7, e) for e in (1, 2, 3))
+    assert e1 == epoch_order(groups, quotas, 7, 1)
+    big = [i for e in (e1, e2) for i in e if i < 10]
+    assert sorted(big) == sorted(set(big)) and len(big) == 8  # no repeat within the first pass of 10
+    small = [i for e in (e1, e2, e3) for i in e if i >= 10]
+    assert len(small) == 15 and all(small[3 * k:3 * k + 3] for k in range(5))
+    for k in range(5):  # every cycle of 3 covers the whole group once
+        assert sorted(small[3 * k:3 * k + 3]) == [10, 11, 12]
+
+
+def test_loss_of_a_row_without_parts_of_speech_sums_over_them():
+    scores = torch.randn(1, 3, 8)  # 2 parts of speech x BMES
+    tags = torch.tensor([[0, 2, 3]])  # B E S
+    joint = torch.tensor([False])
+    logp = scores.log_softmax(-1).reshape(1, 3, 2, 4).logsumexp(2)
+    expected = -(logp[0, 0, 0] + logp[0, 1, 2] + logp[0, 2, 3]) / 3
+    assert tag_loss(scores, tags, joint).item() == pytest.approx(expected.item(), rel=1e-5)
+    as_joint = tag_loss(scores, tags, torch.tensor([True]))  # the same ids read as joint labels differ
+    assert as_joint.item() != pytest.approx(expected.item(), rel=1e-3)
+
+
+def test_distillation_loss_is_zero_gap_when_student_equals_teacher():
+    scores = torch.randn(2, 5, 4)
+    tags = torch.randint(0, 4, (2, 5))
+    joint = torch.tensor([True, True])
+    gold = tag_loss(scores, tags, joint)
+    same = tag_loss(scores, tags, joint, scores.clone(), alpha=1.0, temperature=2.0)
+    assert same.item() == pytest.approx(0, abs=1e-5)
+    other = torch.randn(2, 5, 4)
+    mixed = tag_loss(scores, tags, joint, other, alpha=0.5, temperature=2.0)
+    assert mixed.item() > 0.5 * gold.item()
+
+
+def test_the_standard_input_changes_the_segmentation(tiny_multi_models_dir):
+    seg = Segmenter.load("multi", models_dir=tiny_multi_models_dir)
+    assert seg.standards == ("pku", "chars") and seg.standard == "pku"
+    pku = seg.cut_batch(TEXTS, standard="pku")
+    chars = seg.cut_batch(TEXTS, standard="chars")
+    assert all(len(w) == 1 for words in chars for w in words)  # the standard of single characters
+    assert any(len(w) > 1 for words in pku for w in words)
+    for text, a, b in zip(TEXTS, pku, chars):  # never a character changed, dropped or added
+        assert "".join(a) == "".join(b) == text
+    assert seg.tokenize(TEXTS[0], pos=True, standard="chars")[0].pos is not None  # POS in every standard
+
+
+def test_names_select_a_standard_the_same_way(tiny_multi_models_dir):
+    root = tiny_multi_models_dir
+    ref = Segmenter.load("multi", models_dir=root).cut_batch(TEXTS, standard="chars")
+    assert resolve("chars", root) == (root / "multi", "chars")
+    assert resolve("multi:chars", root) == (root / "multi", "chars")
+    assert resolve("multi", root) == (root / "multi", None)
+    for seg in (Segmenter.load("chars", models_dir=root), Segmenter.load("multi:chars", models_dir=root),
+                Segmenter.load("multi", models_dir=root, standard="chars")):
+        assert seg.standard == "chars"
+        assert seg.cut_batch(TEXTS) == ref
+
+
+def test_unknown_standard_lists_the_known_ones(tiny_multi_models_dir, tiny_model_dir):
+    seg = Segmenter.load("multi", models_dir=tiny_multi_models_dir)
+    with pytest.raises(InvalidInputError, match="no standard 'msr'.*pku, chars"):
+        seg.cut(TEXTS[0], standard="msr")
+    with pytest.raises(InvalidInputError, match="no standard 'msr'"):
+        Segmenter.load("multi:msr", models_dir=tiny_multi_models_dir)
+    with pytest.raises(InvalidInputError, match="no standard 'ctb6'"):
+        Segmenter.load(tiny_model_dir).cut(TEXTS[0], standard="ctb6")
+
+
+def test_a_bare_name_never_reads_the_working_directory(tiny_multi_models_dir, tmp_path, monkeypatch):
+    monkeypatch.chdir(tiny_multi_models_dir)  # ./multi exists here, but the models dir is elsewhere
+    with pytest.raises(ModelLoadError, match="no model 'multi'"):
+        Segmenter.load("multi", models_dir=tmp_path)
+    assert Segmenter.load("./multi").standards == ("pku", "chars")
+
+
+def test_standards_that_do_not_match_the_weights_fail_to_load(tiny_multi_models_dir, tmp_path):
+    import shutil
+
+    from segmenter import artifact
+
+    copy = tmp_path / "m"
+    shutil.copytree(tiny_multi_models_dir / "multi", copy)
+    config = json.loads((copy / "config.json").read_text())
+    config["standards"] = ["pku", "chars", "extra"]
+    (copy / "config.json").write_text(json.dumps(config))
+    meta = artifact.read_meta(copy)
+    meta["sha256"]["config.json"] = artifact.sha256_file(copy / "config.json")
+    artifact.write_meta(copy, meta)
+    with pytest.raises(ModelLoadError, match="weights do not fit"):
+        Segmenter.load(copy)
+
+
+def test_a_multi_standard_network_needs_the_standard():
+    model = BiRNNTagger(ModelConfig(n_chars=10, n_bigrams=10, hidden=4, char_dim=4, bigram_dim=2,
+                                    standards=("a", "b"), standard_dim=2))
+    with pytest.raises(ValueError, match="standard of every row"):
+        model(torch.ones(1, 3, dtype=torch.long), torch.ones(1, 4, dtype=torch.long), torch.tensor([3]))
+    with pytest.raises(ValueError, match="standard names and standard_dim"):
+        ModelConfig(n_chars=10, n_bigrams=10, standards=("a",), standard_dim=0)
+
+
+def test_cli_standard_by_name_and_by_flag(tiny_multi_models_dir, tmp_path, capsys, monkeypatch):
+    src = tmp_path / "in.txt"
+    src.write_text("\n".join(TEXTS) + "\n", encoding="utf-8")
+    ref = Segmenter.load("multi", models_dir=tiny_multi_models_dir).cut_batch(TEXTS, standard="chars")
+    model = str(tiny_multi_models_dir / "multi")
+    assert main(["segment", str(src), "--model", model, "--standard", "chars", "-q"]) == 0
+    assert capsys.readouterr().out.splitlines() == [" ".join(w) for w in ref]
+    assert main(["segment", str(src), "--model", model, "--standard", "msr", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "no standard 'msr'" in err and "pku, chars" in err
+
+
+def test_train_rejects_bad_corpus_arguments(tmp_path, capsys):
+    good = tmp_path / "a.txt"
+    good.write_text("我 爱 北京\n今天 天气 好\n", encoding="utf-8")
+    out = str(tmp_path / "m")
+    assert main(["train", "--train", f"a={good}", "--train", str(good), "--out", out]) == 2
+    assert "NAME=PATH" in capsys.readouterr().err
+    assert main(["train", "--train", f"a={tmp_path / 'missing.txt'}", "--out", out]) == 2
+    assert "missing.txt" in capsys.readouterr().err
+    assert main(["train", "--train", f"a={good}", "--dev", f"b={good}", "--out", out]) == 2
+    assert "no --train corpus" in capsys.readouterr().err

@@ -48,13 +48,17 @@ class ModelConfig:
     layers: int = 1
     bidirectional: bool = True
     dropout: float = 0.2
-    tags: tuple[str, ...] = ("B", "M", "E", "S")  # output labels: BMES, or joint BMES-POS labels
+    tags: tuple[str, ...] = ("B", "M", "E", "S")  # labels: BMES, or joint BMES-POS labels
     max_piece: int = 200  # model input is cut into pieces of at most this many units
     # Segmentation standards of a multi-standard model ("pku", "ctb6", ...): a learned embedding
     # of `standard_dim` numbers, the same at every position, joins the input of the first layer.
     # () with 0: a single-standard model (no standard input).
     standards: tuple[str, ...] = ()
     standard_dim: int = 0
+    # A joint model with `factored` scores its BMES tag and its part of speech with two heads
+    # (4 + n_pos outputs) instead of one score per joint label: segmentation decodes on the 4 BMES
+    # scores alone (the fast BMES Viterbi) and a word takes the best part of speech of its last unit.
+    factored: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cell", Cell(self.cell))
@@ -68,8 +72,15 @@ class ModelConfig:
             raise ValueError(f"max_piece must be at least 8, got {self.max_piece}")
         if self.standard_dim < 0 or bool(self.standards) != (self.standard_dim > 0):
             raise ValueError("a multi-standard model needs both standard names and standard_dim > 0")
+        if self.factored and len(self.tags) == 4:
+            raise ValueError("a factored model needs joint BMES-POS labels")
         if len(set(self.standards)) != len(self.standards) or not all(self.standards):
             raise ValueError(f"standard names must be distinct and non-empty, got {list(self.standards)}")
+
+    @property
+    def n_outputs(self) -> int:
+        """Scores per unit: one per label, or 4 + the parts of speech for a factored model."""
+        return 4 + len(self.tags) // 4 if self.factored else len(self.tags)
 
     def to_json(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)

@@ -68,13 +68,14 @@ class BiRNNTagger(nn.Module):
             self.fwd.append(rnn(d, config.hidden, batch_first=True))
             if config.bidirectional:
                 self.bwd.append(rnn(d, config.hidden, batch_first=True))
-        self.out = nn.Linear(config.hidden * dirs, len(config.tags))
+        self.out = nn.Linear(config.hidden * dirs, config.n_outputs)
 
     def forward(self, chars: torch.Tensor, bigrams: torch.Tensor, lengths: torch.Tensor,
                 standards: torch.Tensor | None = None) -> torch.Tensor:
         """chars (batch, seq) unit ids; bigrams (batch, seq+1) bigram ids (unit i has left
         bigram i and right bigram i+1); lengths (batch,); standards (batch,) standard ids, for a
-        multi-standard model only. Returns (batch, seq, n_tags) scores."""
+        multi-standard model only. Returns (batch, seq, config.n_outputs) scores: one per label, or
+        for a factored model 4 BMES scores then one per part of speech."""
         std = None
         if self.std_emb is not None:
             if standards is None:

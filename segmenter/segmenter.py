@@ -471,6 +471,7 @@ class Segmenter:
         labels = np.zeros(len(enc.chars), dtype=np.int16)  # flat, as enc.chars
         chosen = np.zeros(len(enc.chars), dtype=np.float32) if probs else None
         masks = [c[0] for c in constraints]
+        factored = self.config.factored
 
         def run(b: int) -> None:  # one batch; batches write disjoint parts of labels and chosen
             rows = slice(b, b + self.batch_size)
@@ -494,8 +495,12 @@ class Segmenter:
                 std = None if std_index is None else torch.full((len(lengths),), std_index, dtype=torch.long)
                 scores = self._infer(torch.from_numpy(chars), torch.from_numpy(bigrams), torch.from_numpy(lengths), std)
                 scores = scores.float()
+                if factored:  # BMES scores, then one per part of speech
+                    scores, pos_scores = scores[..., :N_TAGS], scores[..., N_TAGS:]
                 # Viterbi reads raw scores: log-softmax only subtracts one constant per position.
                 best = viterbi(scores.numpy(), lengths, mask)  # (n, seq)
+                if factored:  # as a joint label: 4 * part of speech + BMES
+                    best = best + N_TAGS * pos_scores.argmax(-1).numpy().astype(np.int16)
                 labels[at[inside]] = best[inside]
                 if chosen is not None:
                     prob = torch.softmax(scores, dim=-1).numpy()  # (n, seq, labels)

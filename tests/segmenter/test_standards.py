@@ -150,3 +150,41 @@ def test_train_rejects_bad_corpus_arguments(tmp_path, capsys):
     assert "missing.txt" in capsys.readouterr().err
     assert main(["train", "--train", f"a={good}", "--dev", f"b={good}", "--out", out]) == 2
     assert "no --train corpus" in capsys.readouterr().err
+
+
+def test_factored_loss_adds_the_part_of_speech_only_where_known():
+    scores = torch.randn(2, 3, 4 + 3)  # BMES, then 3 parts of speech
+    tags = torch.tensor([[4 * 2 + 0, 4 * 2 + 2, 4 * 1 + 3], [0, 2, 3]])  # B-p2 E-p2 S-p1; BMES only
+    joint = torch.tensor([True, False])
+    seg = scores[..., :4].log_softmax(-1)
+    pos = scores[0, :, 4:].log_softmax(-1)
+    want = -(seg[0, 0, 0] + seg[0, 1, 2] + seg[0, 2, 3] + seg[1, 0, 0] + seg[1, 1, 2] + seg[1, 2, 3]) / 6
+    want = want - (pos[0, 2] + pos[1, 2] + pos[2, 1]) / 3
+    assert tag_loss(scores, tags, joint, factored=True).item() == pytest.approx(want.item(), rel=1e-5)
+    # a joint-label teacher (3 POS x 4) distils into the factored heads through its marginals
+    teacher = torch.randn(2, 3, 12)
+    p = teacher.softmax(-1).reshape(2, 3, 3, 4)
+    student = torch.cat([p.sum(2).log(), p.sum(3).log()], dim=-1)  # exactly the teacher's marginals
+    only_kl = tag_loss(student, tags, joint, teacher, alpha=1.0, temperature=1.0, factored=True)
+    assert only_kl.item() == pytest.approx(0.0, abs=1e-5)
+
+
+def test_a_factored_model_decodes_words_and_parts_of_speech(tmp_path):
+    from segmenter.config import TrainConfig
+    from segmenter.corpus import read_corpus, split_dev
+    from segmenter.tags import joint_labels
+    from segmenter.train import Corpus, pos_tag_set, train
+    from tests.conftest import DATA, TINY_MODEL
+
+    sents = read_corpus(DATA / "pku" / "pfr199801_pos.utf8")[:300]
+    tr, dev = split_dev(sents)
+    options = dict(TINY_MODEL, tags=joint_labels(pos_tag_set(tr)), factored=True)
+    train([Corpus("pku", tr, dev)], tmp_path / "f", options, TrainConfig(epochs=3, lr=1e-2, seed=3, min_char_count=1),
+          progress=False)
+    seg = Segmenter.load(tmp_path / "f")
+    assert seg.model.out.out_features == 4 + len(seg.pos_tags)
+    toks = seg.tokenize(TEXTS[0], pos=True)
+    assert "".join(t.text for t in toks) == TEXTS[0]
+    assert all(t.pos in seg.pos_tags for t in toks)
+    assert [t.text for t in toks] == seg.cut(TEXTS[0])  # the same words with and without parts of speech
+    assert {c.label for c in seg.tag(TEXTS[0])} <= {"B", "M", "E", "S"}

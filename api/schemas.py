@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 
 def json_response(body: dict[str, Any]) -> Response:
@@ -41,7 +41,7 @@ class TextsRequest(BaseModel):
                               "(default: the server's default model)")
     standard: str | None = Field(None, min_length=1, description="segmentation standard of a multi-standard model "
                                  "(default: the one the model name selects, else the model's first)")
-    pos: bool = Field(False, description="add each word's part of speech (models with a POS tagger, e.g. pku)")
+    pos: StrictBool = Field(False, description="add each word's part of speech (models with a POS tagger, e.g. pku)")
     user_words: list[str] | None = Field(
         None, description="words that must come out as one token in this request, on top of the server's user "
         "dictionary; an entry with a space ('中 将') forces that split instead")

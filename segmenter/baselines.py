@@ -1,5 +1,7 @@
-"""jieba as the evaluation baseline (never used to segment): word lists and (word, POS) lists
-in the PKU tag set. Needs the `eval` extra (`pip install -e '.[eval]'`)."""
+"""Evaluation baselines (never used to segment): jieba's word lists and (word, POS) lists in the
+PKU tag set (the `eval` extra, `pip install -e '.[eval]'`), and pkuseg's default mixed-domain
+model where pkuseg is installed (benchmarks only, never a dependency: `pip install numpy cython
+wheel` then `pip install --no-build-isolation pkuseg==0.0.25`)."""
 
 from __future__ import annotations
 
@@ -46,4 +48,18 @@ def jieba_posseg(texts: Sequence[str]) -> tuple[list[list[tuple[str, str]]], flo
 
     t0 = time.perf_counter()
     out = [[(p.word, JIEBA_TO_PKU.get(p.flag, p.flag)) for p in jieba.posseg.lcut(t)] for t in texts]
+    return out, time.perf_counter() - t0
+
+
+def pkuseg_cut(texts: Sequence[str]) -> tuple[list[list[str]], float]:
+    """pkuseg's default model (mixed domains) on every text, and the seconds it took."""
+    try:
+        import pkuseg
+    except ImportError as e:
+        raise SegmenterError("the pkuseg baseline needs pkuseg: pip install numpy cython wheel, then "
+                             "pip install --no-build-isolation pkuseg==0.0.25") from e
+    seg = pkuseg.pkuseg()
+    t0 = time.perf_counter()
+    # pkuseg drops whitespace; the scorer reads words, so texts are segmented as they are
+    out = [seg.cut(t) if t.strip() else [] for t in texts]
     return out, time.perf_counter() - t0

@@ -136,7 +136,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from segmenter.baselines import jieba_cut, jieba_posseg
+    from segmenter.baselines import jieba_cut, jieba_posseg, pkuseg_cut
     from segmenter.corpus import read_corpus, read_word_list, split_dev
     from segmenter.metrics import score, score_tagged
     from segmenter.segmenter import Segmenter
@@ -172,6 +172,13 @@ def _cmd_eval(args: argparse.Namespace) -> int:
             jpred, jseconds = jieba_cut(texts)
             base = _score_json(score(gold_words, jpred, words), jseconds)
             base["model"] = "jieba (default accurate mode)"
+        result["baseline"] = base
+    elif args.baseline == "pkuseg":
+        if args.pos:
+            raise InvalidInputError("--baseline pkuseg scores words only (no --pos)")
+        ppred, pseconds = pkuseg_cut(texts)
+        base = _score_json(score(gold_words, ppred, words), pseconds)
+        base["model"] = "pkuseg (default mixed-domain model)"
         result["baseline"] = base
     if args.record:
         _record(seg, args, result)
@@ -353,7 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--standard", help=STANDARD_HELP)
     e.add_argument("--gold", required=True)
     e.add_argument("--words", help="training word list, for OOV/IV recall")
-    e.add_argument("--baseline", choices=["jieba"], help="also score this baseline on the same input "
+    e.add_argument("--baseline", choices=["jieba", "pkuseg"], help="also score this baseline on the same input "
                    "(with --pos: jieba.posseg, tags mapped to the PKU set)")
     e.add_argument("--format", choices=["auto", "seg", "pfr"], default="auto", help="gold file format")
     e.add_argument("--dev-split", action="store_true",

@@ -19,7 +19,7 @@ from typing import Any
 from segmenter.errors import SegmenterError
 from segmenter.lexicon import Entry, Lexicon
 from segmenter.segmenter import Token
-from segmenter.stream import Format, Line, Summary, atomic_output, expand_inputs, format_lines
+from segmenter.stream import Format, Line, Summary, atomic_output, expand_inputs, format_lines, plan_outputs
 
 
 def _ray() -> Any:
@@ -100,8 +100,7 @@ def segment_files_on_ray(inputs: Sequence[str], output: str, *, model: str, prec
     ctx = ray.data.DataContext.get_current()
     ctx.execution_options.preserve_order = True
     summary = Summary()
-    for f, rel in expand_inputs(inputs, pattern):
-        target = Path(output) / rel
+    for f, target in plan_outputs(expand_inputs(inputs, pattern), output, many=True):
         if resume and target.is_file():
             summary.resumed.append(str(target))
             continue

@@ -203,6 +203,51 @@ def check_plan(inputs: Sequence[str], output: str | None) -> None:
         raise InvalidInputError(f"--output {output} is also an input")
 
 
+def plan_outputs(files: Sequence[tuple[Path, Path]], output: str, many: bool) -> list[tuple[Path, Path]]:
+    """(input, output file) pairs of a run that writes files, checked before anything is written:
+    no output is an input, no two inputs share an output. Temporary files that an interrupted
+    run of the same plan left beside its outputs are removed."""
+    if many:
+        plan = [(f, Path(output) / rel) for f, rel in files]
+    else:
+        plan = [(f, Path(output)) for f, _ in files[:1]]
+    sources = {f.resolve(): f for f, _ in files}
+    seen: dict[Path, Path] = {}
+    for f, target in plan:
+        key = target.resolve()
+        if key in sources:
+            raise InvalidInputError(f"output {target} would overwrite the input {sources[key]}: choose another --output")
+        if key in seen:
+            raise InvalidInputError(f"inputs {seen[key]} and {f} would both be written to {target}: "
+                                    "segment them into different --output directories")
+        seen[key] = f
+    for _, target in plan:
+        remove_stale_temporaries(target)
+    return plan
+
+
+def remove_stale_temporaries(target: Path) -> None:
+    """Delete `.NAME.tmp-PID` files of `target` whose process no longer runs (a killed run's)."""
+    if not target.parent.is_dir():
+        return
+    for tmp in target.parent.glob(f".{target.name}.tmp-*"):
+        pid = tmp.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 # ------------------------------------------------------------------ worker processes
 _WORKER: SegmentChunk | None = None
 
@@ -311,14 +356,17 @@ def segment_files(seg: Any, job: Job, stdout: BinaryIO | None = None) -> Summary
                 with f.open("rb") as fh:
                     process(fh, str(f), lambda t: stdout.write(t.encode("utf-8")))
         elif not many:
-            with atomic_output(Path(job.output)) as writer:
-                for f, _ in files:
-                    with f.open("rb") as fh:
-                        process(fh, str(f), writer.write)
-            summary.written.append(job.output)
+            plan_outputs(files, job.output, many=False)
+            if job.resume and Path(job.output).is_file():
+                summary.resumed.append(job.output)
+            else:
+                with atomic_output(Path(job.output)) as writer:
+                    for f, _ in files:
+                        with f.open("rb") as fh:
+                            process(fh, str(f), writer.write)
+                summary.written.append(job.output)
         else:
-            for f, rel in files:
-                target = Path(job.output) / rel
+            for f, target in plan_outputs(files, job.output, many=True):
                 if job.resume and target.is_file():
                     summary.resumed.append(str(target))
                     bar.update(f.stat().st_size)

@@ -16,6 +16,10 @@ from tests.api.conftest import assert_error, make_client
     (b'{"text": "a", "texts": ["b"]}', "exactly one of 'text' or 'texts'"),
     (b'{"text": "a", "extra": 1}', "extra"),
     (b'{"text": "a", "model": 7}', "model"),
+    (b'{"text": "a", "model": ""}', "model"),
+    (b'{"text": "a", "standard": ""}', "standard"),
+    (b'{"text": "a", "pos": "yes"}', "pos"),
+    (b'{"text": "a", "pos": 1}', "pos"),
 ])
 def test_malformed_requests(client, body, phrase):
     r = client.post("/v1/segment", content=body, headers={"content-type": "application/json"})
@@ -88,3 +92,5 @@ def test_invalid_settings_are_refused_at_start_up(tmp_path):
         Settings(_env_file=None, models_dir=tmp_path / "missing")
     with pytest.raises(ValidationError, match="default_model"):
         Settings(_env_file=None, models=["a"], default_model="b")
+    with pytest.raises(ValidationError, match="SEGMENTER_API_KEY.* is empty"):
+        Settings(_env_file=None, api_key="")

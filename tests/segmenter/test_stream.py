@@ -177,3 +177,44 @@ def test_cli_user_dictionary_and_pos_errors_exit_2(tiny_model_dir, tmp_path):
         proc = subprocess.run([sys.executable, "-m", "segmenter.cli", "segment", "--model", str(tiny_model_dir),
                                *args, str(src)], capture_output=True, timeout=120)
         assert proc.returncode == 2 and phrase in proc.stderr, proc.stderr
+
+
+def _cli(*argv):
+    from segmenter.cli import main
+
+    return main(["segment", *map(str, argv), "-q"])
+
+
+def test_batch_cli_refuses_to_overwrite_its_inputs(tiny_model_dir, tmp_path, capsys):
+    d = tmp_path / "d"
+    d.mkdir()
+    for name in ("a.txt", "b.txt"):
+        (d / name).write_text("我爱北京\n", encoding="utf-8")
+    assert _cli(d / "a.txt", d / "b.txt", "--output", d, "--model", tiny_model_dir) == 2
+    assert "would overwrite the input" in capsys.readouterr().err
+    assert _cli(d / "a.txt", "--output", f"{d}/", "--model", tiny_model_dir) == 2
+    assert "would overwrite the input" in capsys.readouterr().err
+    assert (d / "a.txt").read_text(encoding="utf-8") == "我爱北京\n"  # untouched
+
+
+def test_batch_cli_refuses_two_inputs_with_one_output(tiny_model_dir, tmp_path, capsys):
+    for sub in ("x", "y"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "a.txt").write_text(f"{sub}我爱北京\n", encoding="utf-8")
+    assert _cli(tmp_path / "x" / "a.txt", tmp_path / "y" / "a.txt", "--output", tmp_path / "o",
+                "--model", tiny_model_dir) == 2
+    assert "would both be written to" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_stale_temporaries_are_removed_and_resume_skips_a_complete_single_output(tiny_model_dir, tmp_path):
+    src = tmp_path / "in.txt"
+    src.write_text("我爱北京\n", encoding="utf-8")
+    out = tmp_path / "out.txt"
+    stale = tmp_path / ".out.txt.tmp-999999999"  # no such process
+    stale.write_text("half", encoding="utf-8")
+    assert _cli(src, "--output", out, "--model", tiny_model_dir) == 0
+    assert not stale.exists()
+    out.write_text("kept\n", encoding="utf-8")
+    assert _cli(src, "--output", out, "--resume", "--model", tiny_model_dir) == 0
+    assert out.read_text(encoding="utf-8") == "kept\n"

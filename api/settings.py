@@ -43,7 +43,8 @@ class Settings(BaseSettings):
         if not self.models_dir.is_dir():
             raise ValueError(f"models_dir {self.models_dir} is not a directory")
         if self.api_key is not None and not self.api_key.get_secret_value().strip():
-            raise ValueError("api_key (SEGMENTER_API_KEY) is empty: set a non-empty key, or unset it to serve without one")
+            raise ValueError("api_key (SEGMENTER_API_KEY) is empty: set a non-empty key, or unset it "
+                             "to serve without one")
         if self.models is not None and self.default_model not in self.models:
             raise ValueError(f"default_model {self.default_model!r} is not among models {self.models}")
         return self

@@ -216,7 +216,8 @@ def plan_outputs(files: Sequence[tuple[Path, Path]], output: str, many: bool) ->
     for f, target in plan:
         key = target.resolve()
         if key in sources:
-            raise InvalidInputError(f"output {target} would overwrite the input {sources[key]}: choose another --output")
+            raise InvalidInputError(f"output {target} would overwrite the input {sources[key]}: "
+                                    "choose another --output")
         if key in seen:
             raise InvalidInputError(f"inputs {seen[key]} and {f} would both be written to {target}: "
                                     "segment them into different --output directories")

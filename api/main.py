@@ -15,7 +15,6 @@ from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
 
-import torch
 from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
@@ -31,7 +30,7 @@ from api.schemas import ErrorResponse
 from api.settings import Settings
 from segmenter import Segmenter, __version__
 from segmenter.errors import InvalidInputError, SegmenterError
-from segmenter.model import bound_backend_caches
+from segmenter.process import configure_process
 from segmenter.segmenter import resolve
 
 log = logging.getLogger(__name__)
@@ -124,8 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         threads = settings.torch_threads or max(1, (os.cpu_count() or 1) // settings.workers)
-        torch.set_num_threads(threads)
-        bound_backend_caches()
+        configure_process(threads)
         names = settings.models if settings.models is not None else Segmenter.available(settings.models_dir)
         if settings.default_model not in names:
             names = [settings.default_model, *names]

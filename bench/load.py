@@ -105,7 +105,7 @@ def offline_throughput(texts: list[str], model: str, threads: int) -> float:
     import torch
 
     from segmenter import Segmenter
-    from segmenter.model import bound_backend_caches
+    from segmenter.process import bound_backend_caches
 
     bound_backend_caches()  # as the service does
     torch.set_num_threads(threads)

@@ -65,7 +65,7 @@ def run_engine(engine: str, path: Path, model: str, threads: int, chunk: int, pr
         import torch
 
         from segmenter import Segmenter
-        from segmenter.model import bound_backend_caches
+        from segmenter.process import bound_backend_caches
 
         bound_backend_caches()  # as the CLI and the service do
         if threads == 1:

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import torch
+import numpy as np
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.numpy import load_file
 
 from segmenter.config import ModelConfig
 from segmenter.errors import ModelLoadError
@@ -30,12 +30,24 @@ FORMAT_VERSION = 1
 CONFIG, VOCAB, WEIGHTS, META = "config.json", "vocab.json", "model.safetensors", "meta.json"
 
 
+@dataclass(frozen=True)
+class Weights:
+    """A network as plain arrays: its config and its state dict (NumPy, float32)."""
+
+    config: ModelConfig
+    state: dict[str, np.ndarray]
+
+
 @dataclass
 class Artifact:
     config: ModelConfig
     vocab: Vocab
-    state: dict[str, torch.Tensor]
+    state: dict[str, np.ndarray]  # the network's weights, float32 (no torch needed to read them)
     meta: dict[str, Any]
+
+    @property
+    def weights(self) -> Weights:
+        return Weights(self.config, self.state)
 
 
 def sha256_file(path: Path) -> str:
@@ -46,10 +58,11 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def save(
-    path: str | Path, config: ModelConfig, vocab: Vocab, state: dict[str, torch.Tensor], meta: dict[str, Any]
-) -> None:
-    """Write a model directory (created if needed); files are replaced atomically."""
+def save(path: str | Path, config: ModelConfig, vocab: Vocab, state: dict[str, Any], meta: dict[str, Any]) -> None:
+    """Write a model directory (created if needed) from a torch state dict; files are replaced atomically."""
+    import torch
+    from safetensors.torch import save_file
+
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     tensors = {
@@ -108,9 +121,37 @@ def load(path: str | Path) -> Artifact:
     try:
         config = ModelConfig.from_json(json.loads((path / CONFIG).read_text(encoding="utf-8")))
         vocab = Vocab.load(path / VOCAB)
-        state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(path / WEIGHTS)).items()}
+        state = {k: v.astype(np.float32) if np.issubdtype(v.dtype, np.floating) else v
+                 for k, v in load_file(str(path / WEIGHTS)).items()}
     except (ValueError, TypeError, KeyError, SafetensorError) as e:
         raise ModelLoadError(f"{path}: incompatible model files: {e}") from e
     if len(vocab.chars) != config.n_chars or len(vocab.bigrams) != config.n_bigrams:
         raise ModelLoadError(f"{path}: vocabulary sizes do not match {CONFIG}")
+    want = expected_shapes(config)
+    got = {k: tuple(v.shape) for k, v in state.items()}
+    if got != want:
+        wrong = sorted(k for k in set(want) | set(got) if want.get(k) != got.get(k))
+        raise ModelLoadError(f"{path}: weights do not fit {CONFIG} (standards, labels or sizes): "
+                             + ", ".join(f"{k} {got.get(k)} instead of {want.get(k)}" for k in wrong[:4]))
     return Artifact(config, vocab, state, meta)
+
+
+def expected_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
+    """The state dict a `BiRNNTagger` of `config` has: tensor names and shapes."""
+    gates = {"lstm": 4, "gru": 3, "rnn": 1}[config.cell.value] * config.hidden
+    dirs = 2 if config.bidirectional else 1
+    shapes: dict[str, tuple[int, ...]] = {"char_emb.weight": (config.n_chars, config.char_dim)}
+    if config.bigram_dim:
+        shapes["bigram_emb.weight"] = (config.n_bigrams, config.bigram_dim)
+    if config.standard_dim:
+        shapes["std_emb.weight"] = (len(config.standards), config.standard_dim)
+    for layer in range(config.layers):
+        d_in = config.char_dim + 2 * config.bigram_dim + config.standard_dim if layer == 0 else config.hidden * dirs
+        for side in ("fwd", "bwd")[:dirs]:
+            shapes[f"{side}.{layer}.weight_ih_l0"] = (gates, d_in)
+            shapes[f"{side}.{layer}.weight_hh_l0"] = (gates, config.hidden)
+            shapes[f"{side}.{layer}.bias_ih_l0"] = (gates,)
+            shapes[f"{side}.{layer}.bias_hh_l0"] = (gates,)
+    shapes["out.weight"] = (config.n_outputs, config.hidden * dirs)
+    shapes["out.bias"] = (config.n_outputs,)
+    return shapes

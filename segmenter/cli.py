@@ -418,7 +418,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     args.argv = argv
     if args.command in ("eval", "segment"):
-        from segmenter.model import bound_backend_caches
+        from segmenter.process import bound_backend_caches
 
         bound_backend_caches()
     try:

@@ -36,13 +36,10 @@ class _SegmentBatches:
 
     def __init__(self, model: str, precision: str, text_column: str, threads: int, pos: bool,
                  entries: Sequence[Entry], standard: str | None = None) -> None:
-        import torch
-
-        from segmenter.model import bound_backend_caches
+        from segmenter.process import configure_process
         from segmenter.segmenter import Segmenter
 
-        bound_backend_caches()
-        torch.set_num_threads(threads)
+        configure_process(threads)
         self.seg = Segmenter.load(model, precision=precision, user_words=entries, threads=1,  # one actor, one core
                                   standard=standard)
         self.text_column = text_column

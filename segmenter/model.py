@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 import torch
@@ -12,21 +11,6 @@ from torch import nn
 from segmenter.config import Cell, ModelConfig
 
 _CELLS: dict[Cell, Callable[..., nn.RNNBase]] = {Cell.LSTM: nn.LSTM, Cell.GRU: nn.GRU, Cell.RNN: nn.RNN}
-
-
-ONEDNN_CACHE = "ONEDNN_PRIMITIVE_CACHE_CAPACITY"
-
-
-def bound_backend_caches(capacity: int = 16) -> None:
-    """Keep at most `capacity` compiled oneDNN primitives in this process (unless the variable
-    is already set). Must run before the first inference; the CLI and the service call it.
-
-    torch's CPU LSTM builds a oneDNN primitive, with its own workspace, for every input shape and
-    caches up to 1024 of them: a server that sees every batch size and length grew from 360 to
-    800 MiB over 100k requests. Measured: 16 bounds the growth for a few percent of speed
-    (`bench/backend_cache.py`, BENCHMARKS.md).
-    """
-    os.environ.setdefault(ONEDNN_CACHE, str(capacity))
 
 
 def reverse_index(lengths: torch.Tensor, seq_len: int) -> torch.Tensor:

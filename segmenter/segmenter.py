@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import importlib.util
 import json
 import os
 import threading
@@ -10,17 +11,16 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 from segmenter import artifact, ort
-from segmenter.config import Precision, Runtime
+from segmenter.artifact import Weights
+from segmenter.config import ModelConfig, Precision, Runtime
 from segmenter.decode import NEG, viterbi
 from segmenter.errors import InvalidInputError, ModelLoadError
 from segmenter.lexicon import MAX_ENTRY_CHARS, Entry, Lexicon, read_user_dict
-from segmenter.model import BiRNNTagger
 from segmenter.tags import N_TAGS, TAGS, B, E, M, pos_of_labels
 from segmenter.text import Units, normalise, split_pieces, to_units
 from segmenter.vocab import Vocab
@@ -192,6 +192,33 @@ def default_threads() -> int:
     return max(1, min(8, cores))
 
 
+if TYPE_CHECKING:
+    from segmenter.model import BiRNNTagger
+
+Scorer = Callable[[np.ndarray, np.ndarray, np.ndarray, "np.ndarray | None"], np.ndarray]
+
+
+def torch_available() -> bool:
+    """Whether torch is installed (the training extra; inference does not need it)."""
+    return importlib.util.find_spec("torch") is not None
+
+
+class _TorchScorer:
+    """A `BiRNNTagger` behind the NumPy interface of `ort.OrtTagger`."""
+
+    def __init__(self, module: BiRNNTagger) -> None:
+        self.module = module
+
+    def __call__(self, chars: np.ndarray, bigrams: np.ndarray, lengths: np.ndarray,
+                 standards: np.ndarray | None = None) -> np.ndarray:
+        import torch
+
+        with torch.inference_mode():
+            std = None if standards is None else torch.from_numpy(standards)
+            scores = self.module(torch.from_numpy(chars), torch.from_numpy(bigrams), torch.from_numpy(lengths), std)
+            return scores.float().numpy()  # type: ignore[no-any-return]
+
+
 def _check_text(text: object) -> str:
     if not isinstance(text, str):
         raise InvalidInputError(f"text must be a str, got {type(text).__name__}")
@@ -202,7 +229,8 @@ class Segmenter:
     """A loaded model with jieba's verbs. Holds no global state: instances are independent, and
     each has its own user dictionary (`lexicon`)."""
 
-    def __init__(self, model: BiRNNTagger, vocab: Vocab, *, name: str = "", meta: dict[str, Any] | None = None,
+    def __init__(self, model: BiRNNTagger | Weights, vocab: Vocab, *, name: str = "",
+                 meta: dict[str, Any] | None = None,
                  batch_size: int = 128, path: Path | None = None, precision: Precision | str = Precision.FP32,
                  user_words: Iterable[str | Entry] = (), max_user_word_chars: int = MAX_ENTRY_CHARS,
                  threads: int | None = None, runtime: Runtime | str = Runtime.AUTO,
@@ -210,19 +238,17 @@ class Segmenter:
         threads = default_threads() if threads is None else threads
         if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
             raise InvalidInputError(f"threads must be a positive integer, got {threads!r}")
-        if threads > 1:
-            # Batches run side by side, one torch thread each: faster than torch's own threads on
-            # one batch at a time for these small networks, and two threads that each start
-            # OpenMP teams would oversubscribe the cores (bench/throughput.py, BENCHMARKS.md).
-            torch.set_num_threads(1)
         self.threads = threads
         self._executor: ThreadPoolExecutor | None = None
         self._executor_lock = threading.Lock()
         self.precision = Precision(precision)
-        self.model = model.eval().to(torch.bfloat16 if self.precision is Precision.BF16 else torch.float32)
+        # The network: its arrays (`Weights`, what `load` reads: no torch needed) or a torch module
+        # (training's evaluation); the other form is made when a runtime needs it.
+        self._weights: Weights | None = model if isinstance(model, Weights) else None
+        self._module: BiRNNTagger | None = None if isinstance(model, Weights) else model
+        self.config: ModelConfig = model.config
         self.runtime, self._infer = self._runtime(runtime)
         self.vocab = vocab
-        self.config = model.config
         self.pos_tags = pos_of_labels(self.config.tags)  # None: a segmentation-only model
         self.name = name
         self.meta = meta or {}
@@ -261,24 +287,59 @@ class Segmenter:
         raise InvalidInputError(f"model {self.name or '(unnamed)'} has no standard {standard!r}; "
                                 f"its standards: {known}")
 
-    def _runtime(self, runtime: Runtime | str) -> tuple[Runtime, Callable[..., torch.Tensor]]:
-        """The runtime actually used and the callable that scores a batch (the model, or its ONNX
-        Runtime session)."""
+    @property
+    def model(self) -> BiRNNTagger:
+        """The network as a torch module (built from the weights on first use; needs torch)."""
+        if self._module is None:
+            import torch
+
+            from segmenter.model import BiRNNTagger
+
+            assert self._weights is not None
+            module = BiRNNTagger(self.config)
+            module.load_state_dict({k: torch.from_numpy(v) for k, v in self._weights.state.items()})
+            self._module = module.eval()
+        return self._module
+
+    @property
+    def weights(self) -> Weights:
+        """The network as NumPy arrays."""
+        if self._weights is None:
+            assert self._module is not None
+            state = {k: v.detach().float().numpy() for k, v in self._module.state_dict().items()}
+            self._weights = Weights(self.config, state)
+        return self._weights
+
+    def _runtime(self, runtime: Runtime | str) -> tuple[Runtime, Scorer]:
+        """The runtime actually used and the callable that scores a batch (the torch module, or
+        an ONNX Runtime session built from the weights)."""
         try:
             runtime = Runtime(runtime)
         except ValueError:
             raise InvalidInputError(f"unknown runtime {runtime!r}; use one of "
                                     f"{', '.join(r.value for r in Runtime)}") from None
+        has_torch = self._module is not None or torch_available()
         if runtime is Runtime.AUTO:
-            use_ort = self.precision is Precision.FP32 and ort.prefers_ort(self.model)
-            runtime = Runtime.ONNXRUNTIME if use_ort else Runtime.TORCH
+            use_ort = self.precision is Precision.FP32 and ort.prefers_ort(self.config, has_torch)
+            runtime = Runtime.ONNXRUNTIME if use_ort or not has_torch else Runtime.TORCH
         if runtime is Runtime.TORCH:
-            return runtime, self.model
+            if not has_torch:
+                raise InvalidInputError("runtime 'torch' (and precision 'bf16') need torch: "
+                                        "pip install 'segmenter[train]'")
+            import torch
+
+            if self.threads > 1:
+                # Batches run side by side, one torch thread each: faster than torch's own threads
+                # on one batch at a time for these small networks, and two threads that each start
+                # OpenMP teams would oversubscribe the cores (bench/throughput.py, BENCHMARKS.md).
+                torch.set_num_threads(1)
+            dtype = torch.bfloat16 if self.precision is Precision.BF16 else torch.float32
+            return runtime, _TorchScorer(self.model.eval().to(dtype))
         if self.precision is not Precision.FP32:
             raise InvalidInputError("the onnxruntime runtime runs float32 only; use precision='fp32'")
         if not ort.available():
             raise InvalidInputError("runtime 'onnxruntime' needs the onnx and onnxruntime packages")
-        return runtime, ort.OrtTagger(self.model)
+        return runtime, ort.OrtTagger(self.config, self.weights.state)
 
     # ----------------------------------------------------------------- loading
     @staticmethod
@@ -324,12 +385,7 @@ class Segmenter:
         if standard is None:
             standard = named_standard
         art = artifact.load(path)
-        model = BiRNNTagger(art.config)
-        try:
-            model.load_state_dict(art.state)
-        except RuntimeError as e:
-            raise ModelLoadError(f"{path}: weights do not fit {artifact.CONFIG}: {e}") from e
-        seg = cls(model, art.vocab, name=path.name, meta=art.meta, batch_size=batch_size, path=path,
+        seg = cls(art.weights, art.vocab, name=path.name, meta=art.meta, batch_size=batch_size, path=path,
                   precision=precision, user_words=entries, max_user_word_chars=max_user_word_chars,
                   threads=threads, runtime=runtime, standard=standard)
         # What exists now (torch, the model, the vocabulary: ~170k objects) lives as long as the
@@ -491,23 +547,22 @@ class Segmenter:
                     if mask is None:
                         mask = np.zeros((len(lengths), seq, N_TAGS), dtype=np.float32)
                     mask[r, :e - s] = text_mask[s:e]
-            with torch.inference_mode():
-                std = None if std_index is None else torch.full((len(lengths),), std_index, dtype=torch.long)
-                scores = self._infer(torch.from_numpy(chars), torch.from_numpy(bigrams), torch.from_numpy(lengths), std)
-                scores = scores.float()
-                if factored:  # BMES scores, then one per part of speech
-                    scores, pos_scores = scores[..., :N_TAGS], scores[..., N_TAGS:]
-                # Viterbi reads raw scores: log-softmax only subtracts one constant per position.
-                best = viterbi(scores.numpy(), lengths, mask)  # (n, seq)
-                if factored:  # as a joint label: 4 * part of speech + BMES
-                    best = best + N_TAGS * pos_scores.argmax(-1).numpy().astype(np.int16)
-                labels[at[inside]] = best[inside]
-                if chosen is not None:
-                    prob = torch.softmax(scores, dim=-1).numpy()  # (n, seq, labels)
-                    if prob.shape[-1] != N_TAGS:  # joint labels: the BMES label's probability, summed over POS
-                        prob = prob.reshape(*prob.shape[:2], -1, N_TAGS).sum(axis=2)
-                    p = np.take_along_axis(prob, (best % N_TAGS)[..., None].astype(np.int64), axis=-1)[..., 0]
-                    chosen[at[inside]] = p[inside]
+            std = None if std_index is None else np.full(len(lengths), std_index, dtype=np.int64)
+            scores = self._infer(chars, bigrams, lengths, std)  # (n, seq, outputs) float32
+            if factored:  # BMES scores, then one per part of speech
+                scores, pos_scores = scores[..., :N_TAGS], scores[..., N_TAGS:]
+            # Viterbi reads raw scores: log-softmax only subtracts one constant per position.
+            best = viterbi(np.ascontiguousarray(scores), lengths, mask)  # (n, seq)
+            if factored:  # as a joint label: 4 * part of speech + BMES
+                best = best + N_TAGS * pos_scores.argmax(-1).astype(np.int16)
+            labels[at[inside]] = best[inside]
+            if chosen is not None:
+                e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+                prob = e / e.sum(axis=-1, keepdims=True)  # (n, seq, labels)
+                if prob.shape[-1] != N_TAGS:  # joint labels: the BMES label's probability, summed over POS
+                    prob = prob.reshape(*prob.shape[:2], -1, N_TAGS).sum(axis=2)
+                p = np.take_along_axis(prob, (best % N_TAGS)[..., None].astype(np.int64), axis=-1)[..., 0]
+                chosen[at[inside]] = p[inside]
 
         starts = range(0, len(pieces), self.batch_size)
         if self.threads > 1 and len(starts) > 1:

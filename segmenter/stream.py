@@ -256,13 +256,10 @@ _WORKER: SegmentChunk | None = None
 def _init_worker(model: str, models_dir: str | None, precision: str, threads: int, fmt: str, pos: bool,
                  entries: list[Entry], standard: str | None = None) -> None:
     global _WORKER
-    import torch
-
-    from segmenter.model import bound_backend_caches
+    from segmenter.process import configure_process
     from segmenter.segmenter import Segmenter
 
-    bound_backend_caches()
-    torch.set_num_threads(1)  # parallelism comes from the worker processes and Segmenter threads
+    configure_process(threads=1)  # parallelism comes from the worker processes and Segmenter threads
     seg = Segmenter.load(model, models_dir=models_dir, precision=precision, user_words=entries, threads=threads,
                          standard=standard)
     _WORKER = segment_chunk_with(batch_function(seg, Format(fmt), pos), Format(fmt))

@@ -56,7 +56,7 @@ def test_config_validation():
 def test_backend_cache_bound_is_set_but_never_overrides_the_user(monkeypatch):
     import os
 
-    from segmenter.model import ONEDNN_CACHE, bound_backend_caches
+    from segmenter.process import ONEDNN_CACHE, bound_backend_caches
 
     monkeypatch.delenv(ONEDNN_CACHE, raising=False)
     bound_backend_caches()

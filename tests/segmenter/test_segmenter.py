@@ -158,8 +158,9 @@ def test_onnxruntime_gives_the_torch_output_and_auto_picks_it_for_small_networks
     assert Segmenter.load(tiny_model_dir).runtime is Runtime.ONNXRUNTIME  # 1 layer of 16 units
     assert Segmenter.load(tiny_model_dir, precision="bf16").runtime is Runtime.TORCH
     assert ort_seg.cut_batch(texts) == torch_seg.cut_batch(texts)
-    assert [[round(t.prob, 4) for t in row] for row in ort_seg.tag_batch(texts[:20])] == \
-        [[round(t.prob, 4) for t in row] for row in torch_seg.tag_batch(texts[:20])]
+    a, b = ort_seg.tag_batch(texts[:20]), torch_seg.tag_batch(texts[:20])
+    assert [[t.label for t in row] for row in a] == [[t.label for t in row] for row in b]
+    assert max(abs(x.prob - y.prob) for ra, rb in zip(a, b) for x, y in zip(ra, rb)) < 1e-5
 
 
 def test_runtime_errors(tiny_model_dir):

@@ -425,5 +425,5 @@ def _load_teacher(path: str | Path, standards: Sequence[str]) -> tuple[BiRNNTagg
         raise ValueError(f"teacher {path} has standards {list(art.config.standards)}; the student "
                          f"trains {list(standards)} (same names in the same order)")
     model = BiRNNTagger(art.config)
-    model.load_state_dict(art.state)
+    model.load_state_dict({k: torch.from_numpy(v) for k, v in art.state.items()})
     return model.eval(), art.vocab

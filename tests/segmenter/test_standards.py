@@ -12,6 +12,7 @@ from segmenter.errors import InvalidInputError, ModelLoadError
 from segmenter.model import BiRNNTagger
 from segmenter.segmenter import resolve
 from segmenter.train import epoch_order, epoch_quotas, tag_loss
+from tests.conftest import TINY_MODEL
 
 TEXTS = ["中国人民银行今天发布了新的货币政策。", "他们在北京参加国际会议。"]
 
@@ -188,3 +189,34 @@ def test_a_factored_model_decodes_words_and_parts_of_speech(tmp_path):
     assert all(t.pos in seg.pos_tags for t in toks)
     assert [t.text for t in toks] == seg.cut(TEXTS[0])  # the same words with and without parts of speech
     assert {c.label for c in seg.tag(TEXTS[0])} <= {"B", "M", "E", "S"}
+
+
+def test_distillation_run_pulls_the_student_towards_the_teacher(tiny_multi_models_dir, tmp_path, data_dir):
+    """A student trained on the teacher's distributions alone (alpha 1) agrees with the teacher
+    more than one trained on the gold labels alone, on the teacher's own standards."""
+    from segmenter.config import TrainConfig
+    from segmenter.corpus import Sentence, read_corpus, split_dev
+    from segmenter.train import Corpus, train
+
+    sents = read_corpus(data_dir / "pku" / "pfr199801_pos.utf8")[:500]
+    pku_train, pku_dev = split_dev(sents[:250])
+    chars_train, chars_dev = split_dev([Sentence(list(s.text)) for s in sents[250:]])
+    corpora = [Corpus("pku", pku_train, pku_dev), Corpus("chars", chars_train, chars_dev)]
+    teacher_dir = tiny_multi_models_dir / "multi"
+    options = dict(TINY_MODEL, standard_dim=4, factored=True)
+    runs = {}
+    for alpha in (0.0, 1.0):
+        out = tmp_path / f"a{alpha}"
+        train(corpora, out, options, TrainConfig(epochs=5, lr=1e-2, seed=3, min_char_count=1, distill_alpha=alpha,
+                                                 distill_temperature=2.0),
+              teacher=teacher_dir, progress=False)
+        runs[alpha] = Segmenter.load(out)
+    teacher = Segmenter.load(teacher_dir)
+    texts = [s.text for s in pku_dev]
+    def labels(seg):
+        return [c.label for row in seg.tag_batch(texts) for c in row]
+
+    want = labels(teacher)
+    agree = {a: sum(x == y for x, y in zip(labels(s), want)) / len(want) for a, s in runs.items()}
+    assert runs[1.0].vocab.chars == teacher.vocab.chars  # the student reads the teacher's vocabulary
+    assert agree[1.0] > agree[0.0], agree

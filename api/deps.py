@@ -8,10 +8,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from api.batching import Batcher
-from api.metrics import Metrics
-from api.schemas import TextsRequest
-from api.settings import Settings
+from .batching import Batcher
+from .metrics import Metrics
+from .schemas import TextsRequest
+from .settings import Settings
 from segmenter import Segmenter
 from segmenter.errors import SegmenterError
 from segmenter.lexicon import Lexicon

@@ -1,6 +1,6 @@
 """`create_app()`: the FastAPI app. Models are loaded in the lifespan, never at import time.
 
-`uvicorn api.main:app` serves the app built from the environment's settings.
+`uvicorn segmenter_api.main:app` serves the app built from the environment's settings.
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.batching import Batcher, Kind, QueueFullError
-from api.deps import AppState, AuthError, LimitError, UnknownModelError, require_api_key
-from api.metrics import Metrics
-from api.routes import health, models, segment, tag
-from api.schemas import ErrorResponse
-from api.settings import Settings
+from .batching import Batcher, Kind, QueueFullError
+from .deps import AppState, AuthError, LimitError, UnknownModelError, require_api_key
+from .metrics import Metrics
+from .routes import health, models, segment, tag
+from .schemas import ErrorResponse
+from .settings import Settings
 from segmenter import Segmenter, __version__
 from segmenter.errors import InvalidInputError, SegmenterError
 from segmenter.process import configure_process
@@ -229,7 +229,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def __getattr__(name: str) -> Any:
-    """`api.main:app` for uvicorn, built on first access from the environment's settings."""
+    """`segmenter_api.main:app` for uvicorn, built on first access from the environment's settings."""
     if name == "app":
         global app
         app = create_app()

@@ -6,7 +6,7 @@ import os
 
 import uvicorn
 
-from api.settings import Settings
+from .settings import Settings
 
 
 def run(host: str | None = None, port: int | None = None, workers: int | None = None) -> None:
@@ -14,5 +14,5 @@ def run(host: str | None = None, port: int | None = None, workers: int | None = 
     workers = workers or settings.workers
     # every worker process builds its app from the environment: pass the worker count on
     os.environ["SEGMENTER_WORKERS"] = str(workers)
-    uvicorn.run("api.main:app", host=host or settings.host, port=port or settings.port, workers=workers,
+    uvicorn.run("segmenter_api.main:app", host=host or settings.host, port=port or settings.port, workers=workers,
                 timeout_graceful_shutdown=30, log_level="info")

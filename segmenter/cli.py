@@ -290,7 +290,7 @@ def _segment_on_ray(args: argparse.Namespace) -> int:
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     try:
-        from api.serve import run
+        from segmenter_api.serve import run
     except ImportError as e:
         raise SegmenterError(f"the service needs its extra packages ({e.name} is missing): pip install -e '.[serve]'") from e
     run(host=args.host, port=args.port, workers=args.workers)

@@ -26,9 +26,16 @@ from segmenter.text import Units, normalise, split_pieces, to_units
 from segmenter.vocab import Vocab
 
 DEFAULT_MODEL = "pku"
-# The repository's models/ folder (beside the package in a source checkout or an editable
-# install, and in the Docker image).
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+
+
+def _shipped_models() -> Path:
+    """The shipped models: `segmenter/models` in an installed wheel, else the repository's
+    `models/` beside the package (a source checkout or an editable install)."""
+    here = Path(__file__).resolve().parent
+    return here / "models" if (here / "models").is_dir() else here.parent / "models"
+
+
+MODELS_DIR = _shipped_models()
 
 
 @dataclass(frozen=True, slots=True)

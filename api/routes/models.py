@@ -4,8 +4,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.deps import StateDep
-from api.schemas import ModelInfo, ModelsResponse
+from ..deps import StateDep
+from ..schemas import ModelInfo, ModelsResponse
 
 router = APIRouter()
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from api.batching import Kind
-from api.deps import StateDep, checked
-from api.schemas import TagResponse, TextsRequest, json_response
+from ..batching import Kind
+from ..deps import StateDep, checked
+from ..schemas import TagResponse, TextsRequest, json_response
 
 router = APIRouter()
 

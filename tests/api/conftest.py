@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
-from api.settings import Settings
+from segmenter_api.main import create_app
+from segmenter_api.settings import Settings
 
 
 def make_client(**overrides) -> TestClient:

@@ -1,0 +1,66 @@
+"""The package as users install it: a wheel with its models, inference without torch, and a
+newer Python than the one training needs."""
+
+import json
+import shutil
+import subprocess
+import sys
+import venv
+
+import pytest
+
+from tests.conftest import REPO
+
+TEXT = "我爱北京天安门。"
+
+
+def _newest_python() -> str:
+    """The newest CPython 3.11+ on this machine: inference must install beyond training's 3.11."""
+    for v in ("3.13", "3.12", "3.11"):
+        exe = shutil.which(f"python{v}")
+        if exe and subprocess.run([exe, "-c", "import venv"], capture_output=True).returncode == 0:
+            return exe
+    return sys.executable
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """A fresh virtual environment with the wheel built from this checkout (no torch)."""
+    tmp = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", str(REPO),
+                    "-w", str(tmp / "dist")], check=True)
+    (wheel,) = (tmp / "dist").glob("segmenter-*.whl")
+    env_dir = tmp / "venv"
+    subprocess.run([_newest_python(), "-m", "venv", str(env_dir)], check=True)
+    py = env_dir / "bin" / "python"
+    subprocess.run([str(py), "-m", "pip", "install", "-q", str(wheel)], check=True)
+    return env_dir, wheel
+
+
+def test_the_wheel_carries_the_models_and_no_top_level_api(installed):
+    import zipfile
+
+    _, wheel = installed
+    names = zipfile.ZipFile(wheel).namelist()
+    assert any(n.startswith("segmenter/models/pku/") and n.endswith("model.safetensors") for n in names)
+    assert not any(n.startswith("api/") for n in names)
+    assert "segmenter/py.typed" in names
+
+
+def test_installed_package_segments_from_another_directory_without_torch(installed, tmp_path):
+    env_dir, _ = installed
+    py = env_dir / "bin" / "python"
+    code = ("import sys, json; from segmenter import Segmenter; s = Segmenter.load(); "
+            f"print(json.dumps([s.cut({TEXT!r}), s.runtime.value, 'torch' in sys.modules, sys.version_info[:2]]))")
+    out = subprocess.run([str(py), "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
+    words, runtime, torch_loaded, version = json.loads(out.stdout)
+    assert "".join(words) == TEXT and len(words) >= 4
+    assert runtime == "onnxruntime" and torch_loaded is False
+    assert tuple(version) >= (3, 11)
+    cli = subprocess.run([str(env_dir / "bin" / "segmenter"), "segment", "-q"], input=TEXT + "\n", cwd=tmp_path,
+                         capture_output=True, text=True)
+    assert cli.returncode == 0, cli.stderr
+    assert cli.stdout.strip().replace(" ", "") == TEXT
+    probe = subprocess.run([str(py), "-c", "import importlib.util as u; print(u.find_spec('torch') is None)"],
+                           capture_output=True, text=True, check=True)
+    assert probe.stdout.strip() == "True"  # the wheel's requirements do not pull torch in

@@ -8,13 +8,14 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from segmenter import Segmenter
+from segmenter.errors import SegmenterError
+from segmenter.lexicon import Lexicon
+
 from .batching import Batcher
 from .metrics import Metrics
 from .schemas import TextsRequest
 from .settings import Settings
-from segmenter import Segmenter
-from segmenter.errors import SegmenterError
-from segmenter.lexicon import Lexicon
 
 
 class UnknownModelError(SegmenterError):

@@ -22,16 +22,17 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from segmenter import Segmenter, __version__
+from segmenter.errors import InvalidInputError, SegmenterError
+from segmenter.process import configure_process
+from segmenter.segmenter import resolve
+
 from .batching import Batcher, Kind, QueueFullError
 from .deps import AppState, AuthError, LimitError, UnknownModelError, require_api_key
 from .metrics import Metrics
 from .routes import health, models, segment, tag
 from .schemas import ErrorResponse
 from .settings import Settings
-from segmenter import Segmenter, __version__
-from segmenter.errors import InvalidInputError, SegmenterError
-from segmenter.process import configure_process
-from segmenter.segmenter import resolve
 
 log = logging.getLogger(__name__)
 

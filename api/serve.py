@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import uvicorn
@@ -9,7 +10,13 @@ import uvicorn
 from .settings import Settings
 
 
-def run(host: str | None = None, port: int | None = None, workers: int | None = None) -> None:
+def run(host: str | None = None, port: int | None = None, workers: int | None = None,
+        model: str | None = None) -> None:
+    """Serve on uvicorn; `model` (the CLI's --model) becomes the default model and, unless
+    SEGMENTER_MODELS lists others, the only one loaded."""
+    if model is not None:
+        os.environ["SEGMENTER_DEFAULT_MODEL"] = model
+        os.environ.setdefault("SEGMENTER_MODELS", json.dumps([model]))
     settings = Settings()
     workers = workers or settings.workers
     # every worker process builds its app from the environment: pass the worker count on

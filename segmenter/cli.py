@@ -149,7 +149,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     words = read_word_list(args.words) if args.words else None
     texts = [s.text for s in gold]
     seg = Segmenter.load(args.model, batch_size=args.batch_size, precision=args.precision,
-                         user_dict=args.user_dict, standard=args.standard)
+                         user_dict=args.user_dict, standard=args.standard, models_dir=args.models_dir)
     seg.require_pos(args.pos)
     t0 = time.perf_counter()
     tokens = seg.tokenize_batch(texts, pos=args.pos)
@@ -243,7 +243,8 @@ def _cmd_segment(args: argparse.Namespace) -> int:
         raise InvalidInputError("--threads must be at least 1 (or 0: the cores divided among the workers)")
     threads = args.threads or max(1, (os.cpu_count() or 1) // args.workers)
     seg = Segmenter.load(args.model, precision=args.precision, user_words=_user_entries(args),
-                         threads=threads if args.workers == 1 else 1, standard=args.standard)
+                         threads=threads if args.workers == 1 else 1, standard=args.standard,
+                         models_dir=args.models_dir)
     job = Job(inputs=args.files, output=args.output, fmt=Format(args.format), encoding=args.encoding,
               on_error=OnError(args.on_error), pattern=args.glob, resume=args.resume, workers=args.workers,
               threads=threads, pos=args.pos, progress=not args.quiet and sys.stderr.isatty())
@@ -293,18 +294,19 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         from segmenter_api.serve import run
     except ImportError as e:
         raise SegmenterError(f"the service needs its extra packages ({e.name} is missing): pip install -e '.[serve]'") from e
-    run(host=args.host, port=args.port, workers=args.workers)
+    run(host=args.host, port=args.port, workers=args.workers, model=args.model)
     return 0
 
 
 STANDARD_HELP = ("segmentation standard of a multi-standard model (e.g. pku, ctb6, weibo; default: the one the "
                  "model name selects, else the model's first)")
+MODELS_DIR_HELP = "folder of named models (default: SEGMENTER_MODELS_DIR, else the shipped models)"
 PRECISION_HELP = "inference number format: fp32 (the reference) or bf16 (faster where the CPU has bf16 support)"
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="segmenter", description="Chinese word segmentation with a BiRNN tagger.")
-    p.add_argument("--version", action="version", version=f"segmenter {__version__}")
+    p.add_argument("-V", "--version", action="version", version=f"segmenter {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     d = TrainConfig()
@@ -358,6 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("eval", help="score a model on a segmented gold file (SIGHAN 2005 scoring)")
     e.add_argument("--model", default=None, help="model name, standard name or directory (default: pku)")
     e.add_argument("--standard", help=STANDARD_HELP)
+    e.add_argument("--models-dir", default=os.environ.get("SEGMENTER_MODELS_DIR"), help=MODELS_DIR_HELP)
     e.add_argument("--gold", required=True)
     e.add_argument("--words", help="training word list, for OOV/IV recall")
     e.add_argument("--baseline", choices=["jieba", "pkuseg"], help="also score this baseline on the same input "
@@ -378,8 +381,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("files", nargs="*", help="input files or directories (default: standard input)")
     s.add_argument("--model", default=None, help="model name, standard name or directory (default: pku)")
     s.add_argument("--standard", help=STANDARD_HELP)
+    s.add_argument("--models-dir", default=os.environ.get("SEGMENTER_MODELS_DIR"), help=MODELS_DIR_HELP)
     s.add_argument("--output", "-o", help="output file, or directory mirroring the inputs (default: stdout)")
-    s.add_argument("--format", choices=["plain", "jsonl", "conll"], default="plain")
+    s.add_argument("--format", choices=["plain", "jsonl", "conll", "conllu"], default="plain",
+                   help="plain words; jsonl tokens with offsets; conll (index, word, start, end[, POS]); "
+                        "conllu (CoNLL-U, 10 columns, POS as XPOS)")
     s.add_argument("--glob", default="*", help="file name pattern inside input directories (default: *)")
     s.add_argument("--encoding", default="utf-8", help="input encoding, e.g. gb18030, gbk, big5 (default: utf-8)")
     s.add_argument("--on-error", choices=["fail", "skip", "replace"], default="fail",
@@ -407,6 +413,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--host", help="address to listen on (default: SEGMENTER_HOST or 127.0.0.1)")
     v.add_argument("--port", type=int, help="port (default: SEGMENTER_PORT or 8000)")
     v.add_argument("--workers", type=int, help="worker processes, each with its own model (default: 1)")
+    v.add_argument("--model", help="the default model, and the only one loaded unless SEGMENTER_MODELS lists more "
+                   "(default: SEGMENTER_DEFAULT_MODEL or pku)")
     v.set_defaults(func=_cmd_serve)
     return p
 

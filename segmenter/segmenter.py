@@ -401,6 +401,17 @@ class Segmenter:
         gc.freeze()
         return seg
 
+    def __repr__(self) -> str:
+        c = self.config
+        std = f", standards={list(self.standards)}, standard={self.standard!r}" if self.standards else ""
+        pos = ", pos" if self.pos_tags else ""
+        return (f"Segmenter(name={self.name!r}, {c.layers}-layer Bi{c.cell.value.upper()} {c.hidden}{pos}{std}, "
+                f"runtime={self.runtime.value!r}, precision={self.precision.value!r})")
+
+    def __call__(self, text: str, **kwargs: Any) -> list[str]:
+        """`cut`: `seg("我爱北京")` is `seg.cut("我爱北京")`."""
+        return self.cut(text, **kwargs)
+
     # ----------------------------------------------------------------- user dictionary
     def add_word(self, word: str, pos: str | None = None) -> None:
         """Make `word` come out as one token wherever it occurs (with `pos` as its part of
@@ -433,19 +444,19 @@ class Segmenter:
         """Every non-whitespace character with its BMES label and the label's probability."""
         return self.tag_batch([text], pos=pos, user_words=user_words, standard=standard)[0]
 
-    def cut_batch(self, texts: Sequence[str], *, user_words: Sequence[str] = (),
+    def cut_batch(self, texts: Iterable[str], *, user_words: Sequence[str] = (),
                   standard: str | None = None) -> list[list[str]]:
         """`cut` for many texts at once, batched through the model. `user_words` apply to this
         call only, on top of the segmenter's dictionary."""
-        lexicon = self._call_lexicon(texts, user_words)
+        texts, lexicon = self._call_args(texts, user_words)
         return [[text[s:e] for s, e in zip(a.words[0], a.words[1])]
                 for text, a in zip(texts, self._analyse(texts, lexicon, standard=standard))]
 
-    def tokenize_batch(self, texts: Sequence[str], *, pos: bool = False,
+    def tokenize_batch(self, texts: Iterable[str], *, pos: bool = False,
                        user_words: Sequence[str] = (), standard: str | None = None) -> list[list[Token]]:
         """`tokenize` for many texts at once, batched through the model."""
         self.require_pos(pos)
-        lexicon = self._call_lexicon(texts, user_words)
+        texts, lexicon = self._call_args(texts, user_words)
         out = []
         for text, a in zip(texts, self._analyse(texts, lexicon, standard=standard)):
             if pos:
@@ -454,12 +465,12 @@ class Segmenter:
                 out.append([Token(text[s:e], s, e) for s, e, _ in _word_offsets(a)])
         return out
 
-    def tag_batch(self, texts: Sequence[str], *, pos: bool = False,
+    def tag_batch(self, texts: Iterable[str], *, pos: bool = False,
                   user_words: Sequence[str] = (), standard: str | None = None) -> list[list[CharTag]]:
         """`tag` for many texts at once. A multi-character unit (a number, a Latin word, a
         URL) carries one label, spread over its characters as one word's B/M/E would be."""
         self.require_pos(pos)
-        lexicon = self._call_lexicon(texts, user_words)
+        texts, lexicon = self._call_args(texts, user_words)
         out = []
         for text, a in zip(texts, self._analyse(texts, lexicon, probs=True, standard=standard)):
             u = a.units
@@ -507,13 +518,18 @@ class Segmenter:
             return None
         return self.pos_tags[int(a.pos[last])]
 
-    def _call_lexicon(self, texts: Sequence[str], user_words: Sequence[str]) -> Lexicon:
-        """Check the arguments of a batch verb; the segmenter's dictionary plus this call's words."""
+    def _call_args(self, texts: Iterable[str], user_words: Sequence[str]) -> tuple[list[str], Lexicon]:
+        """Check the arguments of a batch verb: its texts as a list (any iterable is accepted), and
+        the segmenter's dictionary plus this call's words."""
         if isinstance(texts, str):
-            raise InvalidInputError("texts must be a sequence of str, not a single str")
+            raise InvalidInputError("texts must be an iterable of str, not a single str")
         if isinstance(user_words, str):
             raise InvalidInputError("user_words must be a list of words, not a single str")
-        return self.lexicon.merged(user_words) if user_words else self.lexicon
+        try:
+            texts = list(texts)
+        except TypeError:
+            raise InvalidInputError(f"texts must be an iterable of str, got {type(texts).__name__}") from None
+        return texts, self.lexicon.merged(user_words) if user_words else self.lexicon
 
     def _analyse(self, texts: Sequence[str], lexicon: Lexicon, *, probs: bool = False,
                  standard: str | None = None) -> list[_Analysis]:

@@ -38,6 +38,10 @@ class Format(str, Enum):
     PLAIN = "plain"  # words separated by one space (`word/POS` with parts of speech)
     JSONL = "jsonl"  # {"text": ..., "tokens": [{"text", "start", "end"[, "pos"]}]}
     CONLL = "conll"  # "index<TAB>word<TAB>start<TAB>end[<TAB>POS]" per token, a blank line after each line
+    # CoNLL-U (universaldependencies.org/format): a "# text = ..." comment, then 10 columns per
+    # token: ID FORM LEMMA UPOS XPOS FEATS HEAD DEPREL DEPS MISC, "_" where unknown; the part of
+    # speech (PKU tag) is XPOS; MISC holds the offsets and SpaceAfter=No where no space follows.
+    CONLLU = "conllu"
 
 
 class OnError(str, Enum):
@@ -105,11 +109,23 @@ def format_lines(lines: Sequence[Line], tokens: Sequence[Sequence[Any]], fmt: Fo
             if line.error is not None:
                 obj = {"line": line.number, "error": line.error}
             out.append(json.dumps(obj, ensure_ascii=False) + "\n")
+        elif fmt is Format.CONLLU:
+            out.append(f"# text = {' '.join((line.text or '').split())}\n")
+            for i, t in enumerate(toks, 1):
+                after = t.end < len(line.text or "") and (line.text or "")[t.end].isspace()
+                misc = f"TokenRange={t.start}:{t.end}" + ("" if after else "|SpaceAfter=No")
+                out.append(f"{i}\t{_conllu(t.text)}\t_\t_\t{t.pos or '_'}\t_\t_\t_\t_\t{misc}\n")
+            out.append("\n")
         else:
             out.extend(f"{i}\t{t.text}\t{t.start}\t{t.end}{'' if t.pos is None else chr(9) + t.pos}\n"
                        for i, t in enumerate(toks, 1))
             out.append("\n")
     return "".join(out)
+
+
+def _conllu(form: str) -> str:
+    """A CoNLL-U FORM: no tabs or newlines (a word never holds whitespace, but be safe)."""
+    return form.replace("\t", " ").replace("\n", " ")
 
 
 def chunks(lines: Iterable[Line], size: int) -> Iterator[list[Line]]:

@@ -100,3 +100,24 @@ def test_segment_threads_keep_the_output_and_bad_counts_exit_2(tiny_model_dir, t
     assert one.stdout == two.stdout and one.stdout.count(b"\n") == src.count(b"\n")
     bad = segment("--threads", "-1")
     assert bad.returncode == 2 and b"--threads" in bad.stderr
+
+
+def test_python_dash_m_and_short_version():
+    out = subprocess.run([sys.executable, "-m", "segmenter", "-V"], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.startswith("segmenter ")
+
+
+def test_conllu_output_has_ten_columns(tiny_model_dir, tmp_path, capsys):
+    src = tmp_path / "in.txt"
+    src.write_text("我爱 北京。\n\n", encoding="utf-8")
+    assert main(["segment", str(src), "--model", str(tiny_model_dir), "--format", "conllu", "-q"]) == 0
+    blocks = capsys.readouterr().out.split("\n\n")
+    first = blocks[0].splitlines()
+    assert first[0] == "# text = 我爱 北京。"
+    rows = [r.split("\t") for r in first[1:]]
+    assert all(len(r) == 10 for r in rows)
+    assert "".join(r[1] for r in rows) == "我爱北京。"
+    assert [r[0] for r in rows] == [str(i) for i in range(1, len(rows) + 1)]
+    ends = {r[9].split("|")[0]: r[9] for r in rows}
+    assert not any("SpaceAfter=No" in v for k, v in ends.items() if k.endswith(":2"))  # a space follows 我爱
+    assert blocks[1].startswith("# text = ")  # the empty line still has its block

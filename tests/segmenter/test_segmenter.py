@@ -168,3 +168,15 @@ def test_runtime_errors(tiny_model_dir):
         Segmenter.load(tiny_model_dir, runtime="tensorrt")
     with pytest.raises(InvalidInputError, match="float32"):
         Segmenter.load(tiny_model_dir, runtime="onnxruntime", precision="bf16")
+
+
+def test_call_repr_and_iterables(tiny_model_dir):
+    seg = Segmenter.load(tiny_model_dir)
+    texts = ["我爱北京天安门。", "今天天气很好"]
+    assert seg(texts[0]) == seg.cut(texts[0])
+    assert "Segmenter(name='tiny'" in repr(seg) and "runtime='onnxruntime'" in repr(seg)
+    assert seg.cut_batch(iter(texts)) == seg.cut_batch(texts)
+    assert seg.tokenize_batch(t for t in texts) == seg.tokenize_batch(texts)
+    assert seg.tag_batch(tuple(texts)) == seg.tag_batch(texts)
+    with pytest.raises(InvalidInputError, match="iterable of str"):
+        seg.cut_batch(5)  # type: ignore[arg-type]

@@ -8,7 +8,6 @@ from __future__ import annotations
 import gc
 import inspect
 import logging
-import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from segmenter import Segmenter, __version__
 from segmenter.errors import InvalidInputError, SegmenterError
-from segmenter.process import configure_process
+from segmenter.process import configure_process, usable_cores
 from segmenter.segmenter import resolve
 
 from .batching import Batcher, Kind, QueueFullError
@@ -123,7 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        threads = settings.torch_threads or max(1, (os.cpu_count() or 1) // settings.workers)
+        threads = settings.torch_threads or max(1, usable_cores() // settings.workers)
         configure_process(threads)
         names = settings.models if settings.models is not None else Segmenter.available(settings.models_dir)
         if settings.default_model not in names:

@@ -241,7 +241,9 @@ def _cmd_segment(args: argparse.Namespace) -> int:
         raise InvalidInputError(f"unknown encoding {args.encoding!r}") from None
     if args.threads < 0:
         raise InvalidInputError("--threads must be at least 1 (or 0: the cores divided among the workers)")
-    threads = args.threads or max(1, (os.cpu_count() or 1) // args.workers)
+    from segmenter.process import usable_cores
+
+    threads = args.threads or max(1, usable_cores() // args.workers)
     seg = Segmenter.load(args.model, precision=args.precision, user_words=_user_entries(args),
                          threads=threads if args.workers == 1 else 1, standard=args.standard,
                          models_dir=args.models_dir)

@@ -7,8 +7,10 @@ is installed and imported) and bounds oneDNN's primitive cache.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
+from pathlib import Path
 
 ONEDNN_CACHE = "ONEDNN_PRIMITIVE_CACHE_CAPACITY"
 
@@ -38,3 +40,28 @@ def configure_process(threads: int | None = None) -> None:
         torch.set_num_threads(threads)
     else:
         os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+
+
+def usable_cores(cgroup_root: str | Path = "/sys/fs/cgroup") -> int:
+    """The cores this process may use: its CPU affinity, capped by a container's CPU quota
+    (cgroup v2 `cpu.max`, or v1 `cpu.cfs_quota_us` / `cpu.cfs_period_us`), rounded up."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    root = Path(cgroup_root)
+    quota = period = None
+    try:
+        fields = (root / "cpu.max").read_text().split()
+        if fields and fields[0] != "max":
+            quota, period = int(fields[0]), int(fields[1])
+    except (OSError, ValueError, IndexError):
+        try:
+            q = int((root / "cpu" / "cpu.cfs_quota_us").read_text())
+            if q > 0:
+                quota, period = q, int((root / "cpu" / "cpu.cfs_period_us").read_text())
+        except (OSError, ValueError):
+            pass
+    if quota and period:
+        cores = min(cores, max(1, math.ceil(quota / period)))
+    return max(1, cores)

@@ -192,11 +192,9 @@ def resolve(ref: str | Path | None = None, models_dir: str | Path | None = None)
 
 def default_threads() -> int:
     """The cores this process may use, at most 8: `Segmenter`'s default `threads`."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(8, cores))
+    from segmenter.process import usable_cores
+
+    return max(1, min(8, usable_cores()))
 
 
 if TYPE_CHECKING:

@@ -26,7 +26,21 @@ def test_image_runs_the_documented_command_as_a_non_root_user_with_a_health_chec
     assert "EXPOSE 8000" in DOCKERFILE
     assert re.search(r"HEALTHCHECK .*\n?.*/healthz", DOCKERFILE)
     assert "python:3.11-slim" in DOCKERFILE
-    assert "download.pytorch.org/whl/cpu" in DOCKERFILE  # the CPU build of torch, not the CUDA one
+    assert "torch" not in DOCKERFILE.replace("without torch", "")  # inference runs on ONNX Runtime
+
+
+def test_dependencies_are_pinned_and_installed_before_the_code():
+    install = re.search(r"^RUN pip install (numpy.*?)\n\n", DOCKERFILE, re.M | re.S).group(1)
+    pins = install.replace("\\\n", " ").split()
+    assert pins and all(re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][0-9A-Za-z.]*", p) for p in pins), pins
+    assert DOCKERFILE.index(install) < DOCKERFILE.index("COPY segmenter")
+    assert "pip install --no-deps ." in DOCKERFILE  # the package adds nothing unpinned
+    import tomllib
+
+    deps = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    wanted = {re.split(r"[<>=;\[ ]", d)[0].lower() for d in deps["dependencies"]}
+    wanted |= {re.split(r"[<>=;\[ ]", d)[0].lower() for d in deps["optional-dependencies"]["serve"]}
+    assert wanted <= {p.split("==")[0].lower() for p in pins}, wanted - {p.split("==")[0].lower() for p in pins}
 
 
 def test_models_are_in_the_image_and_pickles_are_not():

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-
 from segmenter_api.main import create_app
 from segmenter_api.settings import Settings
 

@@ -85,7 +85,6 @@ def test_api_key_is_required_when_set():
 
 def test_invalid_settings_are_refused_at_start_up(tmp_path):
     from pydantic import ValidationError
-
     from segmenter_api.settings import Settings
 
     with pytest.raises(ValidationError, match="models_dir"):

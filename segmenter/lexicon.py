@@ -186,13 +186,18 @@ class _Snapshot:
         return out
 
 
+_FREQUENCY = re.compile(r"[0-9]+(\.[0-9]+)?")
+
+
 def read_user_dict(path: str | Path, *, max_chars: int = MAX_ENTRY_CHARS) -> list[Entry]:
     """Entries of a user dictionary file: UTF-8, one entry a line, `#` starts a comment.
 
     A line is `WORD`, or `WORD POS` / `WORD<TAB>POS` where POS is a tag of ASCII letters
-    (`n`, `nz`, `vn`...). Any other whitespace inside a line makes it a forced split
-    (`中 将`). `#` at the start of a line or after whitespace starts a comment. Errors name
-    the file and line."""
+    (`n`, `nz`, `vn`...). jieba's format `WORD FREQ [POS]` is read as such: a number after a
+    single word is its frequency, which is ignored (the model has no word frequencies). Any other
+    whitespace inside a line makes it a forced split (`中 将`); a forced split followed by a
+    number (`中 将 5`) is ambiguous and an error. `#` at the start of a line or after whitespace
+    starts a comment. Errors name the file and line."""
     out = []
     for no, line in utf8_lines(Path(path)):
         line = _COMMENT.sub("", line).strip()
@@ -202,6 +207,11 @@ def read_user_dict(path: str | Path, *, max_chars: int = MAX_ENTRY_CHARS) -> lis
         pos = None
         if len(fields) > 1 and fields[-1].isascii() and fields[-1].isalpha():
             pos = fields.pop()
+        if len(fields) > 1 and _FREQUENCY.fullmatch(fields[-1]):
+            if len(fields) > 2:
+                raise CorpusError(str(path), no, f"{line!r} is ambiguous: a forced split ends in a number, which "
+                                  "jieba's format reads as a frequency; write 'WORD FREQ [POS]' or the split alone")
+            fields.pop()  # jieba's frequency
         try:
             out.append(parse_entry(" ".join(fields), pos, max_chars=max_chars))
         except InvalidInputError as e:

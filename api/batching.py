@@ -1,22 +1,33 @@
-"""Request coalescing: concurrent requests for one model are run as one model batch.
+"""Request coalescing with fair, bounded work: concurrent requests for one model share model
+batches, and no request holds the model while others wait.
 
-A bounded queue per model; a worker takes the first waiting job, then keeps taking jobs until
-the batch holds `max_texts` texts or `max_wait` seconds have passed, and runs the batch in a
-dedicated thread so that the event loop never blocks on the model.
+- Admission: at most `queue_size` requests and `max_queued_chars` characters wait for a model
+  (a request that alone exceeds the character bound is admitted only into an empty queue); more
+  is a 503 (`QueueFullError`).
+- Fairness: a model call takes texts round-robin from the waiting requests, one text from each
+  in turn, up to `max_texts` texts and `max_batch_chars` characters; a huge request is cut into
+  many calls and short requests that arrive meanwhile ride along in the next one.
+- Dropped work: a request whose client disconnected, whose deadline passed, or which the server
+  gave up on has its remaining texts removed before they reach the model.
+- Shutdown (`close`): no new requests; what is queued is finished within `timeout` seconds,
+  the rest answered with `ShuttingDownError` (503), and the model thread is joined.
+
+The model runs in a dedicated thread, so that the event loop never blocks on it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 from segmenter import Segmenter
-from segmenter.errors import SegmenterError
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +37,23 @@ class Kind(str, Enum):
     TAG = "tag"
 
 
-class QueueFullError(SegmenterError):
-    """More requests are waiting for the model than the queue holds."""
+class QueueFullError(Exception):
+    """More requests or characters are waiting for the model than the queue admits."""
 
 
-@dataclass
+class ShuttingDownError(Exception):
+    """The server is shutting down and does not take or finish this request."""
+
+
+class DeadlineError(Exception):
+    """The request was not answered within its deadline."""
+
+
+class ClientGoneError(Exception):
+    """The client disconnected before its answer was ready."""
+
+
+@dataclass(eq=False)
 class _Job:
     kind: Kind
     texts: Sequence[str]
@@ -38,31 +61,54 @@ class _Job:
     pos: bool = False
     user_words: tuple[str, ...] = ()
     standard: str | None = None
+    deadline: float | None = None  # loop time
+    next: int = 0  # the next text to hand to the model
+    done: int = 0  # texts with results
+    in_flight: int = 0  # texts in the model call running now
+    results: list[Any] = field(default_factory=list)
+    dropped: bool = False
 
     @property
     def group(self) -> tuple[Kind, bool, tuple[str, ...], str | None]:
-        """Jobs of one group run as one model call."""
+        """Texts of one group run as one model call."""
         return self.kind, self.pos, self.user_words, self.standard
 
 
 class Batcher:
     def __init__(self, seg: Segmenter, *, max_texts: int, max_wait: float, queue_size: int,
+                 max_queued_chars: int = 2_000_000, max_batch_chars: int = 8_000,
                  on_batch: Callable[[int, int, Kind], None] | None = None) -> None:
         self.seg = seg
         self.max_texts = max_texts
         self.max_wait = max_wait
-        self.queue: asyncio.Queue[_Job] = asyncio.Queue(maxsize=queue_size)
+        self.queue_size = queue_size
+        self.max_queued_chars = max_queued_chars
+        self.max_batch_chars = max_batch_chars
         self.on_batch = on_batch
+        self.jobs: deque[_Job] = deque()
+        self.queued_chars = 0
+        self.closing = False
+        self._wake: asyncio.Event | None = None
         self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"model-{seg.name}")
         self._task: asyncio.Task[None] | None = None
 
+    @property
+    def depth(self) -> int:
+        """Requests waiting or in progress."""
+        return len(self.jobs)
+
     def start(self) -> None:
+        self._wake = asyncio.Event()
         self._task = asyncio.get_running_loop().create_task(self._run(), name=f"batcher-{self.seg.name}")
 
-    async def close(self) -> None:
-        """Finish what is queued, then stop."""
-        while not self.queue.empty():
-            await asyncio.sleep(0.01)
+    async def close(self, timeout: float = 10.0) -> None:
+        """Stop taking requests; finish the queue within `timeout` seconds, answer what is left
+        with `ShuttingDownError`, and stop."""
+        self.closing = True
+        end = time.monotonic() + timeout
+        while self.jobs and time.monotonic() < end:
+            await asyncio.sleep(0.02)
+        self.drop_all(ShuttingDownError("the server is shutting down; retry on another instance"))
         if self._task is not None:
             self._task.cancel()
             try:
@@ -71,60 +117,143 @@ class Batcher:
                 pass
         self._executor.shutdown(wait=True)
 
-    async def submit(self, kind: Kind, texts: Sequence[str], *, pos: bool = False,
-                     user_words: Sequence[str] = (), standard: str | None = None) -> list[Any]:
+    def drop_all(self, error: Exception) -> None:
+        """Answer every waiting request with `error` and forget its remaining texts."""
+        for job in list(self.jobs):
+            self._drop(job, error)
+
+    async def submit(self, kind: Kind, texts: Sequence[str], *, pos: bool = False, user_words: Sequence[str] = (),
+                     standard: str | None = None, timeout: float | None = None,
+                     disconnected: Callable[[], Awaitable[Any]] | None = None) -> list[Any]:
         """Results for `texts`, in order: token lists (SEGMENT) or char-tag lists (TAG); with
-        parts of speech (`pos`) and this request's `user_words` on top of the model's dictionary,
-        in `standard` (multi-standard models; None: the model's default)."""
+        parts of speech (`pos`), this request's `user_words` on top of the model's dictionary, in
+        `standard`. `timeout`: seconds until `DeadlineError`. `disconnected`: an awaitable that
+        returns when the client has left (its work is then dropped: `ClientGoneError`)."""
         if not texts:
             return []
-        future: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
+        if self.closing:
+            raise ShuttingDownError("the server is shutting down; retry on another instance")
+        chars = sum(map(len, texts))
+        if len(self.jobs) >= self.queue_size:
+            raise QueueFullError(f"server busy: {self.queue_size} requests already wait for the model")
+        if self.jobs and self.queued_chars + chars > self.max_queued_chars:
+            raise QueueFullError(f"server busy: {self.queued_chars:,} characters already wait for the model "
+                                 f"(limit {self.max_queued_chars:,})")
+        loop = asyncio.get_running_loop()
+        job = _Job(kind, texts, loop.create_future(), pos, tuple(user_words), standard,
+                   None if timeout is None else loop.time() + timeout, results=[None] * len(texts))
+        self.jobs.append(job)
+        self.queued_chars += chars
+        assert self._wake is not None
+        self._wake.set()
+        watcher = asyncio.ensure_future(disconnected()) if disconnected is not None else None
         try:
-            self.queue.put_nowait(_Job(kind, texts, future, pos, tuple(user_words), standard))
-        except asyncio.QueueFull:
-            raise QueueFullError(f"server busy: {self.queue.maxsize} requests already wait for the model") from None
-        return await future
+            waiting: set[asyncio.Future[Any]] = {job.future} | ({watcher} if watcher is not None else set())
+            done, _ = await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            if job.future in done:
+                return job.future.result()
+            if watcher is not None and watcher in done:
+                self._drop(job, ClientGoneError("the client disconnected"))
+                raise ClientGoneError("the client disconnected")
+            self._drop(job, DeadlineError(f"no answer within {timeout:g} s (request_timeout_s)"))
+            raise DeadlineError(f"no answer within {timeout:g} s (request_timeout_s)")
+        except asyncio.CancelledError:
+            self._drop(job, ClientGoneError("the request was cancelled"))
+            raise
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+
+    def _drop(self, job: _Job, error: Exception) -> None:
+        if job.dropped:
+            return
+        job.dropped = True
+        self.queued_chars -= sum(map(len, job.texts[job.next:]))
+        job.next = len(job.texts)
+        if job.in_flight == 0 and job in self.jobs:
+            self.jobs.remove(job)
+        if not job.future.done():
+            job.future.set_exception(error)
+            job.future.exception()  # retrieved: no "exception never retrieved" warning for a gone client
+
+    def _take(self) -> list[tuple[_Job, int, int]]:
+        """Slices (job, first, end) of the next model call, round-robin over the waiting jobs."""
+        taken: dict[_Job, list[int]] = {}
+        n = chars = 0
+        progress = True
+        while progress and n < self.max_texts:
+            progress = False
+            for job in self.jobs:
+                if job.dropped or job.next >= len(job.texts):
+                    continue
+                size = len(job.texts[job.next])
+                if n and chars + size > self.max_batch_chars:
+                    continue
+                span = taken.setdefault(job, [job.next, job.next])
+                span[1] += 1
+                job.next += 1
+                n += 1
+                chars += size
+                self.queued_chars -= size
+                progress = True
+                if n >= self.max_texts:
+                    break
+        for job, (first, end) in taken.items():
+            job.in_flight += end - first
+        return [(job, first, end) for job, (first, end) in taken.items()]
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
+        assert self._wake is not None
         while True:
-            jobs = [await self.queue.get()]
-            n = len(jobs[0].texts)
-            deadline = loop.time() + self.max_wait
-            while n < self.max_texts:
-                try:
-                    timeout = deadline - loop.time()
-                    job = self.queue.get_nowait() if timeout <= 0 else await asyncio.wait_for(self.queue.get(), timeout)
-                except (asyncio.QueueEmpty, TimeoutError):
-                    break
-                jobs.append(job)
-                n += len(job.texts)
-            try:
-                results = await loop.run_in_executor(self._executor, self._process, jobs)
-            except Exception as e:  # handed to every waiting request
-                log.exception("model batch failed")
-                for job in jobs:
-                    if not job.future.done():
-                        job.future.set_exception(e)
+            if not any(not j.dropped and j.next < len(j.texts) for j in self.jobs):
+                self._wake.clear()
+                await self._wake.wait()
+                if self.max_wait > 0:  # let concurrent requests join this batch
+                    await asyncio.sleep(self.max_wait)
+            now = loop.time()
+            for job in list(self.jobs):
+                if job.deadline is not None and now > job.deadline:
+                    self._drop(job, DeadlineError("no answer within the request deadline (request_timeout_s)"))
+            slices = self._take()
+            if not slices:
                 continue
-            for job, res in zip(jobs, results):
-                if not job.future.done():
-                    job.future.set_result(res)
+            try:
+                results = await loop.run_in_executor(self._executor, self._process, slices)
+            except Exception as e:  # handed to every request of the call
+                log.exception("model batch failed")
+                for job, first, end in slices:
+                    job.in_flight -= end - first
+                    self._drop(job, e)
+                    if job in self.jobs and job.in_flight == 0:
+                        self.jobs.remove(job)
+                continue
+            for (job, first, end), res in zip(slices, results):
+                job.results[first:end] = res
+                job.done += end - first
+                job.in_flight -= end - first
+                if job.dropped:
+                    if job.in_flight == 0 and job in self.jobs:
+                        self.jobs.remove(job)
+                    continue
+                if job.done == len(job.texts):
+                    self.jobs.remove(job)
+                    if not job.future.done():
+                        job.future.set_result(job.results)
 
-    def _process(self, jobs: list[_Job]) -> list[list[Any]]:
-        """Runs in the model thread: one model call per group (kind, pos, user words, standard) in
-        the batch."""
-        out: list[list[Any]] = [[] for _ in jobs]
+    def _process(self, slices: list[tuple[_Job, int, int]]) -> list[list[Any]]:
+        """Runs in the model thread: one model call per group (kind, pos, user words, standard)."""
+        out: list[list[Any]] = [[] for _ in slices]
         groups: dict[tuple[Kind, bool, tuple[str, ...], str | None], list[int]] = {}
-        for i, j in enumerate(jobs):
-            groups.setdefault(j.group, []).append(i)
+        for i, (job, _, _) in enumerate(slices):
+            groups.setdefault(job.group, []).append(i)
         for (kind, pos, user_words, standard), idx in groups.items():
             run = self.seg.tokenize_batch if kind is Kind.SEGMENT else self.seg.tag_batch
-            texts = [t for i in idx for t in jobs[i].texts]
+            texts = [t for i in idx for t in slices[i][0].texts[slices[i][1]:slices[i][2]]]
             results = run(texts, pos=pos, user_words=user_words, standard=standard)
             at = 0
             for i in idx:
-                k = len(jobs[i].texts)
+                k = slices[i][2] - slices[i][1]
                 out[i] = results[at:at + k]
                 at += k
             if self.on_batch is not None:

@@ -9,30 +9,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from segmenter import Segmenter
-from segmenter.errors import SegmenterError
 from segmenter.lexicon import Lexicon
 
 from .batching import Batcher
+from .errors import AuthError, LimitError, UnknownModelError
 from .metrics import Metrics
 from .schemas import TextsRequest
 from .settings import Settings
-
-
-class UnknownModelError(SegmenterError):
-    """The request names a model the server does not serve."""
-
-
-class LimitError(SegmenterError):
-    """The request exceeds a configured limit."""
-
-    def __init__(self, message: str, limit: str, value: int) -> None:
-        super().__init__(message)
-        self.limit = limit
-        self.value = value
-
-
-class AuthError(SegmenterError):
-    """Missing or wrong API key."""
 
 
 @dataclass
@@ -105,3 +88,12 @@ def checked(req: TextsRequest, state: AppState) -> Checked:
                              "(max_user_words)", "max_user_words", s.max_user_words)
         Lexicon(req.user_words, max_chars=s.max_user_word_chars)  # raises InvalidInputError naming the entry
     return Checked(name, state.batchers[key], standard or seg.standard, texts)
+
+
+async def client_gone(request: Request) -> None:
+    """Returns when the client of `request` disconnects (its body has been read by then, so the
+    next message is the disconnect)."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            return

@@ -5,9 +5,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import inspect
 import logging
+import signal
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,12 +24,12 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from segmenter import Segmenter, __version__
-from segmenter.errors import InvalidInputError, SegmenterError
 from segmenter.process import configure_process, usable_cores
 from segmenter.segmenter import resolve
 
-from .batching import Batcher, Kind, QueueFullError
-from .deps import AppState, AuthError, LimitError, UnknownModelError, require_api_key
+from .batching import Batcher, Kind, ShuttingDownError
+from .deps import AppState, require_api_key
+from .errors import STATUS, answer_for, detail_of
 from .metrics import Metrics
 from .routes import health, models, segment, tag
 from .schemas import ErrorResponse
@@ -66,14 +68,23 @@ class BodyLimitMiddleware:
                 scope, receive, send)
             return
         received = 0
+        complete = False
+        timeout = self.state.settings.body_timeout_s
 
         async def limited() -> Message:
-            nonlocal received
-            msg = await receive()
+            nonlocal received, complete
+            if complete:  # the body is read: what comes next is the disconnect, whenever it comes
+                return await receive()
+            try:
+                msg = await asyncio.wait_for(receive(), timeout)
+            except TimeoutError:
+                raise HTTPException(408, f"the request body stopped arriving for {timeout:g} s "
+                                         "(shorter than its Content-Length?)") from None
             if msg["type"] == "http.request":
                 received += len(msg.get("body", b""))
                 if received > limit:
                     raise HTTPException(413, message)
+                complete = not msg.get("more_body", False)
             return msg
 
         await self.app(scope, limited, send)
@@ -110,6 +121,32 @@ class MetricsMiddleware:
             self.metrics.requests.labels(path, str(status)).inc()
 
 
+def _drain_on_sigterm(state: AppState, timeout: float) -> None:
+    """On SIGTERM (before uvicorn's own handler stops accepting): take no new requests, and answer
+    what is still queued `timeout` seconds later with 503, so that uvicorn's graceful shutdown
+    ends with every client answered. Only where the app runs in the main thread (uvicorn)."""
+    loop = asyncio.get_running_loop()
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def drop_rest() -> None:
+        for b in state.batchers.values():
+            b.drop_all(ShuttingDownError("the server is shutting down; retry on another instance"))
+
+    def on_term(signum: int, frame: Any) -> None:
+        log.info("SIGTERM: draining the queues (at most %g s)", timeout)
+        state.ready = False
+        for b in state.batchers.values():
+            b.closing = True
+        loop.call_soon_threadsafe(loop.call_later, timeout, drop_rest)
+        if callable(previous):
+            previous(signum, frame)
+
+    try:
+        signal.signal(signal.SIGTERM, on_term)
+    except ValueError:  # not the main thread (e.g. the test client): no signals to handle
+        pass
+
+
 def _validation_message(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
     detail = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in errors]
     text = "; ".join(f"{'.'.join(str(p) for p in d['loc'] if p != 'body') or 'body'}: {d['msg']}" for d in detail)
@@ -144,7 +181,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 state.metrics.chars.labels(name, kind.value).inc(n_chars)
 
             batcher = Batcher(seg, max_texts=settings.batch_max_texts, max_wait=settings.batch_max_wait_ms / 1000,
-                              queue_size=settings.queue_size, on_batch=on_batch)
+                              queue_size=settings.queue_size, max_queued_chars=settings.max_queued_chars,
+                              max_batch_chars=settings.max_batch_chars, on_batch=on_batch)
             batcher.start()
             state.models[key] = seg
             state.batchers[key] = batcher
@@ -159,13 +197,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # which showed as 100+ ms pauses in the tail latency under load.
         gc.collect()
         gc.freeze()
+        _drain_on_sigterm(state, settings.shutdown_timeout_s)
         state.ready = True
         try:
             yield
         finally:
             state.ready = False
             for b in state.batchers.values():
-                await b.close()
+                await b.close(settings.shutdown_timeout_s)
 
     # FastAPI's native OpenTelemetry hooks look up the tracer provider on every request; this
     # service exports Prometheus metrics instead, so they are switched off where they exist.
@@ -199,26 +238,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(HTTPException)
     async def on_http(request: Request, exc: HTTPException) -> JSONResponse:
-        kinds = {400: "invalid_body", 404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
+        kinds = {400: "invalid_body", 404: "not_found", 405: "method_not_allowed", 408: "body_timeout",
+                 413: "body_too_large"}
         message = str(exc.detail)
         if exc.status_code == 400:  # starlette could not decode the body at all (e.g. not UTF-8)
             message = f"the request body cannot be parsed as UTF-8 JSON ({message})"
         return fail(exc.status_code, kinds.get(exc.status_code, "http_error"), message,
                     headers=getattr(exc, "headers", None))
 
-    @app.exception_handler(SegmenterError)
-    async def on_segmenter_error(request: Request, exc: SegmenterError) -> JSONResponse:
-        if isinstance(exc, AuthError):
-            return fail(401, "unauthorized", str(exc), headers={"WWW-Authenticate": "Bearer"})
-        if isinstance(exc, UnknownModelError):
-            return fail(404, "unknown_model", str(exc), {"available": sorted(state.names)})
-        if isinstance(exc, LimitError):
-            return fail(422, "limit_exceeded", str(exc), {"limit": exc.limit, "value": exc.value})
-        if isinstance(exc, QueueFullError):
-            return fail(503, "busy", str(exc), headers={"Retry-After": "1"})
-        if isinstance(exc, InvalidInputError):
-            return fail(422, "invalid_input", str(exc))
-        return fail(400, "segmenter_error", str(exc))
+    async def on_known_error(request: Request, exc: Exception) -> JSONResponse:
+        a = answer_for(exc)
+        return fail(a.status, a.kind, str(exc), detail_of(exc, sorted(state.names)), a.headers)
+
+    for cls in STATUS:  # one table (api/errors.py) decides the answer to every known error
+        app.add_exception_handler(cls, on_known_error)
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -21,5 +21,10 @@ def run(host: str | None = None, port: int | None = None, workers: int | None = 
     workers = workers or settings.workers
     # every worker process builds its app from the environment: pass the worker count on
     os.environ["SEGMENTER_WORKERS"] = str(workers)
+    # h11 rather than httptools: its parser enforces a limit on the request line and headers
+    # (httptools accepted a 64 MB header). Slow headers are not timed out by uvicorn: put a reverse
+    # proxy in front where that matters (README: Service limits).
     uvicorn.run("segmenter_api.main:app", host=host or settings.host, port=port or settings.port, workers=workers,
-                timeout_graceful_shutdown=30, log_level="info")
+                http="h11", h11_max_incomplete_event_size=settings.max_header_bytes,
+                timeout_keep_alive=int(settings.keep_alive_s), timeout_graceful_shutdown=int(settings.shutdown_timeout_s) + 5,
+                log_level="info")

@@ -32,7 +32,19 @@ class Settings(BaseSettings):
 
     batch_max_texts: int = Field(64, ge=1, description="most texts coalesced into one model batch")
     batch_max_wait_ms: float = Field(2.0, ge=0.0, description="longest wait for more requests to fill a batch")
-    queue_size: int = Field(2048, ge=1, description="most requests waiting for the model before 503")
+    queue_size: int = Field(2048, ge=1, description="most requests waiting for a model before 503")
+    max_queued_chars: int = Field(2_000_000, ge=1, description="most characters waiting for a model before 503 "
+                                  "(a request over it alone is taken only into an empty queue)")
+    max_batch_chars: int = Field(8_000, ge=1, description="most characters in one model call: longer requests are "
+                                 "cut into several, with other requests' texts in between")
+    request_timeout_s: float = Field(30.0, gt=0, description="a request not answered by then gets 504")
+    shutdown_timeout_s: float = Field(10.0, ge=0, description="on SIGTERM, queued work still unfinished after this "
+                                      "gets 503 and the process exits")
+    max_header_bytes: int = Field(65_536, ge=1024, description="largest request line plus headers (uvicorn's h11 "
+                                  "parser refuses more)")
+    body_timeout_s: float = Field(10.0, gt=0, description="a request body that stops arriving (e.g. shorter than "
+                                  "its Content-Length) gets 408 after this many seconds")
+    keep_alive_s: float = Field(5.0, gt=0, description="idle keep-alive connections are closed after this")
     torch_threads: int = Field(0, ge=0, description="torch intra-op threads per worker (0: cores / workers)")
     precision: Precision = Field(Precision.FP32, description="inference number format: fp32 (reference) or bf16")
 

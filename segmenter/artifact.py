@@ -73,6 +73,7 @@ def save(path: str | Path, config: ModelConfig, vocab: Vocab, state: dict[str, A
     def write(name: str, writer: Any) -> None:
         tmp = path / (name + ".tmp")
         writer(tmp)
+        tmp.chmod(0o644)  # readable by any user, e.g. the service's in a container (safetensors writes 0600)
         tmp.replace(path / name)
 
     write(WEIGHTS, lambda p: save_file(tensors, str(p)))
@@ -155,3 +156,14 @@ def expected_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
     shapes["out.weight"] = (config.n_outputs, config.hidden * dirs)
     shapes["out.bias"] = (config.n_outputs,)
     return shapes
+
+
+def ship(src: str | Path, dst: str | Path, meta_update: dict[str, Any] | None = None) -> None:
+    """Copy a trained model directory (a run's output) to `dst`, rewritten in the current file
+    format and with `meta_update` merged into its meta.json (needs torch, as `save` does)."""
+    import torch
+
+    art = load(src)
+    meta = {k: v for k, v in art.meta.items() if k not in ("format_version", "sha256")}
+    meta.update(meta_update or {})
+    save(dst, art.config, art.vocab, {k: torch.from_numpy(v) for k, v in art.state.items()}, meta)

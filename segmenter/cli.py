@@ -190,7 +190,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _record(seg: Any, args: argparse.Namespace, result: dict[str, Any]) -> None:
-    """Store the score in the model's meta.json under "test" (the weights are not touched)."""
+    """Store the score in the model's meta.json under "test" (the weights are not touched); for a
+    multi-standard model under "test_by_standard" too, and under "test" for its default standard."""
     from segmenter import artifact
 
     if not seg.path:
@@ -201,7 +202,12 @@ def _record(seg: Any, args: argparse.Namespace, result: dict[str, Any]) -> None:
                  command="segmenter " + shlex.join(args.argv), date=time.strftime("%Y-%m-%d"))
     if "baseline" in result:
         entry["baseline"] = result["baseline"]
-    meta["test"] = entry
+    if seg.standards:
+        meta.setdefault("test_by_standard", {})[seg.standard] = entry
+        if seg.standard == seg.standards[0]:
+            meta["test"] = entry
+    else:
+        meta["test"] = entry
     artifact.write_meta(seg.path, meta)
 
 

@@ -25,7 +25,7 @@ from segmenter.tags import N_TAGS, TAGS, B, E, M, pos_of_labels
 from segmenter.text import Units, normalise, split_pieces, to_units
 from segmenter.vocab import Vocab
 
-DEFAULT_MODEL = "pku"
+DEFAULT_MODEL = "multi"  # the multi-standard model; its first standard, pku, unless a name selects another
 
 
 def _shipped_models() -> Path:

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -175,12 +176,21 @@ class Vocab:
         bigrams = self._bigram_ids.get(pair)
         return Encoded(chars, bigrams, offsets)
 
-    def to_json(self) -> dict[str, list[str]]:
-        return {"chars": self.chars, "bigrams": self.bigrams}
+    def to_json(self) -> dict[str, Any]:
+        """{"chars": [...], "bigram_text": "a b\tc d..."}: the bigrams as one string, a space between
+        their two keys and a tab between bigrams (whitespace is never a key), which JSON stores in
+        half the bytes of a list of "\u001f"-joined strings."""
+        pairs = [b.replace(_SEP, " ") for b in self.bigrams]
+        return {"chars": self.chars, "bigram_text": "\t".join(pairs)}
 
     @classmethod
-    def from_json(cls, d: dict[str, list[str]]) -> Vocab:
-        return cls(list(d["chars"]), list(d["bigrams"]))
+    def from_json(cls, d: dict[str, Any]) -> Vocab:
+        if "bigram_text" in d:  # written by to_json
+            text = d["bigram_text"]
+            bigrams = [b.replace(" ", _SEP) for b in text.split("\t")] if text else []
+        else:  # the list form of earlier model files
+            bigrams = list(d["bigrams"])
+        return cls(list(d["chars"]), bigrams)
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":")), encoding="utf-8")

@@ -1,20 +1,23 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from functools import partial
+
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ..batching import Kind
-from ..deps import StateDep, checked
+from ..deps import StateDep, checked, client_gone
 from ..schemas import SegmentResponse, TextsRequest, json_response
 
 router = APIRouter()
 
 
 @router.post("/v1/segment", response_model=SegmentResponse)
-async def segment(req: TextsRequest, state: StateDep) -> Response:
+async def segment(req: TextsRequest, state: StateDep, request: Request) -> Response:
     """Split each text into words, with character offsets into the text."""
     c = checked(req, state)
     results = await c.batcher.submit(Kind.SEGMENT, c.texts, pos=req.pos, user_words=req.user_words or (),
-                                     standard=c.standard)
+                                     standard=c.standard, timeout=state.settings.request_timeout_s,
+                                     disconnected=partial(client_gone, request))
     return json_response({"model": c.name, "standard": c.standard,
                           "results": [{"tokens": [t.to_json() for t in toks]} for toks in results]})

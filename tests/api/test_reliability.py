@@ -1,0 +1,191 @@
+"""The service under clients that leave, floods, slow or broken requests, and SIGTERM with a
+backlog: a real server subprocess (`segmenter serve`), raw sockets where a client misbehaves."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.api.test_server import free_port, http
+
+BIG_TEXT = "中华人民共和国成立以来，我们在经济建设和社会发展方面取得了巨大的成就。" * 28  # ~1,000 characters
+
+
+def start(**env: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    exe = Path(sys.executable).parent / "segmenter"
+    full = dict(os.environ, SEGMENTER_HOST="127.0.0.1", SEGMENTER_PORT=str(port), **env)
+    proc = subprocess.Popen([str(exe), "serve"], env=full, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if http("GET", base + "/readyz", timeout=2)[0] == 200:
+                return proc, base
+        except OSError:
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    pytest.fail(f"server did not become ready: {proc.stdout.read().decode()[-2000:]}")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> str:
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+    return proc.stdout.read().decode()
+
+
+def raw(base: str, data: bytes, *, read: bool = True, timeout: float = 30) -> bytes:
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=timeout) as s:
+        s.sendall(data)
+        if not read:
+            return b""
+        chunks = []
+        while True:
+            try:
+                b = s.recv(65536)
+            except TimeoutError:
+                break
+            except ConnectionResetError:  # the server refused and closed the connection
+                chunks.append(b"RESET")
+                break
+            if not b:
+                break
+            chunks.append(b)
+        return b"".join(chunks)
+
+
+def post_bytes(body: dict) -> bytes:
+    data = json.dumps(body).encode()
+    return (b"POST /v1/segment HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {len(data)}\r\n\r\n".encode() + data)
+
+
+def chars_done(base: str) -> float:
+    text = urllib_get(base + "/metrics")
+    return sum(float(v) for v in re.findall(r'^segmenter_chars_total\{[^}]*kind="segment"[^}]*\} (\S+)', text, re.M))
+
+
+def urllib_get(url: str) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return r.read().decode()
+
+
+@pytest.fixture(scope="module")
+def server():
+    proc, base = start(SEGMENTER_MAX_BATCH_CHARS="4000", SEGMENTER_BODY_TIMEOUT_S="2",
+                       SEGMENTER_REQUEST_TIMEOUT_S="20")
+    yield base
+    stop(proc)
+
+
+def test_abandoned_requests_are_not_computed_and_do_not_delay_others(server):
+    base = server
+    before = chars_done(base)
+    body = post_bytes({"texts": [BIG_TEXT] * 20})  # ~20k characters each
+    for _ in range(20):  # ~400k characters, each socket closed right after sending
+        raw(base, body, read=False)
+    time.sleep(0.3)
+    t0 = time.monotonic()
+    status, answer = http("POST", base + "/v1/segment", {"text": "我爱北京"})
+    waited = time.monotonic() - t0
+    assert status == 200 and "".join(t["text"] for t in answer["results"][0]["tokens"]) == "我爱北京"
+    assert waited < 3.0, f"a 4-character request waited {waited:.1f} s behind abandoned work"
+    time.sleep(2.0)
+    assert chars_done(base) - before < 200_000  # most of the 400k abandoned characters never ran
+
+
+def test_a_short_request_is_not_held_behind_a_huge_one(server):
+    base = server
+    out = {}
+    huge = threading.Thread(target=lambda: out.update(huge=http("POST", base + "/v1/segment",
+                                                                {"texts": [BIG_TEXT] * 120}, timeout=120)))
+    huge.start()
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    status, _ = http("POST", base + "/v1/segment", {"text": "今天天气很好"})
+    waited = time.monotonic() - t0
+    huge.join()
+    assert status == 200 and out["huge"][0] == 200 and len(out["huge"][1]["results"]) == 120
+    assert waited < 2.0, f"a short request waited {waited:.1f} s behind a 120k-character one"
+
+
+def test_a_body_shorter_than_its_content_length_times_out_with_json(server):
+    t0 = time.monotonic()
+    answer = raw(server, b"POST /v1/segment HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 100\r\n\r\n{\"text\": \"ab", timeout=15)
+    assert time.monotonic() - t0 < 10
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408")
+    assert json.loads(body)["error"]["type"] == "body_timeout"
+
+
+def test_oversized_headers_are_refused(server):
+    try:
+        answer = raw(server, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 200_000 + b"\r\n\r\n",
+                     timeout=10)
+    except (ConnectionResetError, BrokenPipeError):  # refused while the header was still being sent
+        answer = b"RESET"
+    assert answer.endswith(b"RESET") or answer.split(b" ", 2)[1] in (b"400", b"431"), answer[:80]
+    assert http("GET", server + "/healthz")[0] == 200  # and the server is fine
+
+
+def test_character_bound_on_the_queue_answers_busy():
+    proc, base = start(SEGMENTER_MAX_QUEUED_CHARS="30000", SEGMENTER_MAX_BATCH_CHARS="2000")
+    try:
+        answers = []
+
+        def one() -> None:
+            answers.append(http("POST", base + "/v1/segment", {"texts": [BIG_TEXT] * 20}, timeout=120))
+
+        threads = [threading.Thread(target=one) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        statuses = sorted(s for s, _ in answers)
+        assert 200 in statuses and 503 in statuses, statuses
+        busy = next(b for s, b in answers if s == 503)
+        assert busy["error"]["type"] == "busy" and "characters" in busy["error"]["message"]
+    finally:
+        stop(proc)
+
+
+def test_sigterm_with_a_backlog_answers_everyone_and_exits():
+    proc, base = start(SEGMENTER_SHUTDOWN_TIMEOUT_S="2", SEGMENTER_MAX_BATCH_CHARS="4000")
+    answers: list[tuple[int, dict]] = []
+
+    def one() -> None:
+        answers.append(http("POST", base + "/v1/segment", {"texts": [BIG_TEXT] * 20}, timeout=60))
+
+    threads = [threading.Thread(target=one) for _ in range(30)]  # ~600k characters: far more than 2 s of work
+    for t in threads:
+        t.start()
+    time.sleep(1.0)
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    for t in threads:
+        t.join(timeout=60)
+    code = proc.wait(timeout=30)
+    took = time.monotonic() - t0
+    log = stop(proc)
+    assert len(answers) == 30
+    statuses = {s for s, _ in answers}
+    assert statuses <= {200, 503} and 503 in statuses, statuses
+    assert all(b["error"]["type"] == "shutting_down" for s, b in answers if s == 503)
+    assert code in (0, -signal.SIGTERM) and took < 15, (code, took)
+    assert "Traceback" not in log and "CancelledError" not in log

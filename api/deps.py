@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from segmenter import Segmenter
 from segmenter.lexicon import Lexicon
@@ -51,12 +52,16 @@ async def get_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-async def require_api_key(request: Request, state: StateDep) -> None:
+bearer = HTTPBearer(auto_error=False, description="the API key, when the server has one (SEGMENTER_API_KEY)")
+
+
+async def require_api_key(state: StateDep,
+                          credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> None:
     key = state.settings.api_key
     if key is None:
         return
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not secrets.compare_digest(given.strip().encode(), key.get_secret_value().encode()):
+    given = credentials.credentials.strip() if credentials is not None else ""
+    if not given or not secrets.compare_digest(given.encode(), key.get_secret_value().encode()):
         raise AuthError("this server needs 'Authorization: Bearer <API key>'")
 
 

@@ -19,6 +19,8 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,9 +32,9 @@ from segmenter.segmenter import resolve
 from .batching import Batcher, Kind, ShuttingDownError
 from .deps import AppState, require_api_key
 from .errors import STATUS, answer_for, detail_of
+from .logs import REQUEST_ID, RequestIdMiddleware
 from .metrics import Metrics
-from .routes import health, models, segment, tag
-from .schemas import ErrorResponse
+from .routes import docs, health, models, segment, tag
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -121,6 +123,17 @@ class MetricsMiddleware:
             self.metrics.requests.labels(path, str(status)).inc()
 
 
+async def _refresh_gauges(state: AppState, every: float = 1.0) -> None:
+    """Keep this worker's gauges current: in multiprocess mode a scrape reads every worker's
+    values from files, not by asking the other workers."""
+    while True:
+        for name, b in state.batchers.items():
+            state.metrics.queue_depth.labels(name).set(b.depth)
+            state.metrics.queued_chars.labels(name).set(b.queued_chars)
+        state.metrics.refresh_process()
+        await asyncio.sleep(every)
+
+
 def _drain_on_sigterm(state: AppState, timeout: float) -> None:
     """On SIGTERM (before uvicorn's own handler stops accepting): take no new requests, and answer
     what is still queued `timeout` seconds later with 503, so that uvicorn's graceful shutdown
@@ -198,10 +211,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.collect()
         gc.freeze()
         _drain_on_sigterm(state, settings.shutdown_timeout_s)
+        gauges = asyncio.get_running_loop().create_task(_refresh_gauges(state), name="metrics")
         state.ready = True
         try:
             yield
         finally:
+            gauges.cancel()
             state.ready = False
             for b in state.batchers.values():
                 await b.close(settings.shutdown_timeout_s)
@@ -213,16 +228,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         extra["telemetry"] = {"tracing": False, "metrics": False, "logs": False}
     app = FastAPI(title="segmenter", version=__version__, lifespan=lifespan, **extra,
                   description="Chinese word segmentation with a character-level BiLSTM tagger.",
-                  responses={400: {"model": ErrorResponse}, 401: {"model": ErrorResponse},
-                             404: {"model": ErrorResponse}, 413: {"model": ErrorResponse},
-                             422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
+                  docs_url=None, redoc_url=None)
     app.state.segmenter = state
     secured = [Depends(require_api_key)]
     app.include_router(segment.router, dependencies=secured)
     app.include_router(tag.router, dependencies=secured)
     app.include_router(models.router, dependencies=secured)
     app.include_router(health.router)
+    app.include_router(docs.router(app))
     app.add_middleware(BodyLimitMiddleware, state=state)
+    app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+                           allow_headers=["Authorization", "Content-Type", REQUEST_ID])
+    app.add_middleware(RequestIdMiddleware)
 
     app.add_middleware(MetricsMiddleware, metrics=state.metrics)
 

@@ -32,7 +32,9 @@ class TextsRequest(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"text": "我爱北京天安门。"}, {"texts": ["今天天气很好。", "明天见"], "model": "pku"}]},
+        json_schema_extra={"examples": [{"text": "我爱北京天安门。"},
+                                        {"texts": ["今天天气很好。", "明天见"], "model": "pku"},
+                                        {"text": "国家主席江泽民发表新年讲话", "standard": "ctb6", "pos": True}]},
     )
 
     text: str | None = Field(None, description="one text to process")
@@ -140,3 +142,12 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` of a route: the error statuses it can return, each with the error shape."""
+    what = {400: "the body is not JSON, or the library refused the input", 401: "missing or wrong API key",
+            404: "unknown model", 408: "the body stopped arriving", 413: "body over max_body_bytes",
+            422: "invalid request, unknown standard or a limit exceeded", 503: "busy, or shutting down",
+            504: "not answered within request_timeout_s"}
+    return {s: {"model": ErrorResponse, "description": what[s]} for s in statuses}

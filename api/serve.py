@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 
 import uvicorn
+from pydantic import ValidationError
+from pydantic_settings import SettingsError as PydanticSettingsError
 
+from segmenter.errors import SegmenterError
+
+from .logs import log_config
 from .settings import Settings
 
 
@@ -17,8 +23,11 @@ def run(host: str | None = None, port: int | None = None, workers: int | None = 
     if model is not None:
         os.environ["SEGMENTER_DEFAULT_MODEL"] = model
         os.environ.setdefault("SEGMENTER_MODELS", json.dumps([model]))
-    settings = Settings()
+    settings = load_settings()
     workers = workers or settings.workers
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # every worker writes its metrics under one folder, so a scrape of any worker shows all
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="segmenter-metrics-")
     # every worker process builds its app from the environment: pass the worker count on
     os.environ["SEGMENTER_WORKERS"] = str(workers)
     # h11 rather than httptools: its parser enforces a limit on the request line and headers
@@ -26,5 +35,26 @@ def run(host: str | None = None, port: int | None = None, workers: int | None = 
     # proxy in front where that matters (README: Service limits).
     uvicorn.run("segmenter_api.main:app", host=host or settings.host, port=port or settings.port, workers=workers,
                 http="h11", h11_max_incomplete_event_size=settings.max_header_bytes,
-                timeout_keep_alive=int(settings.keep_alive_s), timeout_graceful_shutdown=int(settings.shutdown_timeout_s) + 5,
-                log_level="info")
+                timeout_keep_alive=int(settings.keep_alive_s),
+                timeout_graceful_shutdown=int(settings.shutdown_timeout_s) + 5,
+                log_config=log_config(settings.log_format == "json"), log_level="info")
+
+
+def load_settings() -> Settings:
+    """The settings from the environment; a bad value is a `SettingsError` naming the variable
+    and what it expects."""
+    try:
+        return Settings()
+    except ValidationError as e:
+        problems = []
+        for err in e.errors():
+            field = err["loc"][0] if err["loc"] else None
+            where = f"SEGMENTER_{str(field).upper()}" if field else "settings"
+            problems.append(f"{where}: {err['msg'].removeprefix('Value error, ')} (got {err.get('input')!r})")
+        raise SettingsError("invalid service settings: " + "; ".join(problems)) from None
+    except PydanticSettingsError as e:
+        raise SettingsError(f"invalid service settings: {e}") from None
+
+
+class SettingsError(SegmenterError):
+    """The service's settings cannot start it (the CLI prints this and exits 2)."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from segmenter.config import Precision
 from segmenter.segmenter import DEFAULT_MODEL, MODELS_DIR
@@ -18,7 +20,8 @@ class Settings(BaseSettings):
 
     models_dir: Path = Field(MODELS_DIR, description="folder holding the model directories")
     default_model: str = Field(DEFAULT_MODEL, description="model used when a request names none")
-    models: list[str] | None = Field(None, description="models to load (default: every model in models_dir)")
+    models: Annotated[list[str] | None, NoDecode] = Field(
+        None, description="models to load, a JSON list or a comma list (default: every model in models_dir)")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     workers: int = Field(1, ge=1, le=64)
@@ -49,6 +52,25 @@ class Settings(BaseSettings):
     precision: Precision = Field(Precision.FP32, description="inference number format: fp32 (reference) or bf16")
 
     api_key: SecretStr | None = Field(None, description="when set, /v1/* needs 'Authorization: Bearer <key>'")
+    cors_origins: Annotated[list[str], NoDecode] = Field([], description="origins allowed to call from a browser "
+                                                        "(a JSON list or a comma list; none by default)")
+    gzip_min_bytes: int = Field(4096, ge=0, description="answers at least this large are gzip-compressed when "
+                                "the client accepts it")
+    log_format: Literal["text", "json"] = Field("text", description="'json': one JSON object per log line")
+
+    @field_validator("models", "cors_origins", mode="before")
+    @classmethod
+    def _list(cls, v: Any) -> Any:
+        """A JSON list (`["pku", "ctb6"]`) or a comma list (`pku,ctb6`)."""
+        if isinstance(v, str):
+            v = v.strip()
+            if v.startswith("["):
+                try:
+                    return json.loads(v)
+                except ValueError as e:
+                    raise ValueError(f"not a JSON list ({e}); write [\"a\", \"b\"] or a,b") from None
+            return [item.strip() for item in v.split(",") if item.strip()]
+        return v
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from ..deps import StateDep
 
@@ -26,4 +26,7 @@ async def readyz(state: StateDep) -> JSONResponse:
 @router.get("/metrics", response_class=Response)
 async def metrics(state: StateDep) -> Response:
     """Prometheus metrics in the text format."""
-    return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    for name, b in state.batchers.items():
+        state.metrics.queue_depth.labels(name).set(b.depth)
+        state.metrics.queued_chars.labels(name).set(b.queued_chars)
+    return Response(state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -5,12 +5,12 @@ from typing import Any
 from fastapi import APIRouter
 
 from ..deps import StateDep
-from ..schemas import ModelInfo, ModelsResponse
+from ..schemas import ModelInfo, ModelsResponse, error_responses
 
 router = APIRouter()
 
 
-@router.get("/v1/models", response_model=ModelsResponse)
+@router.get("/v1/models", response_model=ModelsResponse, responses=error_responses(401))
 async def models(state: StateDep) -> ModelsResponse:
     """The models this server serves, with the scores recorded in their model files."""
     out = []

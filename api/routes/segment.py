@@ -7,12 +7,13 @@ from fastapi.responses import Response
 
 from ..batching import Kind
 from ..deps import StateDep, checked, client_gone
-from ..schemas import SegmentResponse, TextsRequest, json_response
+from ..schemas import SegmentResponse, TextsRequest, error_responses, json_response
 
 router = APIRouter()
 
 
-@router.post("/v1/segment", response_model=SegmentResponse)
+@router.post("/v1/segment", response_model=SegmentResponse,
+             responses=error_responses(400, 401, 404, 408, 413, 422, 503, 504))
 async def segment(req: TextsRequest, state: StateDep, request: Request) -> Response:
     """Split each text into words, with character offsets into the text."""
     c = checked(req, state)

@@ -7,12 +7,13 @@ from fastapi.responses import Response
 
 from ..batching import Kind
 from ..deps import StateDep, checked, client_gone
-from ..schemas import TagResponse, TextsRequest, json_response
+from ..schemas import TagResponse, TextsRequest, error_responses, json_response
 
 router = APIRouter()
 
 
-@router.post("/v1/tag", response_model=TagResponse)
+@router.post("/v1/tag", response_model=TagResponse,
+             responses=error_responses(400, 401, 404, 408, 413, 422, 503, 504))
 async def tag(req: TextsRequest, state: StateDep, request: Request) -> Response:
     """Label each non-whitespace character B/M/E/S, with the label's probability."""
     c = checked(req, state)

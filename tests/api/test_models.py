@@ -2,21 +2,23 @@ def test_models_lists_the_shipped_model_with_its_scores(client):
     r = client.get("/v1/models")
     assert r.status_code == 200
     models = {m["name"]: m for m in r.json()["models"]}
-    pku = models["pku"]
-    assert pku["default"] is True
-    assert pku["cell"] == "lstm" and pku["layers"] >= 1 and pku["hidden"] > 0
-    assert 0.9 < pku["scores"]["dev"]["f1"] <= 1.0
-    assert pku["standard"] == "pku"
-    assert 0.9 < pku["scores"]["test"]["f1"] <= 1.0
-    assert pku["precision"] == "fp32"
+    multi = models["multi"]
+    assert multi["default"] is True
+    assert multi["cell"] == "lstm" and multi["layers"] >= 1 and multi["hidden"] > 0
+    assert multi["standard"] == "pku" and multi["standards"][0] == "pku" and "ctb6" in multi["standards"]
+    assert {"pku", "ctb6", "weibo", "multi"} <= set(multi["names"])
+    assert 0.9 < multi["scores"]["dev"]["f1"] <= 1.0
+    assert all(0.85 < s["f1"] <= 1.0 for s in multi["scores"]["dev_by_standard"].values())
+    assert 0.9 < multi["scores"]["test"]["f1"] <= 1.0
+    assert multi["precision"] == "fp32"
 
 
 def test_the_precision_setting_reaches_the_model():
     from tests.api.conftest import make_client
 
     with make_client(precision="bf16") as c:
-        (pku,) = [m for m in c.get("/v1/models").json()["models"] if m["name"] == "pku"]
-        assert pku["precision"] == "bf16"
+        (multi,) = [m for m in c.get("/v1/models").json()["models"] if m["name"] == "multi"]
+        assert multi["precision"] == "bf16"
         tokens = c.post("/v1/segment", json={"text": "我爱北京天安门。"}).json()["results"][0]["tokens"]
         assert "".join(t["text"] for t in tokens) == "我爱北京天安门。"
 
@@ -40,8 +42,9 @@ def test_requests_choose_a_segmentation_standard_by_name(client):
         assert "".join(got[name]) == text
     assert "江泽民" in got["ctb6"] and "江泽民" not in got["pku"]  # CTB keeps names whole, PKU splits them
     models = {m["name"]: m for m in client.get("/v1/models").json()["models"]}
-    assert models["ctb6"]["standard"] == "ctb6" and models["weibo"]["standard"] == "weibo"
-    assert models["pku"]["pos_tagging"] is True and models["ctb6"]["pos_tagging"] is False
+    assert set(models) == {"multi", "pku-fast"}  # three standards, one model in memory
+    ctb6_pos = client.post("/v1/segment", json={"text": text, "model": "ctb6", "pos": True}).json()
+    assert all(t["pos"] for t in ctb6_pos["results"][0]["tokens"])  # parts of speech in every standard
 
 
 def test_the_default_model_tags_parts_of_speech(client):

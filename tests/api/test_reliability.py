@@ -40,10 +40,16 @@ def start(**env: str) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def stop(proc: subprocess.Popen[bytes]) -> str:
+    """Stop the server (SIGTERM first: uvicorn's parent then stops its workers, which share the
+    output pipe) and return its log."""
     if proc.poll() is None:
+        proc.terminate()
+    try:
+        out, _ = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
         proc.kill()
-    proc.wait()
-    return proc.stdout.read().decode()
+        out, _ = proc.communicate(timeout=30)
+    return out.decode()
 
 
 def raw(base: str, data: bytes, *, read: bool = True, timeout: float = 30) -> bytes:
@@ -189,3 +195,18 @@ def test_sigterm_with_a_backlog_answers_everyone_and_exits():
     assert all(b["error"]["type"] == "shutting_down" for s, b in answers if s == 503)
     assert code in (0, -signal.SIGTERM) and took < 15, (code, took)
     assert "Traceback" not in log and "CancelledError" not in log
+
+
+def test_metrics_count_every_worker():
+    proc, base = start(SEGMENTER_WORKERS="2", SEGMENTER_MODELS="pku-fast", SEGMENTER_DEFAULT_MODEL="pku-fast")
+    try:
+        for i in range(20):
+            assert http("POST", base + "/v1/segment", {"text": f"第{i}次请求"})[0] == 200
+        pids = set()
+        for _ in range(6):  # scrapes land on either worker: each shows all 20 requests
+            text = urllib_get(base + "/metrics")
+            n = re.search(r'^segmenter_requests_total\{route="/v1/segment",status="200"\} (\S+)', text, re.M)
+            assert n and float(n.group(1)) == 20.0, text[:500]
+            pids.add(text)
+    finally:
+        stop(proc)

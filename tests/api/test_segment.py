@@ -9,7 +9,7 @@ def test_one_text(client):
     r = client.post("/v1/segment", json={"text": "我爱北京天安门。"})
     assert r.status_code == 200
     body = r.json()
-    assert body["model"] == "pku"
+    assert body["model"] == "multi" and body["standard"] == "pku"  # the default model, its default standard
     assert [t["text"] for t in body["results"][0]["tokens"]] == ["我", "爱", "北京", "天安门", "。"]
     assert body["results"][0]["tokens"][2] == {"text": "北京", "start": 2, "end": 4}
 

@@ -102,13 +102,10 @@ async def drive(host: str, port: int, texts: list[str], clients: int, seconds: f
 
 def offline_throughput(texts: list[str], model: str, threads: int) -> float:
     """Characters/s of `Segmenter.cut_batch` over the texts in this process (warm model)."""
-    import torch
-
     from segmenter import Segmenter
-    from segmenter.process import bound_backend_caches
+    from segmenter.process import configure_process
 
-    bound_backend_caches()  # as the service does
-    torch.set_num_threads(threads)
+    configure_process(threads)  # as the service does
     seg = Segmenter.load(model)
     seg.cut_batch(texts[:64])
     t0 = time.perf_counter()
@@ -117,6 +114,57 @@ def offline_throughput(texts: list[str], model: str, threads: int) -> float:
     del seg
     gc.collect()
     return rate
+
+
+async def _hostile(host: str, port: int, stop_at: float, counts: dict[str, int]) -> None:
+    """Until `stop_at`: every 0.2 s a request of 20 texts of ~1,000 characters whose client
+    leaves right after sending it, and from one client huge requests (120 such texts) one after
+    another, answers awaited."""
+    big = "中华人民共和国成立以来，我们在经济建设和社会发展方面取得了巨大的成就。" * 28
+    abandoned = json.dumps({"texts": [big] * 20}, ensure_ascii=False).encode()
+    huge = json.dumps({"texts": [big] * 120}, ensure_ascii=False).encode()
+
+    def request(body: bytes) -> bytes:
+        return (b"POST /v1/segment HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+
+    async def leaver() -> None:
+        while time.monotonic() < stop_at:
+            _, w = await asyncio.open_connection(host, port)
+            w.write(request(abandoned))
+            await w.drain()
+            w.close()
+            counts["abandoned"] += 1
+            await asyncio.sleep(0.2)
+
+    async def hog() -> None:
+        while time.monotonic() < stop_at:
+            r, w = await asyncio.open_connection(host, port)
+            w.write(request(huge))
+            await w.drain()
+            await r.readuntil(b"\r\n\r\n")
+            w.close()
+            counts["huge"] += 1
+
+    await asyncio.gather(leaver(), hog())
+
+
+def hostile_mode(port: int, texts: list[str], clients: int, seconds: float) -> dict[str, object]:
+    """p50/p99 of normal requests alone, then while abandoned and huge requests arrive."""
+    idle = asyncio.run(drive("127.0.0.1", port, texts, clients, seconds, 10**9)).summary()
+    counts = {"abandoned": 0, "huge": 0}
+
+    async def both() -> Run:
+        stop_at = time.monotonic() + seconds
+        attack = asyncio.ensure_future(_hostile("127.0.0.1", port, stop_at, counts))
+        await asyncio.sleep(1.0)  # let the backlog build
+        run = await drive("127.0.0.1", port, texts, clients, seconds - 1.0, 10**9)
+        await attack
+        return run
+
+    loaded = asyncio.run(both()).summary()
+    return {"idle": idle, "hostile": loaded, **counts,
+            "p99_ratio": round(loaded["p99_ms"] / idle["p99_ms"], 2) if idle["p99_ms"] else None}
 
 
 def start_server(port: int, model: str, env_extra: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -143,7 +191,7 @@ def start_server(port: int, model: str, env_extra: dict[str, str]) -> subprocess
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--input", type=Path, required=True, help="UTF-8 text to cut into request texts")
-    p.add_argument("--model", default="pku")
+    p.add_argument("--model", default="multi-fast")
     p.add_argument("--chars", type=int, default=50, help="characters per request text")
     p.add_argument("--clients", default="16,64", help="comma-separated concurrent client counts")
     p.add_argument("--seconds", type=float, default=20.0, help="duration of each client-count run")
@@ -153,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=0,
                    help="torch threads per server worker (default: cores / workers); offline uses all cores")
     p.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    p.add_argument("--mode", choices=["normal", "hostile"], default="normal",
+                   help="hostile: p99 of normal requests alone, then while abandoned and huge requests arrive")
     args = p.parse_args(argv)
     if not args.input.is_file():
         print(f"load.py: no such file: {args.input}", file=sys.stderr)
@@ -160,6 +210,24 @@ def main(argv: list[str] | None = None) -> int:
 
     texts = make_texts(args.input, args.chars, 20_000)
     print(f"# {describe()}; python {platform.python_version()}; {len(texts)} texts of {args.chars} chars")
+    if args.mode == "hostile":
+        port = free_port()
+        proc = start_server(port, args.model, {"SEGMENTER_WORKERS": str(args.workers)})
+        try:
+            asyncio.run(drive("127.0.0.1", port, texts, 4, 3.0, 10**9))  # warm-up
+            clients = int(args.clients.split(",")[0])
+            r = hostile_mode(port, texts, clients, args.seconds)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
+        i, h = r["idle"], r["hostile"]
+        print(f"model {args.model}, {clients} clients of {args.chars}-char requests, {args.seconds:g} s each")
+        print(f"idle:    {i['requests']} requests, {i['errors']} errors, p50 {i['p50_ms']} ms, p99 {i['p99_ms']} ms")
+        print(f"hostile: {h['requests']} requests, {h['errors']} errors, p50 {h['p50_ms']} ms, p99 {h['p99_ms']} ms "
+              f"({r['abandoned']} abandoned and {r['huge']} huge requests meanwhile); p99 ratio {r['p99_ratio']}")
+        if args.json:
+            print(json.dumps(r))
+        return 1 if h["errors"] else 0
     offline = offline_throughput(texts[:4000], args.model, os.cpu_count() or 1)
     print(f"offline Segmenter.cut_batch: {offline:,.0f} chars/s")
 

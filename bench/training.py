@@ -32,7 +32,7 @@ def time_to_best(log_path: Path) -> tuple[int, float, float]:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--train", type=Path, required=True, help="segmented training corpus")
-    p.add_argument("--model", default="pku", help="shipped model whose architecture and log are used")
+    p.add_argument("--model", default="multi", help="shipped model whose architecture and log are used")
     p.add_argument("--sentences", type=int, default=3000)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--bf16", action="store_true")

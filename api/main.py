@@ -280,10 +280,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+_APP: list[FastAPI] = []
+
+
 def __getattr__(name: str) -> Any:
     """`segmenter_api.main:app` for uvicorn, built on first access from the environment's settings."""
     if name == "app":
-        global app
-        app = create_app()
-        return app
+        if not _APP:
+            _APP.append(create_app())
+        return _APP[0]
     raise AttributeError(name)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
@@ -44,6 +44,9 @@ class TextsRequest(BaseModel):
     standard: str | None = Field(None, min_length=1, description="segmentation standard of a multi-standard model "
                                  "(default: the one the model name selects, else the model's first)")
     pos: StrictBool = Field(False, description="add each word's part of speech (models with a POS tagger, e.g. pku)")
+    offsets: Literal["codepoint", "utf16"] = Field(
+        "codepoint", description="unit of start/end/offset: Unicode code points (Python's str indices), or UTF-16 "
+        "code units (JavaScript's string indices: an emoji such as 😀 counts 2)")
     user_words: list[str] | None = Field(
         None, description="words that must come out as one token in this request, on top of the server's user "
         "dictionary; an entry with a space ('中 将') forces that split instead")
@@ -151,3 +154,26 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
             422: "invalid request, unknown standard or a limit exceeded", 503: "busy, or shutting down",
             504: "not answered within request_timeout_s"}
     return {s: {"model": ErrorResponse, "description": what[s]} for s in statuses}
+
+
+def utf16_offsets(text: str) -> list[int] | None:
+    """UTF-16 offset of every code-point offset 0..len(text) of `text`, or None when they are the
+    same (no character outside the Basic Multilingual Plane)."""
+    if text.isascii() or max(map(ord, text), default=0) <= 0xFFFF:
+        return None
+    out = [0]
+    for ch in text:
+        out.append(out[-1] + (2 if ord(ch) > 0xFFFF else 1))
+    return out
+
+
+def tokens_json(text: str, tokens: list[Any], unit: str) -> list[dict[str, Any]]:
+    """Tokens as JSON, offsets in code points or (`unit` "utf16") UTF-16 code units."""
+    rows = [t.to_json() for t in tokens]
+    table = utf16_offsets(text) if unit == "utf16" else None
+    if table is not None:
+        for r in rows:
+            for key in ("start", "end", "offset"):
+                if key in r:
+                    r[key] = table[r[key]]
+    return rows

@@ -6,7 +6,8 @@ many concurrent keep-alive clients for a bounded time, then with a bounded numbe
 Prints, for each client count: requests/s, characters/s, p50/p99/max latency, errors; the
 library's offline batch throughput on the same texts with all cores (the yardstick for the
 service's characters/s); and the server's resident memory (all its processes) before, during
-and after a soak of `--soak-requests` requests. Every answer is checked: status 200 and tokens that join back to the text.
+and after a soak of `--soak-requests` requests. Every answer is checked: status 200 and tokens
+that join back to the text.
 Only 127.0.0.1 is ever contacted; every loop is bounded in time and count.
 """
 
@@ -72,7 +73,8 @@ async def _client(host: str, port: int, texts: list[str], start: int, stride: in
             raw_head = await reader.readuntil(b"\r\n\r\n")
             lines = raw_head.decode("latin-1").split("\r\n")
             status = int(lines[0].split()[1])
-            length = next(int(v) for k, _, v in (ln.partition(":") for ln in lines[1:]) if k.lower() == "content-length")
+            length = next(int(v) for k, _, v in (ln.partition(":") for ln in lines[1:])
+                          if k.lower() == "content-length")
             payload = await reader.readexactly(length)
             run.latencies.append(time.perf_counter() - t0)
             ok = status == 200
@@ -272,7 +274,8 @@ def main(argv: list[str] | None = None) -> int:
                               "rss_series_mib": series, "rss_growth": round((rss2 - rss1) / rss1, 4)}
             print(f"soak: {s['requests']:,} requests with {args.soak_clients} clients in {soak.seconds:.0f} s, "
                   f"{s['errors']} errors, p99 {s['p99_ms']} ms; server RSS after warm-up {rss0:.0f} MiB, before the "
-                  f"soak {rss1:.0f} MiB, after each tenth {series} MiB: {100 * (rss2 - rss1) / rss1:+.1f}% over the soak")
+                  f"soak {rss1:.0f} MiB, after each tenth {series} MiB: "
+                  f"{100 * (rss2 - rss1) / rss1:+.1f}% over the soak")
     finally:
         proc.terminate()
         proc.wait(timeout=60)

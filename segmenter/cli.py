@@ -301,7 +301,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     try:
         from segmenter_api.serve import run
     except ImportError as e:
-        raise SegmenterError(f"the service needs its extra packages ({e.name} is missing): pip install -e '.[serve]'") from e
+        raise SegmenterError(f"the service needs its extra packages ({e.name} is missing): "
+                             "pip install -e '.[serve]'") from e
     run(host=args.host, port=args.port, workers=args.workers, model=args.model)
     return 0
 

@@ -28,6 +28,7 @@ from tqdm import tqdm
 
 from segmenter.errors import CorpusError, InvalidInputError
 from segmenter.lexicon import Entry
+from segmenter.segmenter import Token
 
 log = logging.getLogger(__name__)
 
@@ -150,13 +151,59 @@ def batch_function(seg: Any, fmt: Format, pos: bool) -> Callable[[list[str]], li
     return cast(Callable[[list[str]], list[list[Any]]], partial(seg.tokenize_batch, pos=pos))
 
 
+# A line longer than this many characters is segmented in windows of about this size, a few at a
+# time, each ending after sentence-final punctuation or whitespace where its second half has one:
+# the memory of a huge line stays proportional to its own size (its text and its output), not to
+# the pipeline's per-character work (README: memory of long lines).
+LONG_LINE = 100_000
+_WINDOW_ENDS = ("。", "！", "？", "!", "?", "；", ";", "…", " ", "\u3000", "\t")
+_WINDOWS_PER_CALL = 8
+
+
+def windows(text: str, size: int = LONG_LINE) -> list[tuple[int, int]]:
+    """[start, end) windows that cover `text` in order, each at most `size` characters."""
+    out = []
+    start = 0
+    while len(text) - start > size:
+        end = start + size
+        cut = max(text.rfind(ch, start + size // 2, end) for ch in _WINDOW_ENDS)
+        if cut >= 0:
+            end = cut + 1
+        out.append((start, end))
+        start = end
+    out.append((start, len(text)))
+    return out
+
+
+def _long_line(tokenize_batch: Callable[[list[str]], list[list[Any]]], text: str) -> list[Any]:
+    """The tokens (or words) of one huge line, segmented window by window."""
+    out: list[Any] = []
+    spans = windows(text)
+    for k in range(0, len(spans), _WINDOWS_PER_CALL):
+        part = spans[k:k + _WINDOWS_PER_CALL]
+        for (s, _), toks in zip(part, tokenize_batch([text[a:b] for a, b in part])):
+            if toks and isinstance(toks[0], str):
+                out += toks
+            else:  # Tokens: offsets into the whole line
+                out += [Token(t.text, t.start + s, t.end + s, t.pos) for t in toks]
+    return out
+
+
 def segment_chunk_with(tokenize_batch: Callable[[list[str]], list[list[Any]]], fmt: Format) -> SegmentChunk:
     """A function from a chunk of lines to its formatted output (skipped lines get no tokens)."""
 
     def run(chunk: list[Line]) -> str:
-        texts = [line.text for line in chunk if line.text is not None]
+        texts = [line.text for line in chunk if line.text is not None and len(line.text) <= LONG_LINE]
         it = iter(tokenize_batch(texts))
-        return format_lines(chunk, [next(it) if line.text is not None else [] for line in chunk], fmt)
+        tokens = []
+        for line in chunk:
+            if line.text is None:
+                tokens.append([])
+            elif len(line.text) > LONG_LINE:
+                tokens.append(_long_line(tokenize_batch, line.text))
+            else:
+                tokens.append(next(it))
+        return format_lines(chunk, tokens, fmt)
 
     return run
 

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from ..batching import Kind
 from ..deps import StateDep, checked, client_gone
-from ..schemas import SegmentResponse, TextsRequest, error_responses, json_response
+from ..schemas import SegmentResponse, TextsRequest, error_responses, json_response, tokens_json
 
 router = APIRouter()
 
@@ -21,4 +21,5 @@ async def segment(req: TextsRequest, state: StateDep, request: Request) -> Respo
                                      standard=c.standard, timeout=state.settings.request_timeout_s,
                                      disconnected=partial(client_gone, request))
     return json_response({"model": c.name, "standard": c.standard,
-                          "results": [{"tokens": [t.to_json() for t in toks]} for toks in results]})
+                          "results": [{"tokens": tokens_json(text, toks, req.offsets)}
+                                      for text, toks in zip(c.texts, results)]})

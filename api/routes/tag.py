@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from ..batching import Kind
 from ..deps import StateDep, checked, client_gone
-from ..schemas import TagResponse, TextsRequest, error_responses, json_response
+from ..schemas import TagResponse, TextsRequest, error_responses, json_response, tokens_json
 
 router = APIRouter()
 
@@ -21,4 +21,5 @@ async def tag(req: TextsRequest, state: StateDep, request: Request) -> Response:
                                      standard=c.standard, timeout=state.settings.request_timeout_s,
                                      disconnected=partial(client_gone, request))
     return json_response({"model": c.name, "standard": c.standard,
-                          "results": [{"chars": [c.to_json() for c in rows]} for rows in results]})
+                          "results": [{"chars": tokens_json(text, rows, req.offsets)}
+                                      for text, rows in zip(c.texts, results)]})

@@ -4,8 +4,8 @@ metrics names and process metrics, settings errors that name the variable."""
 import re
 
 import pytest
-
 from segmenter_api.serve import SettingsError, load_settings
+
 from tests.api.conftest import make_client
 
 

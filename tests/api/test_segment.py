@@ -22,7 +22,8 @@ def test_several_texts_match_the_library(client):
     got = r.json()["results"]
     assert len(got) == len(texts)
     for toks, expected in zip(got, lib):
-        assert [(t["text"], t["start"], t["end"]) for t in toks["tokens"]] == [(t.text, t.start, t.end) for t in expected]
+        want = [(t.text, t.start, t.end) for t in expected]
+        assert [(t["text"], t["start"], t["end"]) for t in toks["tokens"]] == want
 
 
 def test_empty_text_gives_no_tokens(client):
@@ -44,5 +45,19 @@ def test_any_valid_unicode_comes_back_exactly(client, text):
 def test_lone_surrogate_is_422(client):
     r = client.post("/v1/segment", content=b'{"text": "ab\\ud800c"}', headers={"content-type": "application/json"})
     assert_error(r, 422, "validation_error", "lone surrogate", "U+D800")
-    r = client.post("/v1/segment", content=b'{"texts": ["ok", "\\udfff"]}', headers={"content-type": "application/json"})
+    r = client.post("/v1/segment", content=b'{"texts": ["ok", "\\udfff"]}',
+                    headers={"content-type": "application/json"})
     assert_error(r, 422, "validation_error", "texts[1]")
+
+
+def test_utf16_offsets_for_javascript_clients(client):
+    text = "😀我爱北京"
+    r = client.post("/v1/segment", json={"text": text, "offsets": "utf16"}).json()["results"][0]["tokens"]
+    js = text.encode("utf-16-le")
+    assert all(js[2 * t["start"]:2 * t["end"]].decode("utf-16-le") == t["text"] for t in r)
+    assert r[0] == {"text": "😀", "start": 0, "end": 2}
+    plain = client.post("/v1/segment", json={"text": text}).json()["results"][0]["tokens"]
+    assert plain[0]["end"] == 1 and plain[-1]["end"] == len(text)
+    tags = client.post("/v1/tag", json={"text": text, "offsets": "utf16"}).json()["results"][0]["chars"]
+    assert [c["offset"] for c in tags] == [0, 2, 3, 4, 5]
+    assert client.post("/v1/segment", json={"text": text, "offsets": "bytes"}).status_code == 422

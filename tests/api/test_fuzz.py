@@ -38,9 +38,15 @@ def _check_answer(case, response) -> None:
         assert len(results) == len(texts)
         for text, res in zip(texts, results):
             items = res["tokens"] if case.path == "/v1/segment" else res["chars"]
-            pieces = [(i["text"], i["start"], i["end"]) if "text" in i else (i["char"], i["offset"], i["offset"] + 1)
-                      for i in items]
-            assert all(text[s:e] == w for w, s, e in pieces)
+            utf16 = case.body.get("offsets") == "utf16"
+            width = (lambda c: len(c.encode("utf-16-le", "surrogatepass")) // 2) if utf16 else len
+            pieces = [(i["text"], i["start"], i["end"]) if "text" in i
+                      else (i["char"], i["offset"], i["offset"] + width(i["char"])) for i in items]
+            if utf16:  # offsets in UTF-16 code units
+                units = text.encode("utf-16-le", "surrogatepass")
+                assert all(units[2 * s:2 * e].decode("utf-16-le", "surrogatepass") == w for w, s, e in pieces)
+            else:
+                assert all(text[s:e] == w for w, s, e in pieces)
             assert "".join(w for w, _, _ in pieces) == "".join(text.split())
 
 

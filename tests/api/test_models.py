@@ -42,7 +42,7 @@ def test_requests_choose_a_segmentation_standard_by_name(client):
         assert "".join(got[name]) == text
     assert "江泽民" in got["ctb6"] and "江泽民" not in got["pku"]  # CTB keeps names whole, PKU splits them
     models = {m["name"]: m for m in client.get("/v1/models").json()["models"]}
-    assert set(models) == {"multi", "pku-fast"}  # three standards, one model in memory
+    assert set(models) == {"multi", "multi-fast", "pku-fast"}  # three standards, one model in memory
     ctb6_pos = client.post("/v1/segment", json={"text": text, "model": "ctb6", "pos": True}).json()
     assert all(t["pos"] for t in ctb6_pos["results"][0]["tokens"])  # parts of speech in every standard
 

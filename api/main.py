@@ -206,8 +206,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         log.info("serving models %s (names %s) with %d torch threads", sorted(state.models), sorted(state.names),
                  threads)
         # Everything loaded so far (models, vocabularies, the app) lives as long as the process:
-        # moved out of the collector's reach, full collections no longer walk it on every pass,
-        # which showed as 100+ ms pauses in the tail latency under load.
+        # moved out of the collector's reach, full collections no longer walk it on every pass
+        # (pauses in the tail latency under load, BENCHMARKS.md: service under load).
         gc.collect()
         gc.freeze()
         _drain_on_sigterm(state, settings.shutdown_timeout_s)

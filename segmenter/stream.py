@@ -145,7 +145,7 @@ SegmentChunk = Callable[[list[Line]], str]
 
 def batch_function(seg: Any, fmt: Format, pos: bool) -> Callable[[list[str]], list[list[Any]]]:
     """What segments a chunk: `cut_batch` when only the words are written (no `Token` per word to
-    build, 15% of the CLI's time), else `tokenize_batch`."""
+    build), else `tokenize_batch`."""
     if fmt is Format.PLAIN and not pos:
         return cast(Callable[[list[str]], list[list[Any]]], seg.cut_batch)
     return cast(Callable[[list[str]], list[list[Any]]], partial(seg.tokenize_batch, pos=pos))

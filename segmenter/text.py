@@ -50,7 +50,7 @@ _URL_CHARS = r"[A-Za-z0-9\-._~:/?#@!$&'*+,;=%]"
 _URL_END = r"[A-Za-z0-9\-_~/#@$&*+=%]"
 # The lookahead first checks that a pre-token can start here at all (a letter, digit,
 # whitespace, or a character an e-mail address may start with): most positions of Chinese text
-# fail that one test instead of five alternatives (several times faster on Chinese text).
+# fail that one test instead of five alternatives.
 _PRETOKEN = re.compile(
     r"(?=[\sA-Za-z0-9._%+\-])"
     rf"(?:(?P<url>(?:[A-Za-z][A-Za-z0-9+.\-]*://|www\.){_URL_CHARS}*{_URL_END})"
@@ -76,7 +76,7 @@ def normalise(text: str) -> str:
     return text.translate(_NORMALISE)
 
 
-@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs 2x, once per text
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ is slower, and one is made per text
 class Units:
     """The model's view of one string: parallel sequences, one entry per unit.
 

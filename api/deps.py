@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from segmenter import Segmenter
 from segmenter.lexicon import Lexicon
 
-from .batching import Batcher
+from .batching import Batcher, Kind
 from .errors import AuthError, LimitError, UnknownModelError
 from .metrics import Metrics
-from .schemas import TextsRequest
+from .schemas import TextsRequest, json_response, tokens_json
 from .settings import Settings
 
 
@@ -102,3 +104,15 @@ async def client_gone(request: Request) -> None:
         message = await request.receive()
         if message["type"] == "http.disconnect":
             return
+
+
+async def answer(kind: Kind, field: str, req: TextsRequest, state: AppState, request: Request) -> Response:
+    """The one path of /v1/segment and /v1/tag: checks, the batcher (with the request's deadline
+    and its client's disconnect), and the JSON answer with the items of each text under `field`."""
+    c = checked(req, state)
+    results = await c.batcher.submit(kind, c.texts, pos=req.pos, user_words=req.user_words or (),
+                                     standard=c.standard, timeout=state.settings.request_timeout_s,
+                                     disconnected=partial(client_gone, request))
+    return json_response({"model": c.name, "standard": c.standard,
+                          "results": [{field: tokens_json(text, items, req.offsets)}
+                                      for text, items in zip(c.texts, results)]})

@@ -195,7 +195,7 @@ def segment_chunk_with(tokenize_batch: Callable[[list[str]], list[list[Any]]], f
     def run(chunk: list[Line]) -> str:
         texts = [line.text for line in chunk if line.text is not None and len(line.text) <= LONG_LINE]
         it = iter(tokenize_batch(texts))
-        tokens = []
+        tokens: list[list[Any]] = []
         for line in chunk:
             if line.text is None:
                 tokens.append([])

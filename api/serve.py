@@ -13,6 +13,7 @@ from pydantic_settings import SettingsError as PydanticSettingsError
 from segmenter.errors import SegmenterError
 
 from .logs import log_config
+from .protocol import JsonErrorH11Protocol
 from .settings import Settings
 
 
@@ -34,7 +35,7 @@ def run(host: str | None = None, port: int | None = None, workers: int | None = 
     # (httptools accepted a 64 MB header). Slow headers are not timed out by uvicorn: put a reverse
     # proxy in front where that matters (README: Service limits).
     uvicorn.run("segmenter_api.main:app", host=host or settings.host, port=port or settings.port, workers=workers,
-                http="h11", h11_max_incomplete_event_size=settings.max_header_bytes,
+                http=JsonErrorH11Protocol, h11_max_incomplete_event_size=settings.max_header_bytes,
                 timeout_keep_alive=int(settings.keep_alive_s),
                 timeout_graceful_shutdown=int(settings.shutdown_timeout_s) + 5,
                 log_config=log_config(settings.log_format == "json"), log_level="info")

@@ -210,3 +210,10 @@ def test_metrics_count_every_worker():
             pids.add(text)
     finally:
         stop(proc)
+
+
+def test_a_malformed_request_gets_the_json_error_shape(server):
+    answer = raw(server, b"NOT HTTP AT ALL\r\n\r\n", timeout=10)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400")
+    assert json.loads(body)["error"]["type"] == "invalid_http"

@@ -11,8 +11,7 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from segmenter import Segmenter
-from segmenter.lexicon import Lexicon
+from segmenter import Lexicon, Segmenter
 
 from .batching import Batcher, Kind
 from .errors import AuthError, LimitError, UnknownModelError

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from segmenter.errors import InvalidInputError, SegmenterError
+from segmenter import InvalidInputError, SegmenterError
 
 from .batching import ClientGoneError, DeadlineError, QueueFullError, ShuttingDownError
 

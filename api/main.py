@@ -25,9 +25,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from segmenter import Segmenter, __version__
-from segmenter.process import configure_process, usable_cores
-from segmenter.segmenter import resolve
+from segmenter import Segmenter, __version__, configure_process, resolve, usable_cores
 
 from .batching import Batcher, Kind, ShuttingDownError
 from .deps import AppState, require_api_key

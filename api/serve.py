@@ -10,7 +10,7 @@ import uvicorn
 from pydantic import ValidationError
 from pydantic_settings import SettingsError as PydanticSettingsError
 
-from segmenter.errors import SegmenterError
+from segmenter import SegmenterError
 
 from .logs import log_config
 from .protocol import JsonErrorH11Protocol

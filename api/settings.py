@@ -9,8 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from segmenter.config import Precision
-from segmenter.segmenter import DEFAULT_MODEL, MODELS_DIR
+from segmenter import DEFAULT_MODEL, MODELS_DIR, Precision
 
 
 class Settings(BaseSettings):

@@ -180,3 +180,18 @@ def test_call_repr_and_iterables(tiny_model_dir):
     assert seg.tag_batch(tuple(texts)) == seg.tag_batch(texts)
     with pytest.raises(InvalidInputError, match="iterable of str"):
         seg.cut_batch(5)  # type: ignore[arg-type]
+
+
+def test_importing_the_library_loads_neither_torch_nor_the_web_framework_and_the_app_uses_its_public_names():
+    import re
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    code = "import sys, segmenter, segmenter.cli; print('torch' in sys.modules, 'fastapi' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+    for path in (REPO / "api").rglob("*.py"):
+        for name in re.findall(r"^\s*from (segmenter[\w.]*) import", path.read_text(), re.M):
+            assert name == "segmenter", f"{path.name} imports from {name}: the app uses segmenter's public names"

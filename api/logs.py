@@ -68,13 +68,18 @@ def log_config(json_logs: bool) -> dict[str, Any]:
         formatter: dict[str, Any] = {"()": "segmenter_api.logs.JsonFormatter"}
     else:
         formatter = {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
-    handler = {"class": "logging.StreamHandler", "formatter": "default", "filters": ["request_id"],
-               "stream": "ext://sys.stderr"}
+    def handler(stream: str) -> dict[str, Any]:
+        return {"class": "logging.StreamHandler", "formatter": "default", "filters": ["request_id"],
+                "stream": f"ext://sys.{stream}"}
+
+    # as uvicorn's own configuration: the access log on standard output, the rest on standard error
+    loggers: dict[str, Any] = {name: {"handlers": ["default"], "level": "INFO", "propagate": False}
+                               for name in ("uvicorn", "uvicorn.error", "segmenter_api", "segmenter")}
+    loggers["uvicorn.access"] = {"handlers": ["access"], "level": "INFO", "propagate": False}
     return {
         "version": 1, "disable_existing_loggers": False,
         "filters": {"request_id": {"()": "segmenter_api.logs.RequestIdFilter"}},
         "formatters": {"default": formatter},
-        "handlers": {"default": handler},
-        "loggers": {name: {"handlers": ["default"], "level": "INFO", "propagate": False}
-                    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "segmenter_api", "segmenter")},
+        "handlers": {"default": handler("stderr"), "access": handler("stdout")},
+        "loggers": loggers,
     }

@@ -1,7 +1,7 @@
 """F1 on the PKU test against characters/s, for our models, jieba and pkuseg: a table and a PNG.
 
     python bench/accuracy_speed.py --data ../shared/data --model pku --model pku-fast --pkuseg \
-        --png docs/accuracy_speed.png
+        --png bench/accuracy_speed.png
 
 Every engine segments the whole PKU test input in this process, one after another on the same
 machine: our models through `Segmenter.cut_batch` (default threads), jieba's default mode and

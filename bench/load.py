@@ -21,6 +21,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,13 +174,15 @@ def start_server(port: int, model: str, env_extra: dict[str, str]) -> subprocess
     exe = Path(sys.executable).parent / "segmenter"
     env = dict(os.environ, SEGMENTER_HOST="127.0.0.1", SEGMENTER_PORT=str(port), SEGMENTER_DEFAULT_MODEL=model,
                SEGMENTER_MODELS=json.dumps([model]), **env_extra)
-    proc = subprocess.Popen([str(exe), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = tempfile.TemporaryFile()  # read if the server fails to start (an unread pipe would fill and block it)
+    proc = subprocess.Popen([str(exe), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=log)
     import urllib.request
 
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"server exited: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
+            log.seek(0)
+            raise SystemExit(f"server exited: {log.read().decode()[-2000:]}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
                 if r.status == 200:

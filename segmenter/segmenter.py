@@ -259,6 +259,8 @@ class Segmenter:
         self.meta = meta or {}
         self.batch_size = batch_size
         self.path = path  # the model directory it was loaded from, if any
+        if self.runtime is Runtime.ONNXRUNTIME and self._module is None and path is not None:
+            self._weights = None  # the session holds the network (float32): no second copy in memory
         self.lexicon = Lexicon(user_words, max_chars=max_user_word_chars)
         # The standards a multi-standard model segments in (empty for a single-standard model),
         # and the one used when a call names none.
@@ -300,9 +302,8 @@ class Segmenter:
 
             from segmenter.model import BiRNNTagger
 
-            assert self._weights is not None
             module = BiRNNTagger(self.config)
-            module.load_state_dict({k: torch.from_numpy(v) for k, v in self._weights.state.items()})
+            module.load_state_dict({k: torch.from_numpy(v) for k, v in self.weights.state.items()})
             self._module = module.eval()
         return self._module
 
@@ -310,9 +311,12 @@ class Segmenter:
     def weights(self) -> Weights:
         """The network as NumPy arrays."""
         if self._weights is None:
-            assert self._module is not None
-            state = {k: v.detach().float().numpy() for k, v in self._module.state_dict().items()}
-            self._weights = Weights(self.config, state)
+            if self._module is not None:
+                state = {k: v.detach().float().numpy() for k, v in self._module.state_dict().items()}
+                self._weights = Weights(self.config, state)
+            else:  # let go once the ONNX Runtime session held them: read again from the model files
+                assert self.path is not None
+                self._weights = artifact.load(self.path).weights
         return self._weights
 
     def _runtime(self, runtime: Runtime | str) -> tuple[Runtime, Scorer]:

@@ -8,6 +8,7 @@ from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -105,6 +106,9 @@ async def client_gone(request: Request) -> None:
             return
 
 
+LARGE_ANSWER_CHARS = 20_000  # answers for more characters are serialised in a worker thread
+
+
 async def answer(kind: Kind, field: str, req: TextsRequest, state: AppState, request: Request) -> Response:
     """The one path of /v1/segment and /v1/tag: checks, the batcher (with the request's deadline
     and its client's disconnect), and the JSON answer with the items of each text under `field`."""
@@ -112,6 +116,13 @@ async def answer(kind: Kind, field: str, req: TextsRequest, state: AppState, req
     results = await c.batcher.submit(kind, c.texts, pos=req.pos, user_words=req.user_words or (),
                                      standard=c.standard, timeout=state.settings.request_timeout_s,
                                      disconnected=partial(client_gone, request))
-    return json_response({"model": c.name, "standard": c.standard,
-                          "results": [{field: tokens_json(text, items, req.offsets)}
-                                      for text, items in zip(c.texts, results)]})
+
+    def render() -> Response:
+        return json_response({"model": c.name, "standard": c.standard,
+                              "results": [{field: tokens_json(text, items, req.offsets)}
+                                          for text, items in zip(c.texts, results)]})
+
+    if sum(map(len, c.texts)) <= LARGE_ANSWER_CHARS:
+        return render()
+    # a large answer is built off the event loop, so that small requests are not held behind it
+    return await run_in_threadpool(render)

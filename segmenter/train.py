@@ -282,6 +282,9 @@ def train(
     multi = len(corpora) > 1 or bool(model_options.get("standards"))
 
     teacher_model = _load_teacher(teacher, names) if teacher is not None else None
+    teacher_std = None  # student standard index -> the teacher's index of the same standard
+    if teacher_model is not None and teacher_model[0].config.standards:
+        teacher_std = torch.tensor([teacher_model[0].config.standards.index(n) for n in names])
     state: dict[str, Any] | None = None
     if resume and ckpt_path.is_file():
         state = torch.load(ckpt_path, weights_only=True)
@@ -352,7 +355,8 @@ def train(
             soft = None
             if teacher_model is not None and cfg.distill_alpha > 0:
                 with torch.no_grad():
-                    soft = teacher_model[0](chars, bigrams, lengths, std).float()  # (batch, seq, tags)
+                    t_std = None if teacher_std is None else teacher_std[standards]  # the teacher's own ids
+                    soft = teacher_model[0](chars, bigrams, lengths, t_std).float()  # (batch, seq, tags)
             for o in opts:
                 o.zero_grad(set_to_none=True)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
@@ -421,9 +425,9 @@ def _load_teacher(path: str | Path, standards: Sequence[str]) -> tuple[BiRNNTagg
     """A trained model in evaluation mode, checked to know every standard trained on."""
     art = artifact.load(path)
     missing = [s for s in standards if art.config.standards and s not in art.config.standards]
-    if missing or (len(standards) > 1 and list(art.config.standards) != list(standards)):
-        raise ValueError(f"teacher {path} has standards {list(art.config.standards)}; the student "
-                         f"trains {list(standards)} (same names in the same order)")
+    if missing or (len(standards) > 1 and not art.config.standards):
+        raise ValueError(f"teacher {path} has standards {list(art.config.standards) or '(one, unnamed)'}; "
+                         f"the student trains {list(standards)}: the teacher must know each of them")
     model = BiRNNTagger(art.config)
     model.load_state_dict({k: torch.from_numpy(v) for k, v in art.state.items()})
     return model.eval(), art.vocab

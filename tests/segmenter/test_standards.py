@@ -220,3 +220,20 @@ def test_distillation_run_pulls_the_student_towards_the_teacher(tiny_multi_model
     agree = {a: sum(x == y for x, y in zip(labels(s), want)) / len(want) for a, s in runs.items()}
     assert runs[1.0].vocab.chars == teacher.vocab.chars  # the student reads the teacher's vocabulary
     assert agree[1.0] > agree[0.0], agree
+
+
+def test_a_one_standard_student_learns_from_that_standard_of_a_multi_standard_teacher(tiny_multi_models_dir,
+                                                                                      tmp_path, data_dir):
+    from segmenter.config import TrainConfig
+    from segmenter.corpus import Sentence, read_corpus, split_dev
+    from segmenter.train import Corpus, train
+
+    sents = [Sentence(list(s.text)) for s in read_corpus(data_dir / "pku" / "pfr199801_seg.utf8")[250:400]]
+    tr, dev = split_dev(sents)
+    train([Corpus("chars", tr, dev)], tmp_path / "s", dict(TINY_MODEL), TrainConfig(epochs=1, min_char_count=1,
+          distill_alpha=0.5), teacher=tiny_multi_models_dir / "multi", progress=False)
+    student = Segmenter.load(tmp_path / "s")
+    assert student.standards == () and student.pos_tags is not None  # the teacher's labels
+    with pytest.raises(ValueError, match="must know each of them"):
+        train([Corpus("msr", tr, dev)], tmp_path / "t", dict(TINY_MODEL), TrainConfig(epochs=1, distill_alpha=0.5),
+              teacher=tiny_multi_models_dir / "multi", progress=False)

@@ -48,7 +48,11 @@ def test_the_wheel_carries_the_models_and_no_top_level_api(installed):
 
     _, wheel = installed
     names = zipfile.ZipFile(wheel).namelist()
-    assert any(n.startswith("segmenter/models/pku/") and n.endswith("model.safetensors") for n in names)
+    from segmenter import DEFAULT_MODEL, Segmenter
+
+    for model in Segmenter.available():  # every shipped model, the default first among them
+        assert f"segmenter/models/{model}/model.safetensors" in names, model
+    assert f"segmenter/models/{DEFAULT_MODEL}/vocab.json" in names
     assert not any(n.startswith("api/") for n in names)
     assert "segmenter/py.typed" in names
 

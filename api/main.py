@@ -125,9 +125,7 @@ async def _refresh_gauges(state: AppState, every: float = 1.0) -> None:
     """Keep this worker's gauges current: in multiprocess mode a scrape reads every worker's
     values from files, not by asking the other workers."""
     while True:
-        for name, b in state.batchers.items():
-            state.metrics.queue_depth.labels(name).set(b.depth)
-            state.metrics.queued_chars.labels(name).set(b.queued_chars)
+        state.metrics.observe_queues(state.batchers)
         state.metrics.refresh_process()
         await asyncio.sleep(every)
 

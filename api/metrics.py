@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import resource
 import time
+from collections.abc import Mapping
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 
@@ -48,6 +50,12 @@ class Metrics:
         self.cpu = Counter("segmenter_process_cpu_seconds", "CPU time of the worker processes (user + system)",
                            registry=r)
         self._cpu_seen = 0.0
+
+    def observe_queues(self, batchers: Mapping[str, Any]) -> None:
+        """Queue depth and queued characters of every model's batcher."""
+        for name, b in batchers.items():
+            self.queue_depth.labels(name).set(b.depth)
+            self.queued_chars.labels(name).set(b.queued_chars)
 
     def refresh_process(self) -> None:
         """Update this process's memory and CPU figures (called on scrape and periodically)."""

@@ -198,8 +198,14 @@ def read_user_dict(path: str | Path, *, max_chars: int = MAX_ENTRY_CHARS) -> lis
     whitespace inside a line makes it a forced split (`中 将`); a forced split followed by a
     number (`中 将 5`) is ambiguous and an error. `#` at the start of a line or after whitespace
     starts a comment. Errors name the file and line."""
+    return parse_user_dict(utf8_lines(Path(path)), str(path), max_chars=max_chars)
+
+
+def parse_user_dict(lines: Iterable[tuple[int, str]], source: str, *,
+                    max_chars: int = MAX_ENTRY_CHARS) -> list[Entry]:
+    """Entries of numbered dictionary lines (`read_user_dict`'s rules); errors name `source` and the line."""
     out = []
-    for no, line in utf8_lines(Path(path)):
+    for no, line in lines:
         line = _COMMENT.sub("", line).strip()
         if not line:
             continue
@@ -209,11 +215,11 @@ def read_user_dict(path: str | Path, *, max_chars: int = MAX_ENTRY_CHARS) -> lis
             pos = fields.pop()
         if len(fields) > 1 and _FREQUENCY.fullmatch(fields[-1]):
             if len(fields) > 2:
-                raise CorpusError(str(path), no, f"{line!r} is ambiguous: a forced split ends in a number, which "
+                raise CorpusError(source, no, f"{line!r} is ambiguous: a forced split ends in a number, which "
                                   "jieba's format reads as a frequency; write 'WORD FREQ [POS]' or the split alone")
             fields.pop()  # jieba's frequency
         try:
             out.append(parse_entry(" ".join(fields), pos, max_chars=max_chars))
         except InvalidInputError as e:
-            raise CorpusError(str(path), no, str(e)) from e
+            raise CorpusError(source, no, str(e)) from e
     return out

@@ -26,7 +26,5 @@ async def readyz(state: StateDep) -> JSONResponse:
 @router.get("/metrics", response_class=Response)
 async def metrics(state: StateDep) -> Response:
     """Prometheus metrics in the text format."""
-    for name, b in state.batchers.items():
-        state.metrics.queue_depth.labels(name).set(b.depth)
-        state.metrics.queued_chars.labels(name).set(b.queued_chars)
+    state.metrics.observe_queues(state.batchers)
     return Response(state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

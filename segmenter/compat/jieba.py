@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from segmenter.errors import InvalidInputError
-from segmenter.lexicon import read_user_dict
+from segmenter.lexicon import parse_user_dict, read_user_dict
 from segmenter.segmenter import Segmenter
 
 __all__ = ["Tokenizer", "add_word", "cut", "cut_for_search", "del_word", "initialize", "lcut", "lcut_for_search",
@@ -89,12 +89,8 @@ class Tokenizer:
         else:
             data = f.read()
             text = data.decode("utf-8") if isinstance(data, bytes) else data
-            import tempfile
-
-            with tempfile.TemporaryDirectory() as tmp:  # one reader, one set of rules and errors
-                path = Path(tmp) / (getattr(f, "name", None) or "userdict.txt").split("/")[-1]
-                path.write_text(text, encoding="utf-8")
-                entries = read_user_dict(path, max_chars=self.segmenter.lexicon.max_chars)
+            entries = parse_user_dict(enumerate(text.splitlines(), 1), str(getattr(f, "name", "<file>")),
+                                      max_chars=self.segmenter.lexicon.max_chars)
         self.segmenter.lexicon.update(entries)
 
     def add_word(self, word: str, freq: int | None = None, tag: str | None = None) -> None:

@@ -112,8 +112,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     for p in [args.pretrained, args.teacher]:
         if p and not Path(p).exists():
             raise InvalidInputError(f"{p}: no such file or directory")
-    files = [v.partition("=")[2] if "=" in v else v for v in args.train]
-    dev_files = [v.partition("=")[2] if "=" in v else v for v in args.dev or []]
+    files = [path for _, path in _named_paths(args.train, "--train")]  # the same reading as _corpora's
+    dev_files = [path for _, path in _named_paths(args.dev or [], "--dev")]
     meta = {
         "train_files": {str(p): sha256_file(Path(p)) for p in files},
         "dev_files": {str(p): sha256_file(Path(p)) for p in dev_files},

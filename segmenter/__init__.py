@@ -1,18 +1,20 @@
 """segmenter: Chinese word segmentation with a character-level bidirectional RNN tagger.
 
-The public surface: `Segmenter` and its results (`Token`, `CharTag`), model names (`resolve`,
-`DEFAULT_MODEL`, `MODELS_DIR`), the user-dictionary type (`Lexicon`), the process set-up a
-program owning the process calls (`configure_process`, `usable_cores`), and the errors.
+The public surface: `Segmenter` and its results (`Analysis`, the pipeline's result every door
+renders, and its renderings `Token`, `CharTag`), model names (`resolve`, `DEFAULT_MODEL`,
+`MODELS_DIR`), the user-dictionary types (`Lexicon`, `Entry`, `parse_entry`), the process set-up a
+program owning the process calls (`configure_process`, `freeze_heap`, `usable_cores`), and the errors.
 Importing it loads no model, no torch and no web framework.
 """
 
 from segmenter.config import Precision, Runtime
 from segmenter.errors import CorpusError, InvalidInputError, ModelLoadError, SegmenterError
-from segmenter.lexicon import Lexicon
-from segmenter.process import configure_process, usable_cores
-from segmenter.segmenter import DEFAULT_MODEL, MODELS_DIR, CharTag, Segmenter, Token, resolve
+from segmenter.lexicon import Entry, Lexicon, parse_entry
+from segmenter.pipeline import Analysis, CharTag, Token
+from segmenter.process import configure_process, freeze_heap, usable_cores
+from segmenter.segmenter import DEFAULT_MODEL, MODELS_DIR, Segmenter, resolve
 
 __version__ = "0.1.0"
-__all__ = ["DEFAULT_MODEL", "MODELS_DIR", "CharTag", "CorpusError", "InvalidInputError", "Lexicon", "ModelLoadError",
-           "Precision", "Runtime", "Segmenter", "SegmenterError", "Token", "__version__", "configure_process",
-           "resolve", "usable_cores"]
+__all__ = ["DEFAULT_MODEL", "MODELS_DIR", "Analysis", "CharTag", "CorpusError", "Entry", "InvalidInputError",
+           "Lexicon", "ModelLoadError", "Precision", "Runtime", "Segmenter", "SegmenterError", "Token", "__version__",
+           "configure_process", "freeze_heap", "parse_entry", "resolve", "usable_cores"]

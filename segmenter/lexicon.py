@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -30,6 +31,7 @@ from segmenter.errors import CorpusError, InvalidInputError
 from segmenter.tags import N_TAGS, B, E, M, S
 from segmenter.text import normalise
 
+V = TypeVar("V")
 MAX_ENTRY_CHARS = 32  # default limit on the characters of one entry
 _COMMENT = re.compile(r"(?:^|\s)#.*$")
 
@@ -108,11 +110,14 @@ class Lexicon:
     def __contains__(self, entry: object) -> bool:
         return isinstance(entry, str) and normalise("".join(entry.split())) in self._snapshot.entries
 
-    def merged(self, extra: Iterable[str | Entry]) -> Lexicon:
-        """A new lexicon: these entries plus `extra` (which win on equal text)."""
-        out = Lexicon(self._snapshot.entries.values(), max_chars=self.max_chars)
-        out.update(extra)
-        return out
+    def overlay(self, extra: Iterable[str | Entry]) -> Overlay:
+        """This dictionary with `extra` laid over it for one call (`extra` wins on equal text):
+        costs the size of `extra`, not of this dictionary; later edits of this one do not show."""
+        parsed = {}
+        for e in extra:
+            entry = e if isinstance(e, Entry) else parse_entry(e, max_chars=self.max_chars)
+            parsed[normalise(entry.key)] = entry
+        return Overlay(self._snapshot, _Snapshot.build(parsed))
 
     def matches(self, norm: str) -> list[tuple[int, Entry]]:
         """(start offset, entry) of the leftmost-longest matches in normalised text `norm`."""
@@ -120,39 +125,88 @@ class Lexicon:
 
     def constraints(self, norm: str, starts: Sequence[int],
                     ends: Sequence[int]) -> tuple[np.ndarray | None, dict[int, str]]:
-        """Viterbi constraints for a text whose units cover `[starts[i], ends[i])` of `norm`.
+        """Viterbi constraints of this dictionary's matches in `norm` (see `_constraints`)."""
+        return _constraints(self.matches(norm), starts, ends)
 
-        Returns an additive (n_units, 4) BMES mask (or None when nothing matched) and, for
-        entries with a part of speech, {index of the part's last unit: pos}. A match whose part
-        boundaries fall inside a unit (a user word inside a number or a Latin word) is skipped.
-        """
-        found = self.matches(norm)
-        if not found:
-            return None, {}
-        unit_at_start = {s: i for i, s in enumerate(starts)}
-        unit_at_end = {e: i for i, e in enumerate(ends)}
-        mask: np.ndarray | None = None
-        pos: dict[int, str] = {}
-        for offset, entry in found:
-            spans = []
-            p = offset
-            for part in entry.parts:
-                a, b = unit_at_start.get(p), unit_at_end.get(p + len(part))
-                if a is None or b is None:
-                    break
-                spans.append((a, b))
-                p += len(part)
-            else:
-                if mask is None:
-                    mask = np.zeros((len(starts), N_TAGS), dtype=np.float32)
-                for a, b in spans:
-                    allowed = [(a, S)] if a == b else [(a, B), *((i, M) for i in range(a + 1, b)), (b, E)]
-                    for i, t in allowed:
-                        mask[i] = NEG
-                        mask[i, t] = 0.0
-                    if entry.pos is not None:
-                        pos[b] = entry.pos
-        return mask, pos
+
+def _constraints(found: list[tuple[int, Entry]], starts: Sequence[int],
+                 ends: Sequence[int]) -> tuple[np.ndarray | None, dict[int, str]]:
+    """Viterbi constraints for a text whose units cover `[starts[i], ends[i])` of `norm`.
+
+    Returns an additive (n_units, 4) BMES mask (or None when nothing matched) and, for
+    entries with a part of speech, {index of the part's last unit: pos}. A match whose part
+    boundaries fall inside a unit (a user word inside a number or a Latin word) is skipped.
+    """
+    if not found:
+        return None, {}
+    unit_at_start = {s: i for i, s in enumerate(starts)}
+    unit_at_end = {e: i for i, e in enumerate(ends)}
+    mask: np.ndarray | None = None
+    pos: dict[int, str] = {}
+    for offset, entry in found:
+        spans = []
+        p = offset
+        for part in entry.parts:
+            a, b = unit_at_start.get(p), unit_at_end.get(p + len(part))
+            if a is None or b is None:
+                break
+            spans.append((a, b))
+            p += len(part)
+        else:
+            if mask is None:
+                mask = np.zeros((len(starts), N_TAGS), dtype=np.float32)
+            for a, b in spans:
+                allowed = [(a, S)] if a == b else [(a, B), *((i, M) for i in range(a + 1, b)), (b, E)]
+                for i, t in allowed:
+                    mask[i] = NEG
+                    mask[i, t] = 0.0
+                if entry.pos is not None:
+                    pos[b] = entry.pos
+    return mask, pos
+
+
+class Overlay:
+    """A dictionary and a call's own entries over it (`Lexicon.overlay`), read like a `Lexicon`."""
+
+    def __init__(self, base: _Snapshot, top: _Snapshot) -> None:
+        self._base, self._top = base, top
+        lengths = {c: tuple(sorted({*base.lengths.get(c, ()), *ls}, reverse=True)) for c, ls in top.lengths.items()}
+        self._lengths = _Layered(lengths, base.lengths)
+        self._entries = _Layered(top.entries, base.entries)
+        self._n = len(base.entries) + sum(k not in base.entries for k in top.entries)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter({**self._base.entries, **self._top.entries}.values())
+
+    def matches(self, norm: str) -> list[tuple[int, Entry]]:
+        return _leftmost_longest(norm, self._lengths, self._entries)
+
+    def constraints(self, norm: str, starts: Sequence[int],
+                    ends: Sequence[int]) -> tuple[np.ndarray | None, dict[int, str]]:
+        return _constraints(self.matches(norm), starts, ends)
+
+
+class _Layered(Mapping[str, V]):
+    """Two mappings read as one, `top` first: a view, nothing is copied."""
+
+    def __init__(self, top: Mapping[str, V], base: Mapping[str, V]) -> None:
+        self.top, self.base = top, base
+
+    def __getitem__(self, key: str) -> V:
+        return self.top[key] if key in self.top else self.base[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self.top.get(key)
+        return value if value is not None else self.base.get(key, default)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**self.base, **self.top})
+
+    def __len__(self) -> int:
+        return len({**self.base, **self.top})
 
 
 @dataclass(frozen=True)
@@ -171,19 +225,25 @@ class _Snapshot:
     def matches(self, norm: str) -> list[tuple[int, Entry]]:
         if not self.entries:
             return []
-        out = []
-        i, n = 0, len(norm)
-        lengths, entries = self.lengths, self.entries
-        while i < n:
-            for length in lengths.get(norm[i], ()):
-                entry = entries.get(norm[i:i + length])
-                if entry is not None:
-                    out.append((i, entry))
-                    i += length
-                    break
-            else:
-                i += 1
-        return out
+        return _leftmost_longest(norm, self.lengths, self.entries)
+
+
+def _leftmost_longest(norm: str, lengths: Mapping[str, tuple[int, ...]],
+                      entries: Mapping[str, Entry]) -> list[tuple[int, Entry]]:
+    """(offset, entry) of the leftmost-longest matches of `entries` in `norm`; `lengths` gives
+    the entry lengths by first character, longest first."""
+    out = []
+    i, n = 0, len(norm)
+    while i < n:
+        for length in lengths.get(norm[i], ()):
+            entry = entries.get(norm[i:i + length])
+            if entry is not None:
+                out.append((i, entry))
+                i += length
+                break
+        else:
+            i += 1
+    return out
 
 
 _FREQUENCY = re.compile(r"[0-9]+(\.[0-9]+)?")

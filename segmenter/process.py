@@ -7,6 +7,7 @@ is installed and imported) and bounds oneDNN's primitive cache.
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import sys
@@ -21,8 +22,8 @@ def bound_backend_caches(capacity: int = 16) -> None:
 
     torch's CPU LSTM builds a oneDNN primitive, with its own workspace, for every input shape and
     caches up to 1024 of them: a server that sees every batch size and length grew from 360 to
-    800 MiB over 100k requests. Measured: 16 bounds the growth for a few percent of speed
-    (`bench/backend_cache.py`, BENCHMARKS.md).
+    800 MiB over 100k requests (the soak of `bench/load.py`, BENCHMARKS.md: Service under load).
+    16 bounds the growth for a few percent of speed (`bench/backend_cache.py`, BENCHMARKS.md).
     """
     os.environ.setdefault(ONEDNN_CACHE, str(capacity))
 
@@ -65,3 +66,10 @@ def usable_cores(cgroup_root: str | Path = "/sys/fs/cgroup") -> int:
     if quota and period:
         cores = min(cores, max(1, math.ceil(quota / period)))
     return max(1, cores)
+
+
+def freeze_heap() -> None:
+    """Move every object that exists now (after loading the models: the runtimes, the networks,
+    the vocabularies: objects that live as long as the process) out of the garbage
+    collector's full passes, which otherwise walk them all every few thousand allocations."""
+    gc.freeze()

@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-import gc
 import importlib.util
 import json
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from segmenter import artifact, ort
+from segmenter import artifact, ort, pipeline
 from segmenter.artifact import Weights
 from segmenter.config import ModelConfig, Precision, Runtime
-from segmenter.decode import NEG, viterbi
 from segmenter.errors import InvalidInputError, ModelLoadError
 from segmenter.lexicon import MAX_ENTRY_CHARS, Entry, Lexicon, read_user_dict
-from segmenter.tags import N_TAGS, TAGS, B, E, M, pos_of_labels
-from segmenter.text import Units, normalise, split_pieces, to_units
+from segmenter.pipeline import Analysis, CharTag, Constraints, Scorer, Token
+from segmenter.tags import pos_of_labels
 from segmenter.vocab import Vocab
+
+__all__ = ["DEFAULT_MODEL", "MODELS_DIR", "Analysis", "CharTag", "Segmenter", "Token", "resolve"]
 
 DEFAULT_MODEL = "multi"  # the multi-standard model; its first standard, pku, unless a name selects another
 
@@ -36,108 +35,6 @@ def _shipped_models() -> Path:
 
 
 MODELS_DIR = _shipped_models()
-
-
-@dataclass(frozen=True, slots=True)
-class Token:
-    """A word and its character offsets in the original string (end exclusive). It unpacks like
-    jieba's `(word, start, end)`; `pos` is its part of speech when asked for (`pos=True`)."""
-
-    text: str
-    start: int
-    end: int
-    pos: str | None = None
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter((self.text, self.start, self.end))
-
-    def __repr__(self) -> str:
-        pos = "" if self.pos is None else f", pos={self.pos!r}"
-        return f"Token(text={self.text!r}, start={self.start}, end={self.end}{pos})"
-
-    def to_json(self) -> dict[str, Any]:
-        """{"text", "start", "end"} and "pos" when it is set."""
-        d: dict[str, Any] = {"text": self.text, "start": self.start, "end": self.end}
-        if self.pos is not None:
-            d["pos"] = self.pos
-        return d
-
-
-@dataclass(frozen=True, slots=True)
-class CharTag:
-    """One character's BMES label, the model's probability of that label (for a joint model, summed
-    over the parts of speech), and (when asked for) the part of speech of the word it belongs to."""
-
-    char: str
-    offset: int
-    label: str
-    prob: float
-    pos: str | None = None
-
-    def __repr__(self) -> str:
-        pos = "" if self.pos is None else f", pos={self.pos!r}"
-        return f"CharTag(char={self.char!r}, offset={self.offset}, label={self.label!r}, prob={self.prob:.4g}{pos})"
-
-    def to_json(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"char": self.char, "offset": self.offset, "label": self.label, "prob": self.prob}
-        if self.pos is not None:
-            d["pos"] = self.pos
-        return d
-
-
-@dataclass
-class _Analysis:
-    units: Units
-    tags: np.ndarray  # (n_units,) BMES tag of each unit
-    probs: np.ndarray | None  # (n_units,) float32 probability of the chosen label, when asked for
-    pos: np.ndarray | None  # (n_units,) part-of-speech index (joint models)
-    user_pos: dict[int, str] | None  # unit index -> POS from a user dictionary entry
-    # Every word's first character, the end of its last character, and its last unit.
-    words: tuple[list[int], list[int], list[int]]
-
-
-def _word_offsets(a: _Analysis) -> Iterator[tuple[int, int, int]]:
-    """Character `[start, end)` and last unit of every word."""
-    return zip(*a.words)
-
-
-def _words(units: Sequence[Units], offsets: np.ndarray,
-           tags: np.ndarray) -> list[tuple[list[int], list[int], list[int]]]:
-    """`_Analysis.words` of every text, from the BMES tags in the flat layout of `Encoded`.
-
-    A word ends at each unit tagged E or S (Viterbi gives legal tags; a text whose last unit is
-    left open is closed there, so no character is lost) and starts after the previous end.
-    Computed for the whole call at once: the only Python work left is per word, in the caller."""
-    n = np.fromiter((len(u) for u in units), dtype=np.int64, count=len(units))
-    unit = np.ones(len(tags), dtype=bool)
-    unit[offsets] = unit[offsets + n + 1] = False  # the <S> and </S> slots
-    is_end = (tags >= E) & unit
-    is_end[(offsets + n)[n > 0]] = True  # a text's last unit
-    is_start = np.zeros_like(is_end)
-    is_start[1:] = is_end[:-1] | ~unit[:-1]
-    is_start &= unit
-    lasts = np.flatnonzero(is_end)
-    firsts = np.flatnonzero(is_start)
-    # Character offsets of each unit: its index in the text, unless the text has multi-character
-    # units or whitespace (then `starts` is a list, not a range).
-    first_char = np.arange(len(tags), dtype=np.int64) - np.repeat(offsets + 1, n + 2)
-    last_char = first_char + 1
-    for k, u in enumerate(units):
-        if not isinstance(u.starts, range):
-            at = int(offsets[k]) + 1
-            first_char[at:at + len(u)] = u.starts
-            last_char[at:at + len(u)] = u.ends
-    text_of = np.searchsorted(offsets, lasts, side="right") - 1
-    cs = first_char[firsts].tolist()
-    ce = last_char[lasts].tolist()
-    local = (lasts - offsets[text_of] - 1).tolist()
-    bounds = np.searchsorted(lasts, offsets + n + 1).tolist()
-    out = []
-    b0 = 0
-    for b1 in bounds:
-        out.append((cs[b0:b1], ce[b0:b1], local[b0:b1]))
-        b0 = b1
-    return out
 
 
 def looks_like_path(ref: str | Path) -> bool:
@@ -199,8 +96,6 @@ def default_threads() -> int:
 
 if TYPE_CHECKING:
     from segmenter.model import BiRNNTagger
-
-Scorer = Callable[[np.ndarray, np.ndarray, np.ndarray, "np.ndarray | None"], np.ndarray]
 
 
 def torch_available() -> bool:
@@ -337,11 +232,8 @@ class Segmenter:
                                         "pip install 'segmenter[train]'")
             import torch
 
-            if self.threads > 1:
-                # Batches run side by side, one torch thread each: faster than torch's own threads
-                # on one batch at a time for these small networks, and two threads that each start
-                # OpenMP teams would oversubscribe the cores (bench/throughput.py, BENCHMARKS.md).
-                torch.set_num_threads(1)
+            # With `threads` > 1 batches run side by side: give torch one intra-op thread for the
+            # process (`configure_process(threads=1)`, the program's call, not this constructor's).
             dtype = torch.bfloat16 if self.precision is Precision.BF16 else torch.float32
             return runtime, _TorchScorer(self.model.eval().to(dtype))
         if self.precision is not Precision.FP32:
@@ -376,7 +268,7 @@ class Segmenter:
         the segmenter's user dictionary: a word containing whitespace is a forced split.
 
         `threads` (default: the usable cores, at most 8) > 1 runs that many model batches at once,
-        each on one torch thread; it sets torch's intra-op threads to 1 for the process. A call of
+        each on one thread (a program that runs torch models so calls `configure_process(threads=1)`). A call of
         one batch (up to `batch_size` sentences) runs on the calling thread. `runtime` (`Runtime`):
         "torch", "onnxruntime", or "auto" (ONNX Runtime for small 1-layer float32 networks such
         as `pku-fast`, where it measured faster with identical output; torch otherwise)."""
@@ -397,10 +289,6 @@ class Segmenter:
         seg = cls(art.weights, art.vocab, name=path.name, meta=art.meta, batch_size=batch_size, path=path,
                   precision=precision, user_words=entries, max_user_word_chars=max_user_word_chars,
                   threads=threads, runtime=runtime, standard=standard)
-        # What exists now (torch, the model, the vocabulary: ~170k objects) lives as long as the
-        # process: out of the garbage collector's full passes, which otherwise walk it all every
-        # few thousand allocations, a visible share of a big call's time.
-        gc.freeze()
         return seg
 
     def __repr__(self) -> str:
@@ -446,83 +334,59 @@ class Segmenter:
         """Every non-whitespace character with its BMES label and the label's probability."""
         return self.tag_batch([text], pos=pos, user_words=user_words, standard=standard)[0]
 
-    def cut_batch(self, texts: Iterable[str], *, user_words: Sequence[str] = (),
+    def cut_batch(self, texts: Iterable[str], *, user_words: Sequence[str | Entry] = (),
                   standard: str | None = None) -> list[list[str]]:
         """`cut` for many texts at once, batched through the model. `user_words` apply to this
         call only, on top of the segmenter's dictionary."""
-        texts, lexicon = self._call_args(texts, user_words)
-        return [[text[s:e] for s, e in zip(a.words[0], a.words[1])]
-                for text, a in zip(texts, self._analyse(texts, lexicon, standard=standard))]
+        return [a.words() for a in self.analyse(texts, user_words=user_words, standard=standard)]
 
     def tokenize_batch(self, texts: Iterable[str], *, pos: bool = False,
-                       user_words: Sequence[str] = (), standard: str | None = None) -> list[list[Token]]:
+                       user_words: Sequence[str | Entry] = (), standard: str | None = None) -> list[list[Token]]:
         """`tokenize` for many texts at once, batched through the model."""
         self.require_pos(pos)
-        texts, lexicon = self._call_args(texts, user_words)
-        out = []
-        for text, a in zip(texts, self._analyse(texts, lexicon, standard=standard)):
-            if pos:
-                out.append([Token(text[s:e], s, e, self._pos_of(a, last)) for s, e, last in _word_offsets(a)])
-            else:
-                out.append([Token(text[s:e], s, e) for s, e, _ in _word_offsets(a)])
-        return out
+        return [a.tokens(pos) for a in self.analyse(texts, user_words=user_words, standard=standard)]
 
     def tag_batch(self, texts: Iterable[str], *, pos: bool = False,
-                  user_words: Sequence[str] = (), standard: str | None = None) -> list[list[CharTag]]:
+                  user_words: Sequence[str | Entry] = (), standard: str | None = None) -> list[list[CharTag]]:
         """`tag` for many texts at once. A multi-character unit (a number, a Latin word, a
         URL) carries one label, spread over its characters as one word's B/M/E would be."""
         self.require_pos(pos)
-        texts, lexicon = self._call_args(texts, user_words)
-        out = []
-        for text, a in zip(texts, self._analyse(texts, lexicon, probs=True, standard=standard)):
-            u = a.units
-            assert a.probs is not None
-            word_pos: list[str | None] = [None] * len(u)
-            if pos:
-                first = 0
-                for _, _, last in _word_offsets(a):
-                    word_pos[first:last + 1] = [self._pos_of(a, last)] * (last + 1 - first)
-                    first = last + 1
-            rows: list[CharTag] = []
-            for i, t in enumerate(a.tags.tolist()):
-                s, e = u.starts[i], u.ends[i]
-                p = float(a.probs[i])
-                for j in range(s, e):
-                    if e - s == 1:
-                        lab = t
-                    elif j == s:
-                        lab = t if t in (B, M) else (M if t == E else B)
-                    elif j == e - 1:
-                        lab = t if t in (M, E) else (M if t == B else E)
-                    else:
-                        lab = M
-                    rows.append(CharTag(text[j], j, TAGS[lab], p, word_pos[i]))
-            out.append(rows)
-        return out
+        return [a.char_tags(pos) for a in self.analyse(texts, user_words=user_words, standard=standard, probs=True)]
 
-    # ----------------------------------------------------------------- pipeline
+    def analyse(self, texts: Iterable[str], *, user_words: Sequence[str | Entry] = (),
+                standard: str | None = None, probs: bool = False) -> list[Analysis]:
+        """The pipeline's `Analysis` of every text (what the verbs render: `words()`, `tokens()`,
+        `char_tags()` with `probs=True`), for callers that render several ways or defer rendering."""
+        texts, lexicon = self._call_args(texts, user_words)
+        std = self._standard_index(standard)
+        return pipeline.analyse(texts, vocab=self.vocab, scorer=self._infer, pos_tags=self.pos_tags,
+                                factored=self.config.factored, max_piece=self.config.max_piece,
+                                batch_size=self.batch_size, lexicon=lexicon, standard=std, probs=probs,
+                                map_batches=self._map_batches)
+
+    # ----------------------------------------------------------------- helpers
     def _pool(self) -> ThreadPoolExecutor:
         with self._executor_lock:
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix=f"segmenter-{self.name}")
             return self._executor
 
+    def _map_batches(self, job: Callable[[int], None], starts: Sequence[int]) -> None:
+        if self.threads > 1 and len(starts) > 1:
+            # Batches side by side: the runtimes release the GIL, so they overlap on the cores.
+            list(self._pool().map(job, starts))
+        else:
+            for b in starts:
+                job(b)
+
     def require_pos(self, pos: bool) -> None:
         if pos and self.pos_tags is None:
             raise InvalidInputError(f"model {self.name or '(unnamed)'} has no part-of-speech tagger; "
-                                    "use a joint model such as the default 'pku'")
+                                    "use a joint model such as the default 'multi'")
 
-    def _pos_of(self, a: _Analysis, last: int) -> str | None:
-        """Part of speech of the word whose last unit is `last`: the user dictionary's, else the model's."""
-        if a.user_pos and last in a.user_pos:
-            return a.user_pos[last]
-        if a.pos is None or self.pos_tags is None:
-            return None
-        return self.pos_tags[int(a.pos[last])]
-
-    def _call_args(self, texts: Iterable[str], user_words: Sequence[str]) -> tuple[list[str], Lexicon]:
-        """Check the arguments of a batch verb: its texts as a list (any iterable is accepted), and
-        the segmenter's dictionary plus this call's words."""
+    def _call_args(self, texts: Iterable[str], user_words: Sequence[str | Entry]) -> tuple[list[str], Constraints]:
+        """Check the arguments of a batch verb: its texts as a list of str (any iterable is
+        accepted), and the segmenter's dictionary with this call's words laid over it."""
         if isinstance(texts, str):
             raise InvalidInputError("texts must be an iterable of str, not a single str")
         if isinstance(user_words, str):
@@ -531,92 +395,6 @@ class Segmenter:
             texts = list(texts)
         except TypeError:
             raise InvalidInputError(f"texts must be an iterable of str, got {type(texts).__name__}") from None
-        return texts, self.lexicon.merged(user_words) if user_words else self.lexicon
-
-    def _analyse(self, texts: Sequence[str], lexicon: Lexicon, *, probs: bool = False,
-                 standard: str | None = None) -> list[_Analysis]:
-        """Units, Viterbi labels and (with `probs`) label probabilities of every text.
-
-        All texts are encoded at once into one flat array (`Vocab.encode_many`); their pieces are
-        sorted longest first and cut into batches of `batch_size`; each batch is gathered from the
-        flat array with NumPy, run through the model, decoded, and its labels scattered back."""
-        std_index = self._standard_index(standard)
-        units = [to_units(_check_text(t)) for t in texts]
-        enc = self.vocab.encode_many(units)
-        constraints = [self._constraints(t, u, lexicon) for t, u in zip(texts, units)]
-        pieces = [(k, s, e) for k, u in enumerate(units) for s, e in split_pieces(u, self.config.max_piece)]
-        pieces.sort(key=lambda p: p[1] - p[2])  # longest first
-        arr = np.array(pieces, dtype=np.int64).reshape(-1, 3)
-        first = enc.offsets[arr[:, 0]] + arr[:, 1]  # flat index of each piece's left bigram
-        size = arr[:, 2] - arr[:, 1]
-        labels = np.zeros(len(enc.chars), dtype=np.int16)  # flat, as enc.chars
-        chosen = np.zeros(len(enc.chars), dtype=np.float32) if probs else None
-        masks = [c[0] for c in constraints]
-        factored = self.config.factored
-
-        def run(b: int) -> None:  # one batch; batches write disjoint parts of labels and chosen
-            rows = slice(b, b + self.batch_size)
-            lengths = size[rows]
-            seq = int(lengths[0])
-            steps = np.arange(seq + 1)
-            at = first[rows, None] + steps  # (n, seq + 1) flat positions of the bigrams
-            inside = steps < lengths[:, None] + 1
-            bigrams = np.where(inside, enc.bigrams[np.where(inside, at, 0)], 0)
-            inside = inside[:, :seq] & (steps[:seq] < lengths[:, None])
-            at = at[:, :seq] + 1  # flat positions of the units
-            chars = np.where(inside, enc.chars[np.where(inside, at, 0)], 0)
-            mask = None
-            for r, (k, s, e) in enumerate(pieces[rows]):
-                text_mask = masks[k]
-                if text_mask is not None:
-                    if mask is None:
-                        mask = np.zeros((len(lengths), seq, N_TAGS), dtype=np.float32)
-                    mask[r, :e - s] = text_mask[s:e]
-            std = None if std_index is None else np.full(len(lengths), std_index, dtype=np.int64)
-            scores = self._infer(chars, bigrams, lengths, std)  # (n, seq, outputs) float32
-            if factored:  # BMES scores, then one per part of speech
-                scores, pos_scores = scores[..., :N_TAGS], scores[..., N_TAGS:]
-            # Viterbi reads raw scores: log-softmax only subtracts one constant per position.
-            best = viterbi(np.ascontiguousarray(scores), lengths, mask)  # (n, seq)
-            if factored:  # as a joint label: 4 * part of speech + BMES
-                best = best + N_TAGS * pos_scores.argmax(-1).astype(np.int16)
-            labels[at[inside]] = best[inside]
-            if chosen is not None:
-                e = np.exp(scores - scores.max(axis=-1, keepdims=True))
-                prob = e / e.sum(axis=-1, keepdims=True)  # (n, seq, labels)
-                if prob.shape[-1] != N_TAGS:  # joint labels: the BMES label's probability, summed over POS
-                    prob = prob.reshape(*prob.shape[:2], -1, N_TAGS).sum(axis=2)
-                p = np.take_along_axis(prob, (best % N_TAGS)[..., None].astype(np.int64), axis=-1)[..., 0]
-                chosen[at[inside]] = p[inside]
-
-        starts = range(0, len(pieces), self.batch_size)
-        if self.threads > 1 and len(starts) > 1:
-            # Batches side by side: torch releases the GIL, so they overlap on the cores.
-            list(self._pool().map(run, starts))
-        else:
-            for b in starts:
-                run(b)
-        joint = self.pos_tags is not None
-        tags = labels % N_TAGS
-        out = []
-        for k, (u, c, w) in enumerate(zip(units, constraints, _words(units, enc.offsets, tags))):
-            s = int(enc.offsets[k]) + 1
-            lab = labels[s:s + len(u)]
-            p = chosen[s:s + len(u)] if chosen is not None else None
-            out.append(_Analysis(u, tags[s:s + len(u)], p, lab // N_TAGS if joint else None, c[1] or None, w))
-        return out
-
-    @staticmethod
-    def _constraints(text: str, units: Units, lexicon: Lexicon) -> tuple[np.ndarray | None, dict[int, str]]:
-        """Additive (n_units, 4) BMES mask from whitespace gaps and user dictionary matches, or
-        None when nothing constrains the text; and the user dictionary's parts of speech."""
-        mask, user_pos = lexicon.constraints(normalise(text), units.starts, units.ends) if len(lexicon) else (None, {})
-        gaps = units.gap_before
-        if True in gaps[1:]:
-            after = np.flatnonzero(gaps)
-            after = after[after > 0]
-            if mask is None:
-                mask = np.zeros((len(units), N_TAGS), dtype=np.float32)
-            mask[after - 1, B] = mask[after - 1, M] = NEG  # the unit before whitespace ends a word
-            mask[after, M] = mask[after, E] = NEG  # the unit after it begins one
-        return mask, user_pos
+        for t in texts:
+            _check_text(t)
+        return texts, self.lexicon.overlay(user_words) if user_words else self.lexicon

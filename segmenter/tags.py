@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 B, M, E, S = 0, 1, 2, 3
 TAGS = ("B", "M", "E", "S")
 N_TAGS = 4
@@ -63,18 +65,33 @@ def repair(tags: Sequence[int]) -> list[int]:
     return out
 
 
+def word_bounds(tags: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Words of many tag sequences at once, in arrays: the sequences are concatenated in `tags`
+    (`lengths[k]` tags each). Returns the index (in `tags`) of every word's first and last tag, and
+    for each sequence the number of words before it plus its own (`np.cumsum` of words per sequence).
+
+    A word boundary falls after every E or S and before every B or S: on a legal sequence that is
+    the BMES reading, and on an illegal one it is the `repair` rule (an M or E after a closed word
+    starts a new one; a B or S closes an open one); a sequence's last tag always closes its word."""
+    tags = np.asarray(tags)
+    lengths = np.asarray(lengths, dtype=np.int64)
+    n = len(tags)
+    ends = np.zeros(n, dtype=bool)
+    ends[:-1] = (tags[:-1] >= E) | (tags[1:] == B) | (tags[1:] == S)
+    seq_ends = np.cumsum(lengths)
+    ends[seq_ends[lengths > 0] - 1] = True
+    lasts = np.flatnonzero(ends)
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = ends[:-1]
+    firsts = np.flatnonzero(starts)
+    return firsts, lasts, np.searchsorted(lasts, seq_ends, side="left")
+
+
 def tags_to_spans(tags: Sequence[int]) -> list[tuple[int, int]]:
-    """Word spans `[start, end)` of a tag sequence (illegal sequences are repaired first)."""
-    if not is_legal(tags):
-        tags = repair(tags)
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for i, t in enumerate(tags):
-        if t == B or t == S:
-            start = i
-        if t == E or t == S:
-            spans.append((start, i + 1))
-    return spans
+    """Word spans `[start, end)` of one tag sequence (`word_bounds`; illegal sequences are read
+    as `repair` makes them)."""
+    firsts, lasts, _ = word_bounds(np.asarray(tags, dtype=np.int64), np.array([len(tags)]))
+    return list(zip(firsts.tolist(), (lasts + 1).tolist()))
 
 
 def tags_to_words(chars: str, tags: Sequence[int]) -> list[str]:

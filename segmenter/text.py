@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from itertools import chain
 
 
@@ -40,7 +41,12 @@ def traditional_to_simplified() -> dict[int, int]:
 # character, so offsets never move.
 _FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _FULLWIDTH[0x3000] = 0x20
-_NORMALISE = str.maketrans({**traditional_to_simplified(), **_FULLWIDTH})
+
+
+@cache
+def _normalise_table() -> dict[int, int]:
+    """The translation table of `normalise`, read on first use (not at import)."""
+    return str.maketrans({**traditional_to_simplified(), **_FULLWIDTH})
 
 NUM = "<NUM>"
 ENG = "<ENG>"
@@ -73,7 +79,7 @@ _SENTENCE_END = re.compile("[" + re.escape("".join(sorted(_FINAL))) + "]+"
 def normalise(text: str) -> str:
     """The string the model reads: full-width ASCII and U+3000 folded, Traditional characters
     mapped to Simplified; same length as `text`."""
-    return text.translate(_NORMALISE)
+    return text.translate(_normalise_table())
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ is slower, and one is made per text
@@ -89,6 +95,7 @@ class Units:
     starts: Sequence[int]  # offset of the unit's first character in the original string
     ends: Sequence[int]  # offset just past its last character
     gap_before: list[bool]  # whitespace separates this unit from the previous one
+    norm: str  # the whole normalised string (`normalise`), which the units index
 
     @property
     def keys(self) -> list[str]:
@@ -109,7 +116,7 @@ def to_units(text: str) -> Units:
     first = next(matches, None)
     if first is None:  # one unit per character (most Chinese text): no loop
         n = len(norm)
-        return Units(norm, (), range(n), range(1, n + 1), [False] * n)
+        return Units(norm, (), range(n), range(1, n + 1), [False] * n, norm)
     starts: list[int] = []
     ends: list[int] = []
     gaps: list[bool] = []
@@ -144,7 +151,7 @@ def to_units(text: str) -> Units:
         ends.extend(range(pos + 1, len(norm) + 1))
         gaps.append(gap)
         gaps.extend([False] * (len(norm) - pos - 1))
-    return Units("".join(chunks), tuple(symbols), starts, ends, gaps)
+    return Units("".join(chunks), tuple(symbols), starts, ends, gaps, norm)
 
 
 def split_pieces(units: Units, max_len: int) -> list[tuple[int, int]]:

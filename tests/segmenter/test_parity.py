@@ -19,7 +19,8 @@ from segmenter import Segmenter
 from segmenter.corpus import read_corpus
 from segmenter.decode import _viterbi_general
 from segmenter.metrics import score
-from segmenter.tags import N_TAGS
+from segmenter.pipeline import constraints
+from segmenter.tags import N_TAGS, tags_to_spans
 from segmenter.text import split_pieces, to_units
 
 
@@ -41,7 +42,7 @@ def reference_cut(seg: Segmenter, texts: list[str]) -> list[list[str]]:
         for text in texts:
             units = to_units(text)
             chars, bigrams = seg.vocab.encode(units)
-            mask, _ = seg._constraints(text, units, seg.lexicon)
+            mask, _ = constraints(units, seg.lexicon)
             labels = np.zeros(len(units), dtype=np.int64)
             for s, e in split_pieces(units, cfg.max_piece):
                 c = torch.tensor([chars[s:e]])
@@ -59,13 +60,8 @@ def reference_cut(seg: Segmenter, texts: list[str]) -> list[list[str]]:
                 logp = torch.log_softmax(scores, dim=-1).numpy()
                 piece_mask = None if mask is None else mask[None, s:e]
                 labels[s:e] = _viterbi_general(logp, np.array([e - s]), piece_mask)[0]
-            tags = labels % N_TAGS
-            words, first = [], 0
-            for i in range(len(units)):
-                if tags[i] >= 2 or i == len(units) - 1:  # E or S ends a word
-                    words.append(text[units.starts[first]:units.ends[i]])
-                    first = i + 1
-            out.append(words)
+            spans = tags_to_spans((labels % N_TAGS).tolist())
+            out.append([text[units.starts[a]:units.ends[b - 1]] for a, b in spans])
     return out
 
 

@@ -1,0 +1,288 @@
+"""The segmentation pipeline, in arrays: encode → plan batches → score → decode (with dictionary
+constraints) → word boundaries.
+
+`analyse` is a function of its inputs only (the network's scorer, the vocabulary, the texts, a
+dictionary); it returns one `Analysis` per text, and every door renders from those: `Segmenter`'s
+verbs (`words`, `tokens`, `char_tags`), the stream formatters, the REST serialisers and the Ray
+batches. `Segmenter` is the front object that holds a model and offers jieba's verbs over it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from segmenter.decode import NEG, viterbi
+from segmenter.tags import N_TAGS, TAGS, B, E, M, word_bounds
+from segmenter.text import Units, split_pieces, to_units
+from segmenter.vocab import Encoded, Vocab
+
+# Scores of a batch: (chars, bigrams, lengths, standards or None) -> (n, seq, outputs) float32.
+Scorer = Callable[[np.ndarray, np.ndarray, np.ndarray, "np.ndarray | None"], np.ndarray]
+# Runs `job(b)` for every batch start `b`, in any order (batches write disjoint parts of the output).
+BatchMap = Callable[[Callable[[int], None], Sequence[int]], None]
+
+
+class Constraints(Protocol):
+    """What the pipeline asks of a dictionary (`Lexicon` and its overlays)."""
+
+    def __len__(self) -> int: ...
+
+    def constraints(self, norm: str, starts: Sequence[int],
+                    ends: Sequence[int]) -> tuple[np.ndarray | None, dict[int, str]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A word and its character offsets in the original string (end exclusive). It unpacks like
+    jieba's `(word, start, end)`; `pos` is its part of speech when asked for (`pos=True`)."""
+
+    text: str
+    start: int
+    end: int
+    pos: str | None = None
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.text, self.start, self.end))
+
+    def __repr__(self) -> str:
+        pos = "" if self.pos is None else f", pos={self.pos!r}"
+        return f"Token(text={self.text!r}, start={self.start}, end={self.end}{pos})"
+
+    def to_json(self) -> dict[str, Any]:
+        """{"text", "start", "end"} and "pos" when it is set."""
+        d: dict[str, Any] = {"text": self.text, "start": self.start, "end": self.end}
+        if self.pos is not None:
+            d["pos"] = self.pos
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class CharTag:
+    """One character's BMES label, the model's probability of that label (for a joint model, summed
+    over the parts of speech), and (when asked for) the part of speech of the word it belongs to."""
+
+    char: str
+    offset: int
+    label: str
+    prob: float
+    pos: str | None = None
+
+    def __repr__(self) -> str:
+        pos = "" if self.pos is None else f", pos={self.pos!r}"
+        return f"CharTag(char={self.char!r}, offset={self.offset}, label={self.label!r}, prob={self.prob:.4g}{pos})"
+
+    def to_json(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"char": self.char, "offset": self.offset, "label": self.label, "prob": self.prob}
+        if self.pos is not None:
+            d["pos"] = self.pos
+        return d
+
+
+@dataclass(slots=True)
+class Analysis:
+    """What the pipeline found in one text: its units, their BMES tags (and label probabilities,
+    parts of speech), and its words as character spans. The renderings are methods."""
+
+    text: str
+    units: Units
+    tags: np.ndarray  # (n_units,) BMES tag of each unit
+    probs: np.ndarray | None  # (n_units,) probability of the chosen label, when asked for
+    pos: np.ndarray | None  # (n_units,) part-of-speech index (joint models)
+    pos_tags: tuple[str, ...] | None  # the names of those indices
+    user_pos: dict[int, str]  # last unit of a user dictionary word -> its part of speech
+    starts: list[int]  # every word's first character,
+    ends: list[int]  # the end of its last character,
+    lasts: list[int]  # and its last unit
+
+    def words(self) -> list[str]:
+        text = self.text
+        return [text[s:e] for s, e in zip(self.starts, self.ends)]
+
+    def word_pos(self) -> list[str | None]:
+        """Part of speech of every word: the user dictionary's, else the model's (None: no tagger)."""
+        names, pos, user = self.pos_tags, self.pos, self.user_pos
+        if names is None or pos is None:
+            return [user.get(last) for last in self.lasts]
+        model = [names[p] for p in pos[self.lasts].tolist()]
+        if user:
+            return [user.get(last, m) for last, m in zip(self.lasts, model)]
+        return model
+
+    def tokens(self, pos: bool = False, shift: int = 0) -> list[Token]:
+        """The words as `Token`s, offsets moved by `shift` (a window's place in a longer text)."""
+        text = self.text
+        if not pos:
+            return [Token(text[s:e], s + shift, e + shift) for s, e in zip(self.starts, self.ends)]
+        return [Token(text[s:e], s + shift, e + shift, p)
+                for s, e, p in zip(self.starts, self.ends, self.word_pos())]
+
+    def char_tags(self, pos: bool = False) -> list[CharTag]:
+        """Every non-whitespace character with its label. A multi-character unit (a number, a Latin
+        word, a URL) carries one label, spread over its characters as one word's B/M/E would be."""
+        u, text, probs = self.units, self.text, self.probs
+        assert probs is not None, "char_tags needs an analysis made with probs=True"
+        unit_pos: list[str | None] = [None] * len(u)
+        if pos:
+            first = 0
+            for last, tag in zip(self.lasts, self.word_pos()):
+                unit_pos[first:last + 1] = [tag] * (last + 1 - first)
+                first = last + 1
+        rows: list[CharTag] = []
+        for i, t in enumerate(self.tags.tolist()):
+            s, e = u.starts[i], u.ends[i]
+            p = float(probs[i])
+            for j in range(s, e):
+                if e - s == 1:
+                    lab = t
+                elif j == s:
+                    lab = t if t in (B, M) else (M if t == E else B)
+                elif j == e - 1:
+                    lab = t if t in (M, E) else (M if t == B else E)
+                else:
+                    lab = M
+                rows.append(CharTag(text[j], j, TAGS[lab], p, unit_pos[i]))
+        return rows
+
+
+# ----------------------------------------------------------------------- stages
+def constraints(units: Units, lexicon: Constraints) -> tuple[np.ndarray | None, dict[int, str]]:
+    """Additive (n_units, 4) BMES mask from whitespace gaps and dictionary matches, or None when
+    nothing constrains the text; and the dictionary's parts of speech by last unit."""
+    mask, user_pos = lexicon.constraints(units.norm, units.starts, units.ends) if len(lexicon) else (None, {})
+    gaps = units.gap_before
+    if True in gaps[1:]:
+        after = np.flatnonzero(gaps)
+        after = after[after > 0]
+        if mask is None:
+            mask = np.zeros((len(units), N_TAGS), dtype=np.float32)
+        mask[after - 1, B] = mask[after - 1, M] = NEG  # the unit before whitespace ends a word
+        mask[after, M] = mask[after, E] = NEG  # the unit after it begins one
+    return mask, user_pos
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The pieces of every text (`split_pieces`), longest first, as rows (text, start, end) of
+    `pieces`; `first` is the flat index (in `Encoded`) of each piece's left bigram."""
+
+    pieces: np.ndarray  # (n_pieces, 3) int64
+    first: np.ndarray
+    size: np.ndarray
+
+    @classmethod
+    def of(cls, units: Sequence[Units], enc: Encoded, max_piece: int) -> Plan:
+        rows = [(k, s, e) for k, u in enumerate(units) for s, e in split_pieces(u, max_piece)]
+        rows.sort(key=lambda p: p[1] - p[2])  # longest first: batches of similar lengths
+        pieces = np.array(rows, dtype=np.int64).reshape(-1, 3)
+        return cls(pieces, enc.offsets[pieces[:, 0]] + pieces[:, 1], pieces[:, 2] - pieces[:, 1])
+
+
+def word_spans(units: Sequence[Units], enc: Encoded, tags: np.ndarray) -> list[tuple[list[int], list[int], list[int]]]:
+    """(first character, end of last character, last unit) of every word of every text, from the
+    BMES tags in the flat layout of `Encoded` (`tags.word_bounds` on the units of all texts at
+    once): the only Python work left is per word, in the renderings."""
+    n = np.fromiter((len(u) for u in units), dtype=np.int64, count=len(units))
+    is_unit = np.ones(len(tags), dtype=bool)
+    is_unit[enc.offsets] = is_unit[enc.offsets + n + 1] = False  # the <S> and </S> slots
+    firsts, lasts, bounds = word_bounds(tags[is_unit], n)
+    base = np.zeros(len(units), dtype=np.int64)  # index of each text's first unit among all units
+    np.cumsum(n[:-1], out=base[1:])
+    text_of = np.repeat(np.arange(len(units)), np.diff(bounds, prepend=0))
+    first_local = firsts - base[text_of]
+    last_local = lasts - base[text_of]
+    # Character offsets: the unit's index, unless the text has multi-character units or whitespace.
+    cs, ce = first_local.copy(), last_local + 1
+    for k, u in enumerate(units):
+        if not isinstance(u.starts, range):
+            w = slice(int(bounds[k - 1]) if k else 0, int(bounds[k]))
+            cs[w] = np.asarray(u.starts, dtype=np.int64)[first_local[w]]
+            ce[w] = np.asarray(u.ends, dtype=np.int64)[last_local[w]]
+    cs_l, ce_l, last_l = cs.tolist(), ce.tolist(), last_local.tolist()
+    out = []
+    b0 = 0
+    for b1 in bounds.tolist():
+        out.append((cs_l[b0:b1], ce_l[b0:b1], last_l[b0:b1]))
+        b0 = b1
+    return out
+
+
+def _serial(job: Callable[[int], None], starts: Sequence[int]) -> None:
+    for b in starts:
+        job(b)
+
+
+def analyse(texts: Sequence[str], *, vocab: Vocab, scorer: Scorer, pos_tags: tuple[str, ...] | None,
+            factored: bool, max_piece: int, batch_size: int, lexicon: Constraints,
+            standard: int | None = None, probs: bool = False, map_batches: BatchMap = _serial) -> list[Analysis]:
+    """One `Analysis` per text.
+
+    All texts are encoded at once into one flat array (`Vocab.encode_many`); their pieces are
+    sorted longest first and cut into batches of `batch_size` (`Plan`); each batch is gathered from
+    the flat array with NumPy, scored, decoded under the text's constraints, and its labels
+    scattered back; the words of all texts come from one `word_spans` call.
+    `pos_tags`: the part-of-speech names of a joint model (None: BMES only);
+    `standard`: the model's index of the standard to segment in (multi-standard models)."""
+    units = [to_units(t) for t in texts]
+    enc = vocab.encode_many(units)
+    found = [constraints(u, lexicon) for u in units]
+    masks = [c[0] for c in found]
+    plan = Plan.of(units, enc, max_piece)
+    labels = np.zeros(len(enc.chars), dtype=np.int16)  # flat, as enc.chars
+    chosen = np.zeros(len(enc.chars), dtype=np.float32) if probs else None
+
+    def run(b: int) -> None:  # one batch; batches write disjoint parts of labels and chosen
+        rows = slice(b, b + batch_size)
+        lengths = plan.size[rows]
+        seq = int(lengths[0])
+        steps = np.arange(seq + 1)
+        at = plan.first[rows, None] + steps  # (n, seq + 1) flat positions of the bigrams
+        inside = steps < lengths[:, None] + 1
+        bigrams = np.where(inside, enc.bigrams[np.where(inside, at, 0)], 0)
+        inside = inside[:, :seq] & (steps[:seq] < lengths[:, None])
+        at = at[:, :seq] + 1  # flat positions of the units
+        chars = np.where(inside, enc.chars[np.where(inside, at, 0)], 0)
+        mask = None
+        for r, (k, s, e) in enumerate(plan.pieces[rows].tolist()):
+            text_mask = masks[k]
+            if text_mask is not None:
+                if mask is None:
+                    mask = np.zeros((len(lengths), seq, N_TAGS), dtype=np.float32)
+                mask[r, :e - s] = text_mask[s:e]
+        std = None if standard is None else np.full(len(lengths), standard, dtype=np.int64)
+        scores = scorer(chars, bigrams, lengths, std)  # (n, seq, outputs) float32
+        if factored:  # BMES scores, then one per part of speech
+            scores, pos_scores = scores[..., :N_TAGS], scores[..., N_TAGS:]
+        # Viterbi reads raw scores: log-softmax only subtracts one constant per position.
+        best = viterbi(np.ascontiguousarray(scores), lengths, mask)  # (n, seq)
+        if factored:  # as a joint label: 4 * part of speech + BMES
+            best = best + N_TAGS * pos_scores.argmax(-1).astype(np.int16)
+        labels[at[inside]] = best[inside]
+        if chosen is not None:
+            e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+            prob = e / e.sum(axis=-1, keepdims=True)  # (n, seq, labels)
+            if prob.shape[-1] != N_TAGS:  # joint labels: the BMES label's probability, summed over POS
+                prob = prob.reshape(*prob.shape[:2], -1, N_TAGS).sum(axis=2)
+            p = np.take_along_axis(prob, (best % N_TAGS)[..., None].astype(np.int64), axis=-1)[..., 0]
+            chosen[at[inside]] = p[inside]
+
+    map_batches(run, range(0, len(plan.pieces), batch_size))
+    tags = labels % N_TAGS
+    out = []
+    for k, (text, u, c, w) in enumerate(zip(texts, units, found, word_spans(units, enc, tags))):
+        s = int(enc.offsets[k]) + 1
+        p = chosen[s:s + len(u)] if chosen is not None else None
+        pos = labels[s:s + len(u)] // N_TAGS if pos_tags is not None else None
+        out.append(Analysis(text, u, tags[s:s + len(u)], p, pos, pos_tags, c[1], *w))
+    return out
+
+
+def concat_tokens(parts: Iterable[tuple[int, Analysis]], pos: bool) -> list[Token]:
+    """The tokens of a text analysed in windows: (offset of the window, its analysis) in order."""
+    out: list[Token] = []
+    for shift, a in parts:
+        out += a.tokens(pos, shift)
+    return out

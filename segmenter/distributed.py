@@ -6,19 +6,20 @@
 - `tokens_for_batch(batch, seg)`: the same for one pandas DataFrame, pyarrow Table or dict of
   columns held without Ray.
 - `segment_files_on_ray(...)`: what `segmenter segment --engine ray` runs: every input file read
-  as a Dataset of lines (order kept), segmented on the cluster, written atomically as
-  `stream.segment_files` writes it, so the output is the single-process output line for line.
+  as a Dataset of lines (order kept); the workers segment each line and render its output with
+  the formatter of `stream.segment_files`, and the driver writes those through the same output
+  loop (`stream.write_outputs`), so the output is the single-process output line for line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from segmenter.errors import SegmenterError
 from segmenter.lexicon import Entry, Lexicon
-from segmenter.segmenter import Token
-from segmenter.stream import Format, Line, Summary, atomic_output, expand_inputs, format_lines, plan_outputs
+from segmenter.stream import Format, Line, Summary, expand_inputs, format_lines, plan_outputs, write_outputs
 
 
 def _ray() -> Any:
@@ -35,18 +36,22 @@ class _SegmentBatches:
     """`map_batches` callable: loads the model once per Ray worker."""
 
     def __init__(self, model: str, precision: str, text_column: str, threads: int, pos: bool,
-                 entries: Sequence[Entry], standard: str | None = None) -> None:
-        from segmenter.process import configure_process
+                 entries: Sequence[Entry], standard: str | None = None, fmt: str | None = None) -> None:
+        from segmenter.process import configure_process, freeze_heap
         from segmenter.segmenter import Segmenter
 
         configure_process(threads)
         self.seg = Segmenter.load(model, precision=precision, user_words=entries, threads=1,  # one actor, one core
                                   standard=standard)
+        freeze_heap()
         self.text_column = text_column
         self.pos = pos
+        self.fmt = None if fmt is None else Format(fmt)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
-        return tokens_for_batch(batch, self.seg, self.text_column, pos=self.pos)
+        if self.fmt is None:
+            return tokens_for_batch(batch, self.seg, self.text_column, pos=self.pos)
+        return rendered_batch(batch, self.seg, self.fmt, self.text_column, pos=self.pos)
 
 
 def tokens_for_batch(batch: Any, seg: Any, text_column: str = "text", *, pos: bool = False) -> Any:
@@ -55,7 +60,8 @@ def tokens_for_batch(batch: Any, seg: Any, text_column: str = "text", *, pos: bo
     `pos=True`)."""
     arrow = hasattr(batch, "to_pydict") and hasattr(batch, "append_column")  # pyarrow.Table
     column = batch.column(text_column).to_pylist() if arrow else list(batch[text_column])
-    tokens = [[t.to_json() for t in row] for row in seg.tokenize_batch([str(t) for t in column], pos=pos)]
+    seg.require_pos(pos)
+    tokens = [[t.to_json() for t in a.tokens(pos)] for a in seg.analyse([str(t) for t in column])]
     if arrow:
         return batch.append_column("tokens", [tokens])
     if hasattr(batch, "assign"):  # pandas.DataFrame
@@ -63,6 +69,16 @@ def tokens_for_batch(batch: Any, seg: Any, text_column: str = "text", *, pos: bo
     out = dict(batch)
     out["tokens"] = tokens
     return out
+
+
+def rendered_batch(batch: dict[str, Any], seg: Any, fmt: Format, text_column: str = "text", *,
+                   pos: bool = False) -> dict[str, Any]:
+    """The lines of `batch[text_column]` (a CR before the cut line end removed) and an `output`
+    column: each line's output text in `fmt`, rendered by `stream.format_lines`."""
+    texts = [str(t).removesuffix("\r") for t in batch[text_column]]
+    lines = [Line(0, t) for t in texts]
+    outputs = [format_lines([line], [[(0, a)]], fmt, pos) for line, a in zip(lines, seg.analyse(texts))]
+    return {"text": texts, "output": outputs}
 
 
 def add_tokens_column(ds: Any, model: str = "pku", *, text_column: str = "text", precision: str = "fp32",
@@ -96,21 +112,20 @@ def segment_files_on_ray(inputs: Sequence[str], output: str, *, model: str, prec
     ctx = ray.data.DataContext.get_current()
     ctx.execution_options.preserve_order = True
     summary = Summary()
-    for f, target in plan_outputs(expand_inputs(inputs, pattern), output, many=True):
-        if resume and target.is_file():
-            summary.resumed.append(str(target))
-            continue
-        ds = ray.data.read_text(str(f.resolve()), drop_empty_lines=False)
-        ds = add_tokens_column(ds, model, precision=precision, concurrency=concurrency, pos=pos,
-                               user_words=user_words, standard=standard)
-        with atomic_output(target) as writer:
-            for number, row in enumerate(ds.iter_rows(), 1):
-                text = row["text"].removesuffix("\r")
-                toks = [Token(str(t["text"]), int(t["start"]), int(t["end"]), t.get("pos")) for t in row["tokens"]]
-                writer.write(format_lines([Line(number, text)], [toks], fmt))
-                summary.lines += 1
-                summary.chars += len(text)
-        summary.files += 1
-        summary.written.append(str(target))
-    return summary
+    entries = list(Lexicon(user_words))  # validated here, before any worker starts
 
+    def segment_file(f: Path, write: Callable[[str], Any]) -> None:
+        ds = ray.data.read_text(str(f.resolve()), drop_empty_lines=False)
+        ds = ds.map_batches(_SegmentBatches, fn_constructor_kwargs={
+            "model": model, "precision": precision, "text_column": "text", "threads": 1, "pos": pos,
+            "entries": entries, "standard": standard, "fmt": fmt.value},
+            batch_size=256, batch_format="numpy", concurrency=concurrency)
+        for row in ds.iter_rows():
+            write(row["output"])
+            summary.lines += 1
+            summary.chars += len(row["text"])
+        summary.files += 1
+
+    write_outputs(plan_outputs(expand_inputs(inputs, pattern), output, many=True), resume=resume,
+                  summary=summary, segment_file=segment_file)
+    return summary

@@ -20,15 +20,14 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import partial
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO, cast
+from typing import Any, BinaryIO, TextIO
 
 from tqdm import tqdm
 
 from segmenter.errors import CorpusError, InvalidInputError
 from segmenter.lexicon import Entry
-from segmenter.segmenter import Token
+from segmenter.pipeline import Analysis, concat_tokens
 
 log = logging.getLogger(__name__)
 
@@ -95,25 +94,34 @@ def read_lines(fh: Iterable[bytes], name: str, encoding: str, on_error: OnError,
         yield Line(number, text)
 
 
-def format_lines(lines: Sequence[Line], tokens: Sequence[Sequence[Any]], fmt: Format) -> str:
-    """The output text of a chunk of lines; `tokens[i]` are the `Token`s of `lines[i]` (for
-    plain output without parts of speech, may be the words as strings: see `batch_function`)."""
+# A line's segmentation: (offset in the line, analysis) of each of its windows, in order; one
+# window for any line up to LONG_LINE characters, none for a line that was skipped.
+Parts = list[tuple[int, Analysis]]
+Analyse = Callable[[list[str]], list[Analysis]]
+
+
+def format_lines(lines: Sequence[Line], parts: Sequence[Parts], fmt: Format, pos: bool = False) -> str:
+    """The output text of a chunk of lines, rendered from their analyses (`parts[i]` of `lines[i]`);
+    `pos`: words carry their part of speech."""
     out: list[str] = []
-    for line, toks in zip(lines, tokens):
+    for line, segs in zip(lines, parts):
         if fmt is Format.PLAIN:
-            if toks and isinstance(toks[0], str):
-                out.append(" ".join(toks) + "\n")
+            if pos:
+                out.append(" ".join(f"{w}/{p}" for _, a in segs for w, p in zip(a.words(), a.word_pos())) + "\n")
             else:
-                out.append(" ".join(t.text if t.pos is None else f"{t.text}/{t.pos}" for t in toks) + "\n")
-        elif fmt is Format.JSONL:
+                out.append(" ".join(w for _, a in segs for w in a.words()) + "\n")
+            continue
+        toks = concat_tokens(segs, pos)
+        if fmt is Format.JSONL:
             obj: dict[str, Any] = {"text": line.text, "tokens": [t.to_json() for t in toks]}
             if line.error is not None:
                 obj = {"line": line.number, "error": line.error}
             out.append(json.dumps(obj, ensure_ascii=False) + "\n")
         elif fmt is Format.CONLLU:
-            out.append(f"# text = {' '.join((line.text or '').split())}\n")
+            text = line.text or ""
+            out.append(f"# text = {' '.join(text.split())}\n")
             for i, t in enumerate(toks, 1):
-                after = t.end < len(line.text or "") and (line.text or "")[t.end].isspace()
+                after = t.end < len(text) and text[t.end].isspace()
                 misc = f"TokenRange={t.start}:{t.end}" + ("" if after else "|SpaceAfter=No")
                 out.append(f"{i}\t{_conllu(t.text)}\t_\t_\t{t.pos or '_'}\t_\t_\t_\t_\t{misc}\n")
             out.append("\n")
@@ -143,14 +151,6 @@ def chunks(lines: Iterable[Line], size: int) -> Iterator[list[Line]]:
 SegmentChunk = Callable[[list[Line]], str]
 
 
-def batch_function(seg: Any, fmt: Format, pos: bool) -> Callable[[list[str]], list[list[Any]]]:
-    """What segments a chunk: `cut_batch` when only the words are written (no `Token` per word to
-    build), else `tokenize_batch`."""
-    if fmt is Format.PLAIN and not pos:
-        return cast(Callable[[list[str]], list[list[Any]]], seg.cut_batch)
-    return cast(Callable[[list[str]], list[list[Any]]], partial(seg.tokenize_batch, pos=pos))
-
-
 # A line longer than this many characters is segmented in windows of about this size, a few at a
 # time, each ending after sentence-final punctuation or whitespace where its second half has one:
 # the memory of a huge line stays proportional to its own size (its text and its output), not to
@@ -175,35 +175,31 @@ def windows(text: str, size: int = LONG_LINE) -> list[tuple[int, int]]:
     return out
 
 
-def _long_line(tokenize_batch: Callable[[list[str]], list[list[Any]]], text: str) -> list[Any]:
-    """The tokens (or words) of one huge line, segmented window by window."""
-    out: list[Any] = []
+def _long_line(analyse: Analyse, text: str) -> Parts:
+    """The analyses of one huge line, window by window."""
+    out: Parts = []
     spans = windows(text)
     for k in range(0, len(spans), _WINDOWS_PER_CALL):
         part = spans[k:k + _WINDOWS_PER_CALL]
-        for (s, _), toks in zip(part, tokenize_batch([text[a:b] for a, b in part])):
-            if toks and isinstance(toks[0], str):
-                out += toks
-            else:  # Tokens: offsets into the whole line
-                out += [Token(t.text, t.start + s, t.end + s, t.pos) for t in toks]
+        out += zip((s for s, _ in part), analyse([text[a:b] for a, b in part]))
     return out
 
 
-def segment_chunk_with(tokenize_batch: Callable[[list[str]], list[list[Any]]], fmt: Format) -> SegmentChunk:
-    """A function from a chunk of lines to its formatted output (skipped lines get no tokens)."""
+def segment_chunk_with(analyse: Analyse, fmt: Format, pos: bool = False) -> SegmentChunk:
+    """A function from a chunk of lines to its formatted output (skipped lines get no words)."""
 
     def run(chunk: list[Line]) -> str:
         texts = [line.text for line in chunk if line.text is not None and len(line.text) <= LONG_LINE]
-        it = iter(tokenize_batch(texts))
-        tokens: list[list[Any]] = []
+        it = iter(analyse(texts))
+        parts: list[Parts] = []
         for line in chunk:
             if line.text is None:
-                tokens.append([])
+                parts.append([])
             elif len(line.text) > LONG_LINE:
-                tokens.append(_long_line(tokenize_batch, line.text))
+                parts.append(_long_line(analyse, line.text))
             else:
-                tokens.append(next(it))
-        return format_lines(chunk, tokens, fmt)
+                parts.append([(0, next(it))])
+        return format_lines(chunk, parts, fmt, pos)
 
     return run
 
@@ -290,6 +286,23 @@ def plan_outputs(files: Sequence[tuple[Path, Path]], output: str, many: bool) ->
     return plan
 
 
+def write_outputs(plan: Sequence[tuple[Path, Path]], *, resume: bool, summary: Summary,
+                  segment_file: Callable[[Path, Callable[[str], Any]], None],
+                  on_resumed: Callable[[Path], Any] | None = None) -> None:
+    """The output loop of every engine: for each (input, output) of a checked plan
+    (`plan_outputs`), keep an output that is complete already (with `resume`), else have
+    `segment_file(input, write)` write it under a temporary name renamed into place at its end."""
+    for f, target in plan:
+        if resume and target.is_file():
+            summary.resumed.append(str(target))
+            if on_resumed is not None:
+                on_resumed(f)
+            continue
+        with atomic_output(target) as writer:
+            segment_file(f, writer.write)
+        summary.written.append(str(target))
+
+
 def remove_stale_temporaries(target: Path) -> None:
     """Delete `.NAME.tmp-PID` files of `target` whose process no longer runs (a killed run's)."""
     if not target.parent.is_dir():
@@ -319,13 +332,14 @@ _WORKER: SegmentChunk | None = None
 def _init_worker(model: str, models_dir: str | None, precision: str, threads: int, fmt: str, pos: bool,
                  entries: list[Entry], standard: str | None = None) -> None:
     global _WORKER
-    from segmenter.process import configure_process
+    from segmenter.process import configure_process, freeze_heap
     from segmenter.segmenter import Segmenter
 
     configure_process(threads=1)  # parallelism comes from the worker processes and Segmenter threads
     seg = Segmenter.load(model, models_dir=models_dir, precision=precision, user_words=entries, threads=threads,
                          standard=standard)
-    _WORKER = segment_chunk_with(batch_function(seg, Format(fmt), pos), Format(fmt))
+    freeze_heap()
+    _WORKER = segment_chunk_with(seg.analyse, Format(fmt), pos)
 
 
 def _run_in_worker(chunk: list[Line]) -> str:
@@ -379,16 +393,10 @@ def segment_files(seg: Any, job: Job, stdout: BinaryIO | None = None) -> Summary
     total = sum(f.stat().st_size for f, _ in files) or None
     bar = tqdm(total=total, unit="B", unit_scale=True, disable=not job.progress, file=sys.stderr,
                mininterval=1.0, desc="segment")
-    pool = None
-    one = segment_chunk_with(batch_function(seg, job.fmt, job.pos), job.fmt)
+    one = segment_chunk_with(seg.analyse, job.fmt, job.pos)
     if job.pos:
         seg.require_pos(True)  # fail before reading anything
-    if job.workers > 1:
-        threads = job.threads  # the CLI gives each worker cores / workers: never oversubscribes
-        pool = multiprocessing.get_context("spawn").Pool(
-            job.workers, initializer=_init_worker,
-            initargs=(str(seg.path or seg.name), None, seg.precision.value, threads, job.fmt.value, job.pos,
-                      list(seg.lexicon), seg.standard if seg.standards else None))
+    pool = _worker_pool(seg, job) if job.workers > 1 else None
 
     def run(items: Iterable[list[Line]]) -> Iterator[str]:
         return ordered_map(pool, items, 2 * job.workers) if pool is not None else map(one, items)
@@ -408,33 +416,20 @@ def segment_files(seg: Any, job: Job, stdout: BinaryIO | None = None) -> Summary
                                     refresh=False)
         summary.files += 1
 
+    def process_file(f: Path, write: Callable[[str], Any]) -> None:
+        with f.open("rb") as fh:
+            process(fh, str(f), write)
+
     t0 = time.perf_counter()
     try:
         if stdin:
             process(sys.stdin.buffer, "<stdin>", lambda t: stdout.write(t.encode("utf-8")))
         elif job.output is None:
             for f, _ in files:
-                with f.open("rb") as fh:
-                    process(fh, str(f), lambda t: stdout.write(t.encode("utf-8")))
-        elif not many:
-            plan_outputs(files, job.output, many=False)
-            if job.resume and Path(job.output).is_file():
-                summary.resumed.append(job.output)
-            else:
-                with atomic_output(Path(job.output)) as writer:
-                    for f, _ in files:
-                        with f.open("rb") as fh:
-                            process(fh, str(f), writer.write)
-                summary.written.append(job.output)
+                process_file(f, lambda t: stdout.write(t.encode("utf-8")))
         else:
-            for f, target in plan_outputs(files, job.output, many=True):
-                if job.resume and target.is_file():
-                    summary.resumed.append(str(target))
-                    bar.update(f.stat().st_size)
-                    continue
-                with atomic_output(target) as writer, f.open("rb") as fh:
-                    process(fh, str(f), writer.write)
-                summary.written.append(str(target))
+            write_outputs(plan_outputs(files, job.output, many), resume=job.resume, summary=summary,
+                          segment_file=process_file, on_resumed=lambda f: bar.update(f.stat().st_size))
         stdout.flush()
     finally:
         bar.close()
@@ -442,6 +437,15 @@ def segment_files(seg: Any, job: Job, stdout: BinaryIO | None = None) -> Summary
             pool.terminate()
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def _worker_pool(seg: Any, job: Job) -> Any:
+    """`job.workers` processes that each load `seg`'s model, precision, dictionary and standard."""
+    # the CLI gives each worker cores / workers (`job.threads`): never oversubscribes
+    return multiprocessing.get_context("spawn").Pool(
+        job.workers, initializer=_init_worker,
+        initargs=(str(seg.path or seg.name), None, seg.precision.value, job.threads, job.fmt.value, job.pos,
+                  list(seg.lexicon), seg.standard if seg.standards else None))
 
 
 def _counting(lines: Iterable[Line], summary: Summary) -> Iterator[Line]:

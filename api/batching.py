@@ -27,14 +27,14 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from segmenter import Segmenter
+from segmenter import Analysis, Entry, Segmenter
 
 log = logging.getLogger(__name__)
 
 
 class Kind(str, Enum):
     SEGMENT = "segment"
-    TAG = "tag"
+    TAG = "tag"  # also the label probabilities
 
 
 class QueueFullError(Exception):
@@ -57,21 +57,20 @@ class ClientGoneError(Exception):
 class _Job:
     kind: Kind
     texts: Sequence[str]
-    future: asyncio.Future[list[Any]] = field(repr=False)
-    pos: bool = False
-    user_words: tuple[str, ...] = ()
+    future: asyncio.Future[list[Analysis]] = field(repr=False)
+    user_words: tuple[str | Entry, ...] = ()
     standard: str | None = None
     deadline: float | None = None  # loop time
     next: int = 0  # the next text to hand to the model
     done: int = 0  # texts with results
     in_flight: int = 0  # texts in the model call running now
-    results: list[Any] = field(default_factory=list)
+    results: list[Any] = field(default_factory=list)  # an Analysis per text, None until done
     dropped: bool = False
 
     @property
-    def group(self) -> tuple[Kind, bool, tuple[str, ...], str | None]:
+    def group(self) -> tuple[Kind, tuple[str | Entry, ...], str | None]:
         """Texts of one group run as one model call."""
-        return self.kind, self.pos, self.user_words, self.standard
+        return self.kind, self.user_words, self.standard
 
 
 class Batcher:
@@ -91,6 +90,7 @@ class Batcher:
         self._wake: asyncio.Event | None = None
         self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"model-{seg.name}")
         self._task: asyncio.Task[None] | None = None
+        self._turn = -1  # where the last model call started its round (`_take`)
 
     @property
     def depth(self) -> int:
@@ -122,13 +122,13 @@ class Batcher:
         for job in list(self.jobs):
             self._drop(job, error)
 
-    async def submit(self, kind: Kind, texts: Sequence[str], *, pos: bool = False, user_words: Sequence[str] = (),
+    async def submit(self, kind: Kind, texts: Sequence[str], *, user_words: Sequence[str | Entry] = (),
                      standard: str | None = None, timeout: float | None = None,
-                     disconnected: Callable[[], Awaitable[Any]] | None = None) -> list[Any]:
-        """Results for `texts`, in order: token lists (SEGMENT) or char-tag lists (TAG); with
-        parts of speech (`pos`), this request's `user_words` on top of the model's dictionary, in
-        `standard`. `timeout`: seconds until `DeadlineError`. `disconnected`: an awaitable that
-        returns when the client has left (its work is then dropped: `ClientGoneError`)."""
+                     disconnected: Callable[[], Awaitable[Any]] | None = None) -> list[Analysis]:
+        """The `Analysis` of each of `texts`, in order (with label probabilities for TAG), with
+        this request's `user_words` over the model's dictionary, in `standard`. `timeout`: seconds
+        until `DeadlineError`. `disconnected`: an awaitable that returns when the client has left
+        (its work is then dropped: `ClientGoneError`)."""
         if not texts:
             return []
         if self.closing:
@@ -140,7 +140,7 @@ class Batcher:
             raise QueueFullError(f"server busy: {self.queued_chars:,} characters already wait for the model "
                                  f"(limit {self.max_queued_chars:,})")
         loop = asyncio.get_running_loop()
-        job = _Job(kind, texts, loop.create_future(), pos, tuple(user_words), standard,
+        job = _Job(kind, texts, loop.create_future(), tuple(user_words), standard,
                    None if timeout is None else loop.time() + timeout, results=[None] * len(texts))
         self.jobs.append(job)
         self.queued_chars += chars
@@ -177,13 +177,19 @@ class Batcher:
             job.future.exception()  # retrieved: no "exception never retrieved" warning for a gone client
 
     def _take(self) -> list[tuple[_Job, int, int]]:
-        """Slices (job, first, end) of the next model call, round-robin over the waiting jobs."""
+        """Slices (job, first, end) of the next model call, round-robin over the waiting jobs; each
+        call starts its round one job later than the previous call, so that a job whose texts fill
+        a call alone (texts of `max_batch_chars`, or `max_texts` 1) takes turns with the others."""
         taken: dict[_Job, list[int]] = {}
         n = chars = 0
         progress = True
+        waiting = [j for j in self.jobs if not j.dropped and j.next < len(j.texts)]
+        if waiting:
+            self._turn = (self._turn + 1) % len(waiting)
+            waiting = waiting[self._turn:] + waiting[:self._turn]
         while progress and n < self.max_texts:
             progress = False
-            for job in self.jobs:
+            for job in waiting:
                 if job.dropped or job.next >= len(job.texts):
                     continue
                 size = len(job.texts[job.next])
@@ -242,15 +248,14 @@ class Batcher:
                         job.future.set_result(job.results)
 
     def _process(self, slices: list[tuple[_Job, int, int]]) -> list[list[Any]]:
-        """Runs in the model thread: one model call per group (kind, pos, user words, standard)."""
+        """Runs in the model thread: one model call per group (kind, user words, standard)."""
         out: list[list[Any]] = [[] for _ in slices]
-        groups: dict[tuple[Kind, bool, tuple[str, ...], str | None], list[int]] = {}
+        groups: dict[tuple[Kind, tuple[str | Entry, ...], str | None], list[int]] = {}
         for i, (job, _, _) in enumerate(slices):
             groups.setdefault(job.group, []).append(i)
-        for (kind, pos, user_words, standard), idx in groups.items():
-            run = self.seg.tokenize_batch if kind is Kind.SEGMENT else self.seg.tag_batch
+        for (kind, user_words, standard), idx in groups.items():
             texts = [t for i in idx for t in slices[i][0].texts[slices[i][1]:slices[i][2]]]
-            results = run(texts, pos=pos, user_words=user_words, standard=standard)
+            results = self.seg.analyse(texts, user_words=user_words, standard=standard, probs=kind is Kind.TAG)
             at = 0
             for i in idx:
                 k = slices[i][2] - slices[i][1]

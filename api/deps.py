@@ -5,14 +5,14 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from segmenter import Lexicon, Segmenter
+from segmenter import Analysis, Entry, Segmenter, parse_entry
 
 from .batching import Batcher, Kind
 from .errors import AuthError, LimitError, UnknownModelError
@@ -38,12 +38,14 @@ class AppState:
 
 @dataclass(frozen=True)
 class Checked:
-    """A request after its checks: the name it gave, the model's batcher, its standard, its texts."""
+    """A request after its checks: the name it gave, the model's batcher, its standard, its texts
+    and its dictionary entries (parsed once, here)."""
 
     name: str
     batcher: Batcher
     standard: str | None
     texts: list[str]
+    user_words: tuple[Entry, ...]
 
 
 async def get_state(request: Request) -> AppState:
@@ -89,12 +91,12 @@ def checked(req: TextsRequest, state: AppState) -> Checked:
                              "(max_chars_per_text)", "max_chars_per_text", s.max_chars_per_text)
     if req.pos:
         seg.require_pos(True)
-    if req.user_words:
-        if len(req.user_words) > s.max_user_words:
-            raise LimitError(f"{len(req.user_words)} user words in one request; the limit is {s.max_user_words} "
-                             "(max_user_words)", "max_user_words", s.max_user_words)
-        Lexicon(req.user_words, max_chars=s.max_user_word_chars)  # raises InvalidInputError naming the entry
-    return Checked(name, state.batchers[key], standard or seg.standard, texts)
+    words = req.user_words or []
+    if len(words) > s.max_user_words:
+        raise LimitError(f"{len(words)} user words in one request; the limit is {s.max_user_words} "
+                         "(max_user_words)", "max_user_words", s.max_user_words)
+    entries = tuple(parse_entry(w, max_chars=s.max_user_word_chars) for w in words)  # InvalidInputError names it
+    return Checked(name, state.batchers[key], standard or seg.standard, texts, entries)
 
 
 async def client_gone(request: Request) -> None:
@@ -113,14 +115,16 @@ async def answer(kind: Kind, field: str, req: TextsRequest, state: AppState, req
     """The one path of /v1/segment and /v1/tag: checks, the batcher (with the request's deadline
     and its client's disconnect), and the JSON answer with the items of each text under `field`."""
     c = checked(req, state)
-    results = await c.batcher.submit(kind, c.texts, pos=req.pos, user_words=req.user_words or (),
-                                     standard=c.standard, timeout=state.settings.request_timeout_s,
+    results = await c.batcher.submit(kind, c.texts, user_words=c.user_words, standard=c.standard,
+                                     timeout=state.settings.request_timeout_s,
                                      disconnected=partial(client_gone, request))
+
+    def items(a: Analysis) -> list[Any]:
+        return a.tokens(req.pos) if kind is Kind.SEGMENT else a.char_tags(req.pos)
 
     def render() -> Response:
         return json_response({"model": c.name, "standard": c.standard,
-                              "results": [{field: tokens_json(text, items, req.offsets)}
-                                          for text, items in zip(c.texts, results)]})
+                              "results": [{field: tokens_json(a.text, items(a), req.offsets)} for a in results]})
 
     if sum(map(len, c.texts)) <= LARGE_ANSWER_CHARS:
         return render()

@@ -32,7 +32,7 @@ def run(host: str | None = None, port: int | None = None, workers: int | None = 
     # every worker process builds its app from the environment: pass the worker count on
     os.environ["SEGMENTER_WORKERS"] = str(workers)
     # h11 rather than httptools: its parser enforces a limit on the request line and headers
-    # (httptools accepted a 64 MB header). Slow headers are not timed out by uvicorn: put a reverse
+    # (uvicorn's httptools protocol sets none). Slow headers are not timed out by uvicorn: put a reverse
     # proxy in front where that matters (README: Service limits).
     uvicorn.run("segmenter_api.main:app", host=host or settings.host, port=port or settings.port, workers=workers,
                 http=JsonErrorH11Protocol, h11_max_incomplete_event_size=settings.max_header_bytes,
@@ -50,8 +50,13 @@ def load_settings() -> Settings:
         problems = []
         for err in e.errors():
             field = err["loc"][0] if err["loc"] else None
-            where = f"SEGMENTER_{str(field).upper()}" if field else "settings"
-            problems.append(f"{where}: {err['msg'].removeprefix('Value error, ')} (got {err.get('input')!r})")
+            message = err["msg"].removeprefix("Value error, ")
+            if field is None:  # a check of several settings: its input is all of them, the API key too
+                problems.append(f"settings: {message}")
+            elif field == "api_key":
+                problems.append(f"SEGMENTER_API_KEY: {message}")
+            else:
+                problems.append(f"SEGMENTER_{str(field).upper()}: {message} (got {err.get('input')!r})")
         raise SettingsError("invalid service settings: " + "; ".join(problems)) from None
     except PydanticSettingsError as e:
         raise SettingsError(f"invalid service settings: {e}") from None

@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         base = Segmenter.load(args.model, runtime="onnxruntime", threads=args.threads)
         fp32 = Path(tmp) / "model.onnx"
-        fp32.write_bytes(build(base.config, base.weights.state))
+        fp32.write_bytes(build(base.config, base.weights.state, external_bytes=None)[0])
         variants: list[tuple[str, Callable[[Path], None]]] = [
             ("ONNX Runtime int8, LSTM weights per tensor",
              lambda out: quantize_dynamic(fp32, out, weight_type=QuantType.QInt8, op_types_to_quantize=["LSTM"])),

@@ -37,10 +37,18 @@ def _gate_order(cell: Cell, w: np.ndarray) -> np.ndarray:
     return w
 
 
+# Arrays of at least this many bytes are external initializers: the serialised graph names them,
+# and the session reads them from the caller's arrays (`OrtTagger`), so the weights are in memory
+# once instead of in the model proto, its serialised bytes and the session's own copy.
+EXTERNAL_BYTES = 4096
+
+
 class _Graph:
-    def __init__(self) -> None:
+    def __init__(self, external_bytes: int | None) -> None:
         self.nodes: list[object] = []
         self.inits: list[object] = []
+        self.external: dict[str, np.ndarray] = {}
+        self.external_bytes = external_bytes
         self._n = 0
 
     def name(self, hint: str) -> str:
@@ -48,10 +56,19 @@ class _Graph:
         return f"{hint}_{self._n}"
 
     def const(self, hint: str, value: np.ndarray) -> str:
-        from onnx import numpy_helper
+        from onnx import TensorProto, helper, numpy_helper
 
         name = self.name(hint)
-        self.inits.append(numpy_helper.from_array(np.ascontiguousarray(value), name))
+        value = np.ascontiguousarray(value)
+        if self.external_bytes is None or value.nbytes < self.external_bytes:
+            self.inits.append(numpy_helper.from_array(value, name))
+            return name
+        tensor = TensorProto(name=name, data_type=helper.np_dtype_to_tensor_dtype(value.dtype),
+                             dims=value.shape, data_location=TensorProto.EXTERNAL)
+        entry = tensor.external_data.add()
+        entry.key, entry.value = "location", name
+        self.inits.append(tensor)
+        self.external[name] = value
         return name
 
     def op(self, op_type: str, inputs: list[str], hint: str | None = None, **attrs: Any) -> str:
@@ -62,14 +79,18 @@ class _Graph:
         return out
 
 
-def build(config: ModelConfig, weights: Mapping[str, np.ndarray]) -> bytes:
+def build(config: ModelConfig, weights: Mapping[str, np.ndarray],
+          external_bytes: int | None = EXTERNAL_BYTES) -> tuple[bytes, dict[str, np.ndarray]]:
     """The serialised ONNX model of a network with `config` and `weights` (the state dict as NumPy
-    arrays, any float type; computed in float32)."""
+    arrays, any float type; computed in float32), and its external initializers by name (arrays
+    that share memory with `weights` where no conversion was needed: the session must be given
+    them, see `OrtTagger`, and they must live as long as it). `external_bytes` None: every array
+    inside the model (a self-contained model file, e.g. to quantise)."""
     from onnx import TensorProto, helper
 
     w = {k: np.asarray(v, dtype=np.float32) if np.issubdtype(np.asarray(v).dtype, np.floating) else np.asarray(v)
          for k, v in weights.items()}
-    g = _Graph()
+    g = _Graph(external_bytes)
     i64 = lambda *v: np.array(v, dtype=np.int64)  # noqa: E731
     zero, one, minus_one = g.const("zero", i64(0)), g.const("one", i64(1)), g.const("minus_one", i64(-1))
     ax0, ax1, ax2 = g.const("ax0", i64(0)), g.const("ax1", i64(1)), g.const("ax2", i64(2))
@@ -158,4 +179,4 @@ def build(config: ModelConfig, weights: Mapping[str, np.ndarray]) -> bytes:
     graph = helper.make_graph(g.nodes, "birnn_tagger", inputs, outputs, initializer=g.inits)  # type: ignore[arg-type]
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="segmenter")
     model.ir_version = 8
-    return bytes(model.SerializeToString())
+    return bytes(model.SerializeToString()), g.external

@@ -1,8 +1,9 @@
 """ONNX Runtime for a tagger network, float32, without torch.
 
-The graph is built from the weights at load (`onnx_graph.build`, about 0.1 s), not exported from
-torch, so that segmenting and serving need neither torch nor its import time and memory. torch
-stays the reference: `tests/segmenter/test_parity.py` checks the two agree on the PKU test.
+The graph is built from the weights at load (`onnx_graph.build`, part of the load time that
+`bench/startup.py` measures), not exported from torch, so that segmenting and serving need
+neither torch nor its import time and memory. torch stays the reference:
+`tests/segmenter/test_parity.py` checks the two agree on the PKU test.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from segmenter.config import ModelConfig
 
 # With torch installed, runtime="auto" runs networks at most this wide (hidden units per
 # direction) and one layer deep on ONNX Runtime, wider or deeper ones on torch, where they
-# measured faster (BENCHMARKS.md). Without torch, every network runs on ONNX Runtime.
+# measured faster (`bench/runtimes.py`, BENCHMARKS.md: The fast path). Without torch, every
+# network runs on ONNX Runtime.
 AUTO_MAX_HIDDEN = 64
 
 
@@ -38,9 +40,10 @@ def prefers_ort(config: ModelConfig, torch_available: bool) -> bool:
 class OrtTagger:
     """Scores batches like `BiRNNTagger.forward`, on NumPy arrays.
 
-    The session runs on one intra-op thread without spinning (a spinning pool cost tens of ms of
-    tail latency on 2 cores, PERF-NOTES); `Segmenter` gets its parallelism from running batches
-    side by side, and sessions are thread-safe."""
+    The session runs on one intra-op thread without spinning (idle threads of a spinning pool
+    busy-wait for work, taking the cores from the batches running beside them and from the event
+    loop of the service); `Segmenter` gets its parallelism from running batches side by side, and
+    sessions are thread-safe."""
 
     def __init__(self, config: ModelConfig, weights: Mapping[str, np.ndarray]) -> None:
         import onnxruntime as ort
@@ -53,7 +56,11 @@ class OrtTagger:
         so.inter_op_num_threads = 1
         so.add_session_config_entry("session.intra_op.allow_spinning", "0")
         so.log_severity_level = 3
-        self.session = ort.InferenceSession(build(config, weights), so, providers=["CPUExecutionProvider"])
+        graph, external = build(config, weights)
+        # the session reads the large arrays where they are (no copy): keep them for its lifetime
+        self._external = [ort.OrtValue.ortvalue_from_numpy(a) for a in external.values()]
+        so.add_external_initializers(list(external), self._external)
+        self.session = ort.InferenceSession(graph, so, providers=["CPUExecutionProvider"])
 
     def __call__(self, chars: np.ndarray, bigrams: np.ndarray, lengths: np.ndarray,
                  standards: np.ndarray | None = None) -> np.ndarray:

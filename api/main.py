@@ -11,8 +11,8 @@ import inspect
 import logging
 import signal
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import partial
 from typing import Any
 
@@ -25,7 +25,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from segmenter import Segmenter, __version__, configure_process, resolve, usable_cores
+from segmenter import Segmenter, __version__, configure_process, freeze_heap, resolve, usable_cores
 
 from .batching import Batcher, Kind, ShuttingDownError
 from .deps import AppState, require_api_key
@@ -94,7 +94,8 @@ class MetricsMiddleware:
     """Counts requests by route and status and observes their latency (outermost middleware).
 
     A plain ASGI middleware: starlette's `BaseHTTPMiddleware` runs every request through extra
-    tasks and memory streams, which cost more event-loop time than the rest of the request."""
+    tasks and memory streams on the event loop (replacing it is one of the service changes measured
+    together with `bench/load.py`, BENCHMARKS.md: What each optimisation gave)."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
@@ -163,49 +164,42 @@ def _validation_message(errors: list[dict[str, Any]]) -> tuple[str, list[dict[st
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    """The service's app, configured by `settings` (default: from the environment); the models load
+    in its lifespan."""
     settings = settings if settings is not None else Settings()
     state = AppState(settings=settings, metrics=Metrics())
+    # FastAPI's native OpenTelemetry hooks look up the tracer provider on every request; this
+    # service exports Prometheus metrics instead, so they are switched off where they exist.
+    extra: dict[str, Any] = {}
+    if "telemetry" in inspect.signature(FastAPI.__init__).parameters:
+        extra["telemetry"] = {"tracing": False, "metrics": False, "logs": False}
+    app = FastAPI(title="segmenter", version=__version__, lifespan=_lifespan(state), **extra,
+                  description="Chinese word segmentation with a character-level BiLSTM tagger.",
+                  docs_url=None, redoc_url=None)
+    app.state.segmenter = state
+    _include_routers(app)
+    _add_middleware(app, state)
+    _add_error_handlers(app, state)
+    return app
+
+
+def _lifespan(state: AppState) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The app's lifespan: load the models before the first request; on shutdown stop taking
+    requests and let the batchers finish what is queued."""
+    settings = state.settings
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         threads = settings.torch_threads or max(1, usable_cores() // settings.workers)
         configure_process(threads)
-        names = settings.models if settings.models is not None else Segmenter.available(settings.models_dir)
-        if settings.default_model not in names:
-            names = [settings.default_model, *names]
-        for name in names:
-            path, standard = resolve(name, settings.models_dir)
-            key = path.name
-            state.add_name(name, key, standard)
-            if key in state.models:  # another standard of a model already loaded: no second copy
-                continue
-            seg = await run_in_threadpool(partial(Segmenter.load, path, precision=settings.precision,
-                                                  user_dict=settings.user_dict,
-                                                  max_user_word_chars=settings.max_user_word_chars,
-                                                  threads=1))  # torch's threads as set above
-            await run_in_threadpool(seg.cut, WARM_UP)
-
-            def on_batch(n_texts: int, n_chars: int, kind: Kind, name: str = key) -> None:
-                state.metrics.batch_texts.labels(name).observe(n_texts)
-                state.metrics.chars.labels(name, kind.value).inc(n_chars)
-
-            batcher = Batcher(seg, max_texts=settings.batch_max_texts, max_wait=settings.batch_max_wait_ms / 1000,
-                              queue_size=settings.queue_size, max_queued_chars=settings.max_queued_chars,
-                              max_batch_chars=settings.max_batch_chars, on_batch=on_batch)
-            batcher.start()
-            state.models[key] = seg
-            state.batchers[key] = batcher
-        for key, seg in state.models.items():  # every model by its own name, every standard by its name
-            state.add_name(key, key, None)
-            for std in seg.standards:
-                state.add_name(std, key, std)
+        await _load_models(state)
         log.info("serving models %s (names %s) with %d torch threads", sorted(state.models), sorted(state.names),
                  threads)
         # Everything loaded so far (models, vocabularies, the app) lives as long as the process:
         # moved out of the collector's reach, full collections no longer walk it on every pass
         # (pauses in the tail latency under load, BENCHMARKS.md: service under load).
         gc.collect()
-        gc.freeze()
+        freeze_heap()
         _drain_on_sigterm(state, settings.shutdown_timeout_s)
         gauges = asyncio.get_running_loop().create_task(_refresh_gauges(state), name="metrics")
         state.ready = True
@@ -217,29 +211,75 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             for b in state.batchers.values():
                 await b.close(settings.shutdown_timeout_s)
 
-    # FastAPI's native OpenTelemetry hooks look up the tracer provider on every request; this
-    # service exports Prometheus metrics instead, so they are switched off where they exist.
-    extra: dict[str, Any] = {}
-    if "telemetry" in inspect.signature(FastAPI.__init__).parameters:
-        extra["telemetry"] = {"tracing": False, "metrics": False, "logs": False}
-    app = FastAPI(title="segmenter", version=__version__, lifespan=lifespan, **extra,
-                  description="Chinese word segmentation with a character-level BiLSTM tagger.",
-                  docs_url=None, redoc_url=None)
-    app.state.segmenter = state
+    return lifespan
+
+
+async def _load_models(state: AppState) -> None:
+    """Load, warm up and start a batcher for every configured model (the default model first
+    unless listed), and register every name a request may give."""
+    settings = state.settings
+    names = settings.models if settings.models is not None else Segmenter.available(settings.models_dir)
+    if settings.default_model not in names:
+        names = [settings.default_model, *names]
+    for name in names:
+        path, standard = resolve(name, settings.models_dir)
+        key = path.name
+        state.add_name(name, key, standard)
+        if key in state.models:  # another standard of a model already loaded: no second copy
+            continue
+        seg = await run_in_threadpool(partial(Segmenter.load, path, precision=settings.precision,
+                                              user_dict=settings.user_dict,
+                                              max_user_word_chars=settings.max_user_word_chars,
+                                              threads=1))  # torch's threads as set by the lifespan
+        await run_in_threadpool(seg.cut, WARM_UP)
+        batcher = _start_batcher(state, key, seg)
+        state.models[key] = seg
+        state.batchers[key] = batcher
+    for key, seg in state.models.items():  # every model by its own name, every standard by its name
+        state.add_name(key, key, None)
+        for std in seg.standards:
+            state.add_name(std, key, std)
+
+
+def _start_batcher(state: AppState, key: str, seg: Segmenter) -> Batcher:
+    """A running batcher for the model `key`, counting its batches and characters in the metrics."""
+    settings = state.settings
+
+    def on_batch(n_texts: int, n_chars: int, kind: Kind, name: str = key) -> None:
+        state.metrics.batch_texts.labels(name).observe(n_texts)
+        state.metrics.chars.labels(name, kind.value).inc(n_chars)
+
+    batcher = Batcher(seg, max_texts=settings.batch_max_texts, max_wait=settings.batch_max_wait_ms / 1000,
+                      queue_size=settings.queue_size, max_queued_chars=settings.max_queued_chars,
+                      max_batch_chars=settings.max_batch_chars, on_batch=on_batch)
+    batcher.start()
+    return batcher
+
+
+def _include_routers(app: FastAPI) -> None:
+    """The API's routes behind the API key; health and the documentation open to all."""
     secured = [Depends(require_api_key)]
     app.include_router(segment.router, dependencies=secured)
     app.include_router(tag.router, dependencies=secured)
     app.include_router(models.router, dependencies=secured)
     app.include_router(health.router)
     app.include_router(docs.router(app))
+
+
+def _add_middleware(app: FastAPI, state: AppState) -> None:
+    """The middleware stack; the one added last runs first (metrics, then request ids)."""
+    settings = state.settings
     app.add_middleware(BodyLimitMiddleware, state=state)
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type", REQUEST_ID])
     app.add_middleware(RequestIdMiddleware)
-
     app.add_middleware(MetricsMiddleware, metrics=state.metrics)
+
+
+def _add_error_handlers(app: FastAPI, state: AppState) -> None:
+    """One JSON error shape for every failure, each counted by its kind."""
 
     def fail(status: int, kind: str, message: str, detail: Any = None,
              headers: dict[str, str] | None = None) -> JSONResponse:
@@ -272,8 +312,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s", request.url.path)
         return fail(500, "internal_error", "internal error; the server log has the details")
-
-    return app
 
 
 _APP: list[FastAPI] = []

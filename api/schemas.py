@@ -13,9 +13,10 @@ def json_response(body: dict[str, Any]) -> Response:
     """A JSON response built from plain dicts and lists, serialised once.
 
     The segment and tag routes answer with this instead of pydantic models: building a model
-    per token and validating it again against `response_model` cost more event-loop time than
-    the rest of a request. The shapes stay the ones of `SegmentResponse` / `TagResponse` (the
-    OpenAPI schema, and the API fuzz test checks every answer against it)."""
+    per token and validating it again against `response_model` is work per token on the event
+    loop (dropping it is one of the service changes measured together with `bench/load.py`,
+    BENCHMARKS.md: What each optimisation gave). The shapes stay the ones of `SegmentResponse` /
+    `TagResponse` (the OpenAPI schema, and the API fuzz test checks every answer against it)."""
     content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return Response(content, media_type="application/json")
 

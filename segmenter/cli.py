@@ -21,6 +21,7 @@ from typing import Any, TextIO
 from segmenter import __version__
 from segmenter.config import Cell, Precision, TrainConfig
 from segmenter.errors import InvalidInputError, SegmenterError
+from segmenter.process import configure_process, freeze_heap
 
 EXIT_USAGE = 2
 
@@ -148,8 +149,10 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         raise InvalidInputError(f"--pos needs a POS-tagged gold file (format pfr); {args.gold} has no tags")
     words = read_word_list(args.words) if args.words else None
     texts = [s.text for s in gold]
+    configure_process(threads=1)  # Segmenter runs its batches side by side, one thread each
     seg = Segmenter.load(args.model, batch_size=args.batch_size, precision=args.precision,
                          user_dict=args.user_dict, standard=args.standard, models_dir=args.models_dir)
+    freeze_heap()
     seg.require_pos(args.pos)
     t0 = time.perf_counter()
     tokens = seg.tokenize_batch(texts, pos=args.pos)
@@ -250,9 +253,11 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     from segmenter.process import usable_cores
 
     threads = args.threads or max(1, usable_cores() // args.workers)
+    configure_process(threads=1)  # Segmenter runs its batches side by side, one thread each
     seg = Segmenter.load(args.model, precision=args.precision, user_words=_user_entries(args),
                          threads=threads if args.workers == 1 else 1, standard=args.standard,
                          models_dir=args.models_dir)
+    freeze_heap()
     job = Job(inputs=args.files, output=args.output, fmt=Format(args.format), encoding=args.encoding,
               on_error=OnError(args.on_error), pattern=args.glob, resume=args.resume, workers=args.workers,
               threads=threads, pos=args.pos, progress=not args.quiet and sys.stderr.isatty())
@@ -311,13 +316,32 @@ STANDARD_HELP = ("segmentation standard of a multi-standard model (e.g. pku, ctb
                  "model name selects, else the model's first)")
 MODELS_DIR_HELP = "folder of named models (default: SEGMENTER_MODELS_DIR, else the shipped models)"
 PRECISION_HELP = "inference number format: fp32 (the reference) or bf16 (faster where the CPU has bf16 support)"
+_SubParsers = argparse._SubParsersAction  # what `ArgumentParser.add_subparsers` returns
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="segmenter", description="Chinese word segmentation with a BiRNN tagger.")
     p.add_argument("-V", "--version", action="version", version=f"segmenter {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
+    _add_train_command(sub)
+    _add_eval_command(sub)
+    _add_segment_command(sub)
+    _add_serve_command(sub)
+    return p
 
+
+def _add_model_choice(parser: argparse.ArgumentParser) -> None:
+    """--model, --standard and --models-dir: which model a command loads (eval, segment)."""
+    parser.add_argument("--model", default=None, help="model name, standard name or directory (default: pku)")
+    parser.add_argument("--standard", help=STANDARD_HELP)
+    parser.add_argument("--models-dir", default=os.environ.get("SEGMENTER_MODELS_DIR"), help=MODELS_DIR_HELP)
+
+
+def _add_precision(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--precision", choices=[x.value for x in Precision], default="fp32", help=PRECISION_HELP)
+
+
+def _add_train_command(sub: _SubParsers) -> None:
     d = TrainConfig()
     t = sub.add_parser("train", help="train a model from segmented corpora")
     t.add_argument("--train", action="append", required=True, metavar="[NAME=]PATH",
@@ -328,18 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--format", choices=["auto", "seg", "pfr"], default="auto")
     t.add_argument("--out", required=True, help="model directory to write, e.g. models/NAME")
     t.add_argument("--standard", help="name of the segmentation standard, recorded in meta.json (e.g. pku)")
-    t.add_argument("--cell", choices=[c.value for c in Cell], default="lstm")
-    t.add_argument("--layers", type=int, default=1)
-    t.add_argument("--hidden", type=int, default=200, help="hidden size per direction")
-    t.add_argument("--char-dim", type=int, default=100)
-    t.add_argument("--bigram-dim", type=int, default=50, help="0 disables bigram features")
-    t.add_argument("--dropout", type=float, default=0.2)
-    t.add_argument("--max-piece", type=int, default=200)
-    t.add_argument("--unidirectional", action="store_true", help="forward direction only (for comparison)")
-    t.add_argument("--pos", action="store_true",
-                   help="joint segmentation + part-of-speech model (labels B-n, E-v...; needs a pfr-format corpus)")
-    t.add_argument("--factored", action="store_true",
-                   help="with --pos: separate BMES and part-of-speech heads (segmentation decodes on 4 scores: faster)")
+    _add_network_options(t)
     t.add_argument("--epochs", type=int, default=d.epochs)
     t.add_argument("--batch-size", type=int, default=d.batch_size)
     t.add_argument("--lr", type=float, default=d.lr)
@@ -366,10 +379,26 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--quiet", action="store_true")
     t.set_defaults(func=_cmd_train)
 
+
+def _add_network_options(t: argparse.ArgumentParser) -> None:
+    """The network's shape and labels (`ModelConfig` fields) of `segmenter train`."""
+    t.add_argument("--cell", choices=[c.value for c in Cell], default="lstm")
+    t.add_argument("--layers", type=int, default=1)
+    t.add_argument("--hidden", type=int, default=200, help="hidden size per direction")
+    t.add_argument("--char-dim", type=int, default=100)
+    t.add_argument("--bigram-dim", type=int, default=50, help="0 disables bigram features")
+    t.add_argument("--dropout", type=float, default=0.2)
+    t.add_argument("--max-piece", type=int, default=200)
+    t.add_argument("--unidirectional", action="store_true", help="forward direction only (for comparison)")
+    t.add_argument("--pos", action="store_true",
+                   help="joint segmentation + part-of-speech model (labels B-n, E-v...; needs a pfr-format corpus)")
+    t.add_argument("--factored", action="store_true",
+                   help="with --pos: separate BMES and part-of-speech heads (segmentation decodes on 4 scores: faster)")
+
+
+def _add_eval_command(sub: _SubParsers) -> None:
     e = sub.add_parser("eval", help="score a model on a segmented gold file (SIGHAN 2005 scoring)")
-    e.add_argument("--model", default=None, help="model name, standard name or directory (default: pku)")
-    e.add_argument("--standard", help=STANDARD_HELP)
-    e.add_argument("--models-dir", default=os.environ.get("SEGMENTER_MODELS_DIR"), help=MODELS_DIR_HELP)
+    _add_model_choice(e)
     e.add_argument("--gold", required=True)
     e.add_argument("--words", help="training word list, for OOV/IV recall")
     e.add_argument("--baseline", choices=["jieba", "pkuseg"], help="also score this baseline on the same input "
@@ -381,16 +410,16 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--pos", action="store_true", help="also score parts of speech (joint model, POS-tagged gold)")
     e.add_argument("--user-dict", help="user dictionary file (one word a line, optional POS)")
     e.add_argument("--batch-size", type=int, default=128)
-    e.add_argument("--precision", choices=[x.value for x in Precision], default="fp32", help=PRECISION_HELP)
+    _add_precision(e)
     e.add_argument("--json", action="store_true", help="print one JSON object")
     e.add_argument("--record", action="store_true", help="store the score in the model's meta.json as its test score")
     e.set_defaults(func=_cmd_eval)
 
+
+def _add_segment_command(sub: _SubParsers) -> None:
     s = sub.add_parser("segment", help="segment text: one output line per input line, words separated by spaces")
     s.add_argument("files", nargs="*", help="input files or directories (default: standard input)")
-    s.add_argument("--model", default=None, help="model name, standard name or directory (default: pku)")
-    s.add_argument("--standard", help=STANDARD_HELP)
-    s.add_argument("--models-dir", default=os.environ.get("SEGMENTER_MODELS_DIR"), help=MODELS_DIR_HELP)
+    _add_model_choice(s)
     s.add_argument("--output", "-o", help="output file, or directory mirroring the inputs (default: stdout)")
     s.add_argument("--format", choices=["plain", "jsonl", "conll", "conllu"], default="plain",
                    help="plain words; jsonl tokens with offsets; conll (index, word, start, end[, POS]); "
@@ -408,7 +437,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--engine", choices=["local", "ray"], default="local",
                    help="ray: run on a Ray cluster (pip install -e '.[ray]'); --workers is then the actor count")
     s.add_argument("--address", help="Ray cluster address (default: start a local Ray instance)")
-    s.add_argument("--precision", choices=[x.value for x in Precision], default="fp32", help=PRECISION_HELP)
+    _add_precision(s)
     s.add_argument("--pos", action="store_true",
                    help="add each word's part of speech (word/POS, a jsonl 'pos' field, a conll column; joint models)")
     s.add_argument("--user-dict", action="append", metavar="FILE",
@@ -418,6 +447,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="one user word (or 'A B' forced split), added after --user-dict (repeatable)")
     s.set_defaults(func=_cmd_segment)
 
+
+def _add_serve_command(sub: _SubParsers) -> None:
     v = sub.add_parser("serve", help="start the REST service (settings: SEGMENTER_* environment variables)")
     v.add_argument("--host", help="address to listen on (default: SEGMENTER_HOST or 127.0.0.1)")
     v.add_argument("--port", type=int, help="port (default: SEGMENTER_PORT or 8000)")
@@ -425,7 +456,6 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--model", help="the default model, and the only one loaded unless SEGMENTER_MODELS lists more "
                    "(default: SEGMENTER_DEFAULT_MODEL or pku)")
     v.set_defaults(func=_cmd_serve)
-    return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -247,6 +247,102 @@ def load_pretrained(model: BiRNNTagger, vocab: Vocab, path: str | Path) -> dict[
     return found
 
 
+_DevScores = dict[str, tuple[Score, TaggedScore | None]]  # standard -> word score, joint POS score
+
+
+@dataclass
+class _Teacher:
+    """A trained model whose label distributions a student learns, with its vocabulary."""
+
+    model: BiRNNTagger  # in evaluation mode
+    vocab: Vocab
+    standards: torch.Tensor | None  # student standard index -> the teacher's index of the same standard
+
+    def scores(self, chars: torch.Tensor, bigrams: torch.Tensor, lengths: torch.Tensor,
+               standards: torch.Tensor) -> torch.Tensor:
+        """(batch, seq, labels) the teacher's scores of a batch; `standards` in the student's indices."""
+        with torch.no_grad():
+            t_std = None if self.standards is None else self.standards[standards]  # the teacher's own ids
+            return self.model(chars, bigrams, lengths, t_std).float()  # (batch, seq, tags)
+
+
+@dataclass
+class _Optimisers:
+    """Adam for the dense parameters (their gradients clipped) and SparseAdam for the bigram
+    table, each with its learning-rate decay per epoch."""
+
+    dense: list[nn.Parameter]
+    optimizers: list[torch.optim.Optimizer]
+    schedulers: list[torch.optim.lr_scheduler.ExponentialLR]
+
+    @classmethod
+    def for_model(cls, model: BiRNNTagger, cfg: TrainConfig) -> _Optimisers:
+        dense = [p for n, p in model.named_parameters() if not n.startswith("bigram_emb")]
+        opts: list[torch.optim.Optimizer] = [torch.optim.Adam(dense, lr=cfg.lr)]
+        if model.bigram_emb is not None:
+            opts.append(torch.optim.SparseAdam(list(model.bigram_emb.parameters()), lr=cfg.lr))
+        return cls(dense, opts, [torch.optim.lr_scheduler.ExponentialLR(o, gamma=cfg.lr_decay) for o in opts])
+
+    @property
+    def lr(self) -> Any:
+        """The dense parameters' current learning rate."""
+        return self.optimizers[0].param_groups[0]["lr"]
+
+    def zero_grad(self) -> None:
+        for o in self.optimizers:
+            o.zero_grad(set_to_none=True)
+
+    def step(self, clip: float) -> None:
+        nn.utils.clip_grad_norm_(self.dense, clip)
+        for o in self.optimizers:
+            o.step()
+
+    def decay(self) -> None:
+        for s in self.schedulers:
+            s.step()
+
+    def state_dict(self) -> dict[str, Any]:
+        """The checkpoint's "optimizers" and "schedulers" entries."""
+        return {"optimizers": [o.state_dict() for o in self.optimizers],
+                "schedulers": [s.state_dict() for s in self.schedulers]}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        for o, s in zip(self.optimizers, state["optimizers"]):
+            o.load_state_dict(s)
+        for sch, s in zip(self.schedulers, state["schedulers"]):
+            sch.load_state_dict(s)
+
+
+@dataclass
+class _Record:
+    """Where a run stands: the checkpoint's entries besides the weights and optimiser states."""
+
+    epoch: int = 0  # the last epoch finished
+    best_f1: float = -1.0  # mean dev F1 over the standards
+    best_epoch: int = 0
+    bad: int = 0  # epochs since the last dev gain
+    seconds: float = 0.0  # training and evaluation so far
+
+
+@dataclass
+class _Run:
+    """What a training run holds fixed over its epochs."""
+
+    out: Path
+    cfg: TrainConfig
+    corpora: Sequence[Corpus]
+    multi: bool  # a multi-standard model: the standard is an input
+    vocab: Vocab
+    mcfg: ModelConfig
+    model: BiRNNTagger
+    opt: _Optimisers
+    teacher: _Teacher | None
+    examples: list[Example]
+    groups: list[list[int]]  # indices into `examples` of each corpus's pieces
+    quotas: list[int]  # pieces drawn from each corpus per epoch
+    units_per_epoch: int
+
+
 def train(
     corpora: Sequence[Corpus],
     out: str | Path,
@@ -272,59 +368,92 @@ def train(
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    ckpt_path = out / CHECKPOINT
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     if not corpora:
         raise ValueError("no training corpus")
-    names = [c.standard for c in corpora]
+    run, record = _prepare(out, corpora, model_options, cfg, resume=resume, pretrained=pretrained, teacher=teacher)
+    for epoch in range(record.epoch + 1, cfg.epochs + 1):
+        _run_epoch(run, record, epoch, meta, progress)
+        if record.bad >= cfg.patience:
+            log.info("no dev gain for %d epochs: stopping", record.bad)
+            break
+    (out / CHECKPOINT).unlink(missing_ok=True)
+    return {"best_epoch": record.best_epoch, "dev_f1": record.best_f1, "epochs_run": record.epoch,
+            "seconds": round(record.seconds, 1)}
+
+
+def _prepare(out: Path, corpora: Sequence[Corpus], model_options: dict[str, Any], cfg: TrainConfig, *,
+             resume: bool, pretrained: str | Path | None, teacher: str | Path | None) -> tuple[_Run, _Record]:
+    """The model, optimisers and training pieces of a run, and where it stands: from the
+    checkpoint in `out` when resuming from one, else new (and the training log emptied)."""
     multi = len(corpora) > 1 or bool(model_options.get("standards"))
-
-    teacher_model = _load_teacher(teacher, names) if teacher is not None else None
-    teacher_std = None  # student standard index -> the teacher's index of the same standard
-    if teacher_model is not None and teacher_model[0].config.standards:
-        teacher_std = torch.tensor([teacher_model[0].config.standards.index(n) for n in names])
-    state: dict[str, Any] | None = None
-    if resume and ckpt_path.is_file():
-        state = torch.load(ckpt_path, weights_only=True)
-        vocab = Vocab.from_json(json.loads(state["vocab"]))
-        mcfg = ModelConfig.from_json(json.loads(state["model_config"]))
-        log.info("resuming from %s after epoch %d", ckpt_path, state["epoch"])
+    teacher_model = _load_teacher(teacher, [c.standard for c in corpora]) if teacher is not None else None
+    checkpoint = _read_checkpoint(out / CHECKPOINT) if resume else None
+    if checkpoint is not None:
+        state, vocab, mcfg = checkpoint
     else:
-        if teacher_model is not None:
-            vocab = teacher_model[1]
-            model_options = dict(model_options, tags=teacher_model[0].config.tags)
-        else:
-            vocab = Vocab.build((to_units(s.text).keys for c in corpora for s in c.train),
-                                cfg.min_char_count, cfg.min_bigram_count)
-        if multi:
-            model_options = dict(model_options, standards=tuple(names),
-                                 standard_dim=model_options.get("standard_dim") or 8)
-        mcfg = ModelConfig(n_chars=len(vocab.chars), n_bigrams=len(vocab.bigrams), **model_options)
+        vocab, mcfg = _new_vocab_and_config(corpora, model_options, cfg, multi, teacher_model)
     model = BiRNNTagger(mcfg)
-    if state is None and pretrained is not None:
+    if checkpoint is None and pretrained is not None:
         log.info("pretrained embeddings from %s: %s", pretrained, load_pretrained(model, vocab, pretrained))
-    dense = [p for n, p in model.named_parameters() if not n.startswith("bigram_emb")]
-    opt = torch.optim.Adam(dense, lr=cfg.lr)
-    opts: list[torch.optim.Optimizer] = [opt]
-    if model.bigram_emb is not None:
-        opts.append(torch.optim.SparseAdam(list(model.bigram_emb.parameters()), lr=cfg.lr))
-    scheds = [torch.optim.lr_scheduler.ExponentialLR(o, gamma=cfg.lr_decay) for o in opts]
+    opt = _Optimisers.for_model(model, cfg)
+    if checkpoint is not None:
+        record = _restore(state, model, opt)
+    else:
+        (out / TRAIN_LOG).unlink(missing_ok=True)
+        record = _Record()
+    examples, groups = _training_examples(corpora, vocab, mcfg)
+    quotas = epoch_quotas([len(g) for g in groups], cfg.sample_alpha if multi else 1.0)
+    units_per_epoch = sum(len(examples[i].chars) for i in epoch_order(groups, quotas, cfg.seed, 1))
+    log.info("training on %s pieces per epoch (%d units), dev %s sentences; %s",
+             dict(zip([c.standard for c in corpora], quotas)), units_per_epoch,
+             {c.standard: len(c.dev) for c in corpora}, mcfg)
+    return _Run(out, cfg, corpora, multi, vocab, mcfg, model, opt, teacher_model, examples, groups, quotas,
+                units_per_epoch), record
 
-    first_epoch, best_f1, best_epoch, bad, elapsed = 1, -1.0, 0, 0, 0.0
-    if state is not None:
-        model.load_state_dict(state["model"])
-        for o, s in zip(opts, state["optimizers"]):
-            o.load_state_dict(s)
-        for sch, s in zip(scheds, state["schedulers"]):
-            sch.load_state_dict(s)
-        first_epoch = state["epoch"] + 1
-        best_f1, best_epoch, bad, elapsed = state["best_f1"], state["best_epoch"], state["bad"], state["seconds"]
-        torch.set_rng_state(state["torch_rng"])
-    elif (out / TRAIN_LOG).exists():
-        (out / TRAIN_LOG).unlink()
 
+def _read_checkpoint(path: Path) -> tuple[dict[str, Any], Vocab, ModelConfig] | None:
+    """The training state saved after the last finished epoch, with its vocabulary and model
+    configuration; None without a checkpoint."""
+    if not path.is_file():
+        return None
+    state = torch.load(path, weights_only=True)
+    vocab = Vocab.from_json(json.loads(state["vocab"]))
+    mcfg = ModelConfig.from_json(json.loads(state["model_config"]))
+    log.info("resuming from %s after epoch %d", path, state["epoch"])
+    return state, vocab, mcfg
+
+
+def _new_vocab_and_config(corpora: Sequence[Corpus], model_options: dict[str, Any], cfg: TrainConfig,
+                          multi: bool, teacher: _Teacher | None) -> tuple[Vocab, ModelConfig]:
+    """A new model's vocabulary (the teacher's, else built from the training sentences) and
+    configuration (with the teacher's labels, and the corpora's standards when `multi`)."""
+    if teacher is not None:
+        vocab = teacher.vocab
+        model_options = dict(model_options, tags=teacher.model.config.tags)
+    else:
+        vocab = Vocab.build((to_units(s.text).keys for c in corpora for s in c.train),
+                            cfg.min_char_count, cfg.min_bigram_count)
+    if multi:
+        model_options = dict(model_options, standards=tuple(c.standard for c in corpora),
+                             standard_dim=model_options.get("standard_dim") or 8)
+    return vocab, ModelConfig(n_chars=len(vocab.chars), n_bigrams=len(vocab.bigrams), **model_options)
+
+
+def _restore(state: dict[str, Any], model: BiRNNTagger, opt: _Optimisers) -> _Record:
+    """Weights, optimiser states and torch's random state from a checkpoint; where the run stood."""
+    model.load_state_dict(state["model"])
+    opt.load_state_dict(state)
+    torch.set_rng_state(state["torch_rng"])
+    return _Record(state["epoch"], state["best_f1"], state["best_epoch"], state["bad"], state["seconds"])
+
+
+def _training_examples(corpora: Sequence[Corpus], vocab: Vocab,
+                       mcfg: ModelConfig) -> tuple[list[Example], list[list[int]]]:
+    """The training pieces of every corpus (standard `k` for the `k`-th), and the indices of each
+    corpus's pieces."""
     pos_tags = pos_of_labels(mcfg.tags)
     pos_index = None if pos_tags is None else {p: i for i, p in enumerate(pos_tags)}
     examples: list[Example] = []
@@ -333,95 +462,118 @@ def train(
         part = make_examples(c.train, vocab, mcfg.max_piece, pos_index, standard=k)
         groups.append(list(range(len(examples), len(examples) + len(part))))
         examples += part
-    quotas = epoch_quotas([len(g) for g in groups], cfg.sample_alpha if multi else 1.0)
-    units_per_epoch = sum(len(examples[i].chars) for i in epoch_order(groups, quotas, cfg.seed, 1))
-    log.info("training on %s pieces per epoch (%d units), dev %s sentences; %s",
-             dict(zip(names, quotas)), units_per_epoch, {c.standard: len(c.dev) for c in corpora}, mcfg)
-
-    epoch = first_epoch - 1
-    for epoch in range(first_epoch, cfg.epochs + 1):
-        model.train()
-        rng = random.Random(cfg.seed * 1000 + epoch)
-        t0 = time.perf_counter()
-        total_loss, seen = 0.0, 0
-        bar = tqdm(total=units_per_epoch, desc=f"epoch {epoch}/{cfg.epochs}", unit="ch", unit_scale=True,
-                   disable=not progress, file=sys.stderr, leave=False, mininterval=2.0)
-        order = epoch_order(groups, quotas, cfg.seed, epoch)
-        for chars, bigrams, lengths, tags, standards, joint in batches(examples, cfg.batch_size, rng, order):
-            if cfg.unk_replace > 0:
-                drop = (torch.rand(bigrams.shape) < cfg.unk_replace) & (bigrams > 1)
-                bigrams = bigrams.masked_fill(drop, 1)  # 1 = <UNK>
-            std = standards if multi else None
-            soft = None
-            if teacher_model is not None and cfg.distill_alpha > 0:
-                with torch.no_grad():
-                    t_std = None if teacher_std is None else teacher_std[standards]  # the teacher's own ids
-                    soft = teacher_model[0](chars, bigrams, lengths, t_std).float()  # (batch, seq, tags)
-            for o in opts:
-                o.zero_grad(set_to_none=True)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
-                scores = model(chars, bigrams, lengths, std)  # (batch, seq, tags)
-            loss = tag_loss(scores.float(), tags, joint, soft, cfg.distill_alpha, cfg.distill_temperature,
-                            factored=mcfg.factored)
-            loss.backward()
-            nn.utils.clip_grad_norm_(dense, cfg.clip)
-            for o in opts:
-                o.step()
-            n = int(lengths.sum())
-            total_loss += loss.item() * n
-            seen += n
-            bar.update(n)
-            bar.set_postfix(loss=f"{total_loss / seen:.4f}")
-        bar.close()
-        for sch in scheds:
-            sch.step()
-        train_seconds = time.perf_counter() - t0
-        scores_by_std = {c.standard: evaluate(model, vocab, c.dev, standard=c.standard if multi else None)
-                         for c in corpora}
-        elapsed += time.perf_counter() - t0
-        mean_f1 = sum(d.f1 for d, _ in scores_by_std.values()) / len(scores_by_std)
-        improved = mean_f1 > best_f1
-        first_dev, first_pos = scores_by_std[names[0]]
-        if improved:
-            best_f1, best_epoch, bad = mean_f1, epoch, 0
-            full_meta = dict(meta or {})
-            full_meta.update(train_config=cfg.to_json(), best_epoch=epoch, dev=first_dev.to_json(),
-                             training_seconds=round(elapsed, 1))
-            if multi:
-                full_meta["dev_by_standard"] = {k: d.to_json() for k, (d, _) in scores_by_std.items()}
-                full_meta["default_standard"] = names[0]
-            if first_pos is not None:
-                full_meta["dev_pos"] = first_pos.to_json()
-            artifact.save(out, mcfg, vocab, model.state_dict(), full_meta)
-        else:
-            bad += 1
-        row: dict[str, Any] = {
-            "epoch": epoch, "loss": round(total_loss / max(seen, 1), 5), "dev_f1": round(first_dev.f1, 5),
-            "dev_precision": round(first_dev.precision, 5), "dev_recall": round(first_dev.recall, 5),
-            "lr": opt.param_groups[0]["lr"], "train_seconds": round(train_seconds, 1),
-            "chars_per_s": round(seen / train_seconds), "best": improved}
-        if first_pos is not None:
-            row["dev_pos_f1"] = round(first_pos.f1, 5)
-        if multi:
-            row["dev_f1_by_standard"] = {k: round(d.f1, 5) for k, (d, _) in scores_by_std.items()}
-            row["dev_f1_mean"] = round(mean_f1, 5)
-        with (out / TRAIN_LOG).open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(row) + "\n")
-        if progress:
-            print(json.dumps(row), file=sys.stderr)
-        torch.save({"epoch": epoch, "model": model.state_dict(), "optimizers": [o.state_dict() for o in opts],
-                    "schedulers": [s.state_dict() for s in scheds], "best_f1": best_f1, "best_epoch": best_epoch,
-                    "bad": bad, "seconds": elapsed, "torch_rng": torch.get_rng_state(),
-                    "vocab": json.dumps(vocab.to_json()), "model_config": json.dumps(mcfg.to_json())},
-                   ckpt_path)
-        if bad >= cfg.patience:
-            log.info("no dev gain for %d epochs: stopping", bad)
-            break
-    ckpt_path.unlink(missing_ok=True)
-    return {"best_epoch": best_epoch, "dev_f1": best_f1, "epochs_run": epoch, "seconds": round(elapsed, 1)}
+    return examples, groups
 
 
-def _load_teacher(path: str | Path, standards: Sequence[str]) -> tuple[BiRNNTagger, Vocab]:
+def _run_epoch(run: _Run, record: _Record, epoch: int, meta: dict[str, Any] | None, progress: bool) -> None:
+    """Train one epoch, score every dev set, save the model when the mean dev F1 improved, append
+    the epoch's row to the training log and write the checkpoint; `record` moves on."""
+    t0 = time.perf_counter()
+    total_loss, seen = _train_epoch(run, epoch, progress)
+    run.opt.decay()
+    train_seconds = time.perf_counter() - t0
+    dev = {c.standard: evaluate(run.model, run.vocab, c.dev, standard=c.standard if run.multi else None)
+           for c in run.corpora}
+    record.seconds += time.perf_counter() - t0
+    mean_f1 = _mean_f1(dev)
+    improved = mean_f1 > record.best_f1
+    record.epoch = epoch
+    if improved:
+        record.best_f1, record.best_epoch, record.bad = mean_f1, epoch, 0
+        artifact.save(run.out, run.mcfg, run.vocab, run.model.state_dict(),
+                      _best_meta(run, meta, epoch, record.seconds, dev))
+    else:
+        record.bad += 1
+    row = _log_row(run, epoch, total_loss / max(seen, 1), seen / train_seconds, train_seconds, improved, dev)
+    with (run.out / TRAIN_LOG).open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(row) + "\n")
+    if progress:
+        print(json.dumps(row), file=sys.stderr)
+    torch.save({"epoch": epoch, "model": run.model.state_dict(), **run.opt.state_dict(),
+                "best_f1": record.best_f1, "best_epoch": record.best_epoch, "bad": record.bad,
+                "seconds": record.seconds, "torch_rng": torch.get_rng_state(),
+                "vocab": json.dumps(run.vocab.to_json()), "model_config": json.dumps(run.mcfg.to_json())},
+               run.out / CHECKPOINT)
+
+
+def _train_epoch(run: _Run, epoch: int, progress: bool) -> tuple[float, int]:
+    """One pass over the epoch's pieces; returns the loss summed over units, and the units seen."""
+    run.model.train()
+    rng = random.Random(run.cfg.seed * 1000 + epoch)
+    total_loss, seen = 0.0, 0
+    bar = tqdm(total=run.units_per_epoch, desc=f"epoch {epoch}/{run.cfg.epochs}", unit="ch", unit_scale=True,
+               disable=not progress, file=sys.stderr, leave=False, mininterval=2.0)
+    order = epoch_order(run.groups, run.quotas, run.cfg.seed, epoch)
+    for batch in batches(run.examples, run.cfg.batch_size, rng, order):
+        loss = _train_step(run, *batch)
+        n = int(batch[2].sum())  # the batch's units
+        total_loss += loss * n
+        seen += n
+        bar.update(n)
+        bar.set_postfix(loss=f"{total_loss / seen:.4f}")
+    bar.close()
+    return total_loss, seen
+
+
+def _train_step(run: _Run, chars: torch.Tensor, bigrams: torch.Tensor, lengths: torch.Tensor, tags: torch.Tensor,
+                standards: torch.Tensor, joint: torch.Tensor) -> float:
+    """One optimiser step on one batch of `batches`; returns its mean loss per unit."""
+    cfg = run.cfg
+    if cfg.unk_replace > 0:
+        drop = (torch.rand(bigrams.shape) < cfg.unk_replace) & (bigrams > 1)
+        bigrams = bigrams.masked_fill(drop, 1)  # 1 = <UNK>
+    soft = None
+    if run.teacher is not None and cfg.distill_alpha > 0:
+        soft = run.teacher.scores(chars, bigrams, lengths, standards)  # (batch, seq, teacher's outputs)
+    run.opt.zero_grad()
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+        scores = run.model(chars, bigrams, lengths, standards if run.multi else None)  # (batch, seq, tags)
+    loss = tag_loss(scores.float(), tags, joint, soft, cfg.distill_alpha, cfg.distill_temperature,
+                    factored=run.mcfg.factored)
+    loss.backward()
+    run.opt.step(cfg.clip)
+    return loss.item()
+
+
+def _mean_f1(dev: _DevScores) -> float:
+    """The mean dev word F1 over the standards: what picks the best epoch."""
+    return sum(d.f1 for d, _ in dev.values()) / len(dev)
+
+
+def _best_meta(run: _Run, meta: dict[str, Any] | None, epoch: int, seconds: float,
+               dev: _DevScores) -> dict[str, Any]:
+    """meta.json of the model saved at `epoch`: `meta`, the training configuration and the dev
+    scores (those of the first standard, and of each for a multi-standard model)."""
+    first_dev, first_pos = dev[run.corpora[0].standard]
+    full_meta = dict(meta or {})
+    full_meta.update(train_config=run.cfg.to_json(), best_epoch=epoch, dev=first_dev.to_json(),
+                     training_seconds=round(seconds, 1))
+    if run.multi:
+        full_meta["dev_by_standard"] = {k: d.to_json() for k, (d, _) in dev.items()}
+        full_meta["default_standard"] = run.corpora[0].standard
+    if first_pos is not None:
+        full_meta["dev_pos"] = first_pos.to_json()
+    return full_meta
+
+
+def _log_row(run: _Run, epoch: int, loss: float, chars_per_s: float, train_seconds: float, improved: bool,
+             dev: _DevScores) -> dict[str, Any]:
+    """The training log's row of one epoch."""
+    first_dev, first_pos = dev[run.corpora[0].standard]
+    row: dict[str, Any] = {
+        "epoch": epoch, "loss": round(loss, 5), "dev_f1": round(first_dev.f1, 5),
+        "dev_precision": round(first_dev.precision, 5), "dev_recall": round(first_dev.recall, 5),
+        "lr": run.opt.lr, "train_seconds": round(train_seconds, 1), "chars_per_s": round(chars_per_s),
+        "best": improved}
+    if first_pos is not None:
+        row["dev_pos_f1"] = round(first_pos.f1, 5)
+    if run.multi:
+        row["dev_f1_by_standard"] = {k: round(d.f1, 5) for k, (d, _) in dev.items()}
+        row["dev_f1_mean"] = round(_mean_f1(dev), 5)
+    return row
+
+
+def _load_teacher(path: str | Path, standards: Sequence[str]) -> _Teacher:
     """A trained model in evaluation mode, checked to know every standard trained on."""
     art = artifact.load(path)
     missing = [s for s in standards if art.config.standards and s not in art.config.standards]
@@ -430,4 +582,5 @@ def _load_teacher(path: str | Path, standards: Sequence[str]) -> tuple[BiRNNTagg
                          f"the student trains {list(standards)}: the teacher must know each of them")
     model = BiRNNTagger(art.config)
     model.load_state_dict({k: torch.from_numpy(v) for k, v in art.state.items()})
-    return model.eval(), art.vocab
+    index = torch.tensor([art.config.standards.index(s) for s in standards]) if art.config.standards else None
+    return _Teacher(model.eval(), art.vocab, index)

@@ -37,7 +37,8 @@ def _key_code(key: str) -> int:
 
 
 def _bigram_codes(bigrams: list[str]) -> np.ndarray:
-    """The code of every bigram key, read from one string (a load-time cost of 123k keys)."""
+    """The code of every bigram key, read from one string (it runs at every load, over every bigram
+    of the vocabulary)."""
     lengths = np.fromiter(map(len, bigrams), dtype=np.int64, count=len(bigrams))
     chars = np.frombuffer("".join(bigrams).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
     starts = np.cumsum(lengths) - lengths
@@ -178,8 +179,9 @@ class Vocab:
 
     def to_json(self) -> dict[str, Any]:
         """{"chars": [...], "bigram_text": "a b\tc d..."}: the bigrams as one string, a space between
-        their two keys and a tab between bigrams (whitespace is never a key), which JSON stores in
-        half the bytes of a list of "\u001f"-joined strings."""
+        their two keys and a tab between bigrams (whitespace is never a key), which JSON stores
+        without the quotes, comma and escaped "\u001f" that each bigram of a list of joined strings
+        needs."""
         pairs = [b.replace(_SEP, " ") for b in self.bigrams]
         return {"chars": self.chars, "bigram_text": "\t".join(pairs)}
 

@@ -44,7 +44,7 @@ def main() -> int:
     from segmenter import Segmenter
     from segmenter.baselines import _jieba
     from segmenter.corpus import read_corpus
-    from segmenter.metrics import score
+    from segmenter.scoring import score
 
     gold = read_corpus(args.data / "pku" / "pku_test_gold.utf8")
     words = {w.split()[0] for w in (args.data / "pku" / "pku_training_words.utf8").read_text("utf-8").splitlines()

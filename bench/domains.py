@@ -44,7 +44,7 @@ def main() -> int:
     from segmenter import Segmenter
     from segmenter.baselines import jieba_cut, pkuseg_cut
     from segmenter.corpus import read_corpus, split_dev
-    from segmenter.metrics import score
+    from segmenter.scoring import score
 
     sets = {}
     for name in args.sets.split(","):

@@ -27,7 +27,7 @@ def main() -> int:
 
     from segmenter import Segmenter
     from segmenter.corpus import read_corpus
-    from segmenter.metrics import score
+    from segmenter.scoring import score
     from tests.segmenter.test_parity import reference_cut
 
     gold = read_corpus(args.data / "pku" / "pku_test_gold.utf8")

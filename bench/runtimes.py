@@ -57,9 +57,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from segmenter import Segmenter
     from segmenter.corpus import read_corpus
-    from segmenter.metrics import score
     from segmenter.onnx_graph import build
     from segmenter.process import configure_process
+    from segmenter.scoring import score
 
     configure_process(1)
     gold = read_corpus(args.gold, "seg")

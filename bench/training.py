@@ -47,8 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     from segmenter.train import TRAIN_LOG, Corpus, train
 
     model_dir = MODELS_DIR / args.model
-    cfg = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
-    options = {k: v for k, v in cfg.items() if k not in ("n_chars", "n_bigrams")}
+    from segmenter.config import ModelConfig
+
+    cfg = ModelConfig.from_json(json.loads((model_dir / "config.json").read_text(encoding="utf-8"))).to_json()
+    options = {k: v for k, v in cfg.items() if k not in ("n_units", "n_bigrams")}
     sentences = read_corpus(args.train)[:args.sentences]
     train_set, dev_set = split_dev(sentences)
     with tempfile.TemporaryDirectory() as tmp:

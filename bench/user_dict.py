@@ -24,7 +24,7 @@ from machine import describe
 
 from segmenter import Segmenter
 from segmenter.corpus import read_corpus
-from segmenter.metrics import score
+from segmenter.scoring import score
 
 
 def main() -> int:

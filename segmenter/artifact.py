@@ -103,6 +103,17 @@ def read_meta(path: str | Path) -> dict[str, Any]:
     return meta
 
 
+def read_config(path: str | Path) -> ModelConfig:
+    """The `ModelConfig` of a model directory, without reading its weights or vocabulary."""
+    path = Path(path)
+    try:
+        return ModelConfig.from_json(json.loads((path / CONFIG).read_text(encoding="utf-8")))
+    except FileNotFoundError as e:
+        raise ModelLoadError(f"{path}: {CONFIG} is missing") from e
+    except (OSError, ValueError, TypeError) as e:
+        raise ModelLoadError(f"{path / CONFIG} cannot be read: {e}") from e
+
+
 def load(path: str | Path) -> Artifact:
     """Read and verify a model directory; every problem is a `ModelLoadError`."""
     path = Path(path)
@@ -126,7 +137,7 @@ def load(path: str | Path) -> Artifact:
                  for k, v in load_file(str(path / WEIGHTS)).items()}
     except (ValueError, TypeError, KeyError, SafetensorError) as e:
         raise ModelLoadError(f"{path}: incompatible model files: {e}") from e
-    if len(vocab.chars) != config.n_chars or len(vocab.bigrams) != config.n_bigrams:
+    if len(vocab.chars) != config.n_units or len(vocab.bigrams) != config.n_bigrams:
         raise ModelLoadError(f"{path}: vocabulary sizes do not match {CONFIG}")
     want = expected_shapes(config)
     got = {k: tuple(v.shape) for k, v in state.items()}
@@ -141,7 +152,7 @@ def expected_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
     """The state dict a `BiRNNTagger` of `config` has: tensor names and shapes."""
     gates = {"lstm": 4, "gru": 3, "rnn": 1}[config.cell.value] * config.hidden
     dirs = 2 if config.bidirectional else 1
-    shapes: dict[str, tuple[int, ...]] = {"char_emb.weight": (config.n_chars, config.char_dim)}
+    shapes: dict[str, tuple[int, ...]] = {"char_emb.weight": (config.n_units, config.char_dim)}
     if config.bigram_dim:
         shapes["bigram_emb.weight"] = (config.n_bigrams, config.bigram_dim)
     if config.standard_dim:

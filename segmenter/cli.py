@@ -105,7 +105,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         model_options["standard_dim"] = 0
     if args.pos:
         try:
-            model_options["tags"] = joint_labels(pos_tag_set([s for c in corpora for s in c.train]))
+            model_options["labels"] = joint_labels(pos_tag_set([s for c in corpora for s in c.train]))
         except ValueError as e:
             raise InvalidInputError(f"--pos: {e}") from None
     if args.distill_alpha > 0 and not args.teacher:
@@ -139,7 +139,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 def _cmd_eval(args: argparse.Namespace) -> int:
     from segmenter.baselines import jieba_cut, jieba_posseg, pkuseg_cut
     from segmenter.corpus import read_corpus, read_word_list, split_dev
-    from segmenter.metrics import score, score_tagged
+    from segmenter.scoring import score, score_tagged
     from segmenter.segmenter import Segmenter
 
     gold = read_corpus(args.gold, args.format)
@@ -238,7 +238,7 @@ def _print_table(result: dict[str, Any], out: TextIO) -> None:
 
 def _cmd_segment(args: argparse.Namespace) -> int:
     from segmenter.segmenter import Segmenter
-    from segmenter.stream import Format, Job, OnError, segment_files
+    from segmenter.stream import Job, OnError, OutputFormat, WorkerModel, segment_files
 
     if args.workers < 1:
         raise InvalidInputError("--workers must be at least 1")
@@ -253,12 +253,16 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     from segmenter.process import usable_cores
 
     threads = args.threads or max(1, usable_cores() // args.workers)
-    configure_process(threads=1)  # Segmenter runs its batches side by side, one thread each
-    seg = Segmenter.load(args.model, precision=args.precision, user_words=_user_entries(args),
-                         threads=threads if args.workers == 1 else 1, standard=args.standard,
-                         models_dir=args.models_dir)
-    freeze_heap()
-    job = Job(inputs=args.files, output=args.output, fmt=Format(args.format), encoding=args.encoding,
+    seg: Any
+    if args.workers > 1:  # the workers load the model; here it is only checked
+        seg = WorkerModel.find(args.model, models_dir=args.models_dir, precision=args.precision,
+                               user_words=_user_entries(args), standard=args.standard)
+    else:
+        configure_process(threads=1)  # Segmenter runs its batches side by side, one thread each
+        seg = Segmenter.load(args.model, precision=args.precision, user_words=_user_entries(args),
+                             threads=threads, standard=args.standard, models_dir=args.models_dir)
+        freeze_heap()
+    job = Job(inputs=args.files, output=args.output, fmt=OutputFormat(args.format), encoding=args.encoding,
               on_error=OnError(args.on_error), pattern=args.glob, resume=args.resume, workers=args.workers,
               threads=threads, pos=args.pos, progress=not args.quiet and sys.stderr.isatty())
     summary = segment_files(seg, job)
@@ -281,21 +285,19 @@ def _user_entries(args: argparse.Namespace) -> list[Any]:
 
 def _segment_on_ray(args: argparse.Namespace) -> int:
     from segmenter.distributed import segment_files_on_ray
-    from segmenter.stream import Format
+    from segmenter.stream import OutputFormat, WorkerModel
 
     if not args.files or args.files == ["-"] or args.output is None:
         raise InvalidInputError("--engine ray reads files or directories and needs --output DIR")
     if args.encoding.lower().replace("-", "") != "utf8" or args.on_error != "fail":
         raise InvalidInputError("--engine ray reads UTF-8 only (no --encoding / --on-error)")
-    from segmenter.segmenter import Segmenter
-
-    seg = Segmenter.load(args.model, precision=args.precision, user_words=_user_entries(args),
-                         standard=args.standard)  # fail early
-    seg.require_pos(args.pos)
-    summary = segment_files_on_ray(args.files, args.output, model=str(seg.path or seg.name), precision=args.precision,
-                                   fmt=Format(args.format), pattern=args.glob, resume=args.resume,
+    model = WorkerModel.find(args.model, models_dir=args.models_dir, precision=args.precision,
+                             user_words=_user_entries(args), standard=args.standard)  # fail early, load nothing
+    model.require_pos(args.pos)
+    summary = segment_files_on_ray(args.files, args.output, model=model.path, precision=args.precision,
+                                   fmt=OutputFormat(args.format), pattern=args.glob, resume=args.resume,
                                    address=args.address, concurrency=args.workers, pos=args.pos,
-                                   user_words=list(seg.lexicon), standard=seg.standard if seg.standards else None)
+                                   user_words=list(model.entries), standard=model.standard)
     if not args.quiet:
         print(f"segmenter: {summary.files} file(s), {summary.lines:,} lines, {summary.chars:,} characters on Ray; "
               f"{len(summary.resumed)} output(s) already complete", file=sys.stderr)
@@ -349,7 +351,8 @@ def _add_train_command(sub: _SubParsers) -> None:
                         "standard per NAME (e.g. --train pku=pfr.utf8 --train ctb6=ctb6/train.txt)")
     t.add_argument("--dev", action="append", metavar="[NAME=]PATH",
                    help="development corpus, NAME=PATH for a standard (default: last 10%% of its --train)")
-    t.add_argument("--format", choices=["auto", "seg", "pfr"], default="auto")
+    t.add_argument("--corpus-format", "--format", dest="format", choices=["auto", "seg", "pfr"], default="auto",
+                   help="format of the corpora (corpus.CorpusFormat; --format is the older spelling)")
     t.add_argument("--out", required=True, help="model directory to write, e.g. models/NAME")
     t.add_argument("--standard", help="name of the segmentation standard, recorded in meta.json (e.g. pku)")
     _add_network_options(t)
@@ -403,7 +406,8 @@ def _add_eval_command(sub: _SubParsers) -> None:
     e.add_argument("--words", help="training word list, for OOV/IV recall")
     e.add_argument("--baseline", choices=["jieba", "pkuseg"], help="also score this baseline on the same input "
                    "(with --pos: jieba.posseg, tags mapped to the PKU set)")
-    e.add_argument("--format", choices=["auto", "seg", "pfr"], default="auto", help="gold file format")
+    e.add_argument("--corpus-format", "--format", dest="format", choices=["auto", "seg", "pfr"], default="auto",
+                   help="format of the gold file (corpus.CorpusFormat; --format is the older spelling)")
     e.add_argument("--dev-split", action="store_true",
                    help="score on the last --dev-fraction of the gold file only (a training corpus's dev split)")
     e.add_argument("--dev-fraction", type=float, default=TrainConfig().dev_fraction)

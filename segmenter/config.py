@@ -35,11 +35,15 @@ class Runtime(str, Enum):
     ONNXRUNTIME = "onnxruntime"
 
 
+# Keys of config.json files written before the fields were renamed -> the fields' names now.
+_RENAMED = {"n_chars": "n_units", "tags": "labels"}
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     """Shape of a `BiRNNTagger`; stored as `config.json` in a model directory."""
 
-    n_chars: int
+    n_units: int
     n_bigrams: int
     char_dim: int = 100
     bigram_dim: int = 50
@@ -48,7 +52,7 @@ class ModelConfig:
     layers: int = 1
     bidirectional: bool = True
     dropout: float = 0.2
-    tags: tuple[str, ...] = ("B", "M", "E", "S")  # labels: BMES, or joint BMES-POS labels
+    labels: tuple[str, ...] = ("B", "M", "E", "S")  # BMES, or joint BMES-POS labels ("B-n", ...)
     max_piece: int = 200  # model input is cut into pieces of at most this many units
     # Segmentation standards of a multi-standard model ("pku", "ctb6", ...): a learned embedding
     # of `standard_dim` numbers, the same at every position, joins the input of the first layer.
@@ -62,7 +66,7 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cell", Cell(self.cell))
-        object.__setattr__(self, "tags", tuple(self.tags))
+        object.__setattr__(self, "labels", tuple(self.labels))
         object.__setattr__(self, "standards", tuple(self.standards))
         if self.layers < 1 or self.hidden < 1 or self.char_dim < 1 or self.bigram_dim < 0:
             raise ValueError(f"invalid model sizes in {self}")
@@ -72,7 +76,7 @@ class ModelConfig:
             raise ValueError(f"max_piece must be at least 8, got {self.max_piece}")
         if self.standard_dim < 0 or bool(self.standards) != (self.standard_dim > 0):
             raise ValueError("a multi-standard model needs both standard names and standard_dim > 0")
-        if self.factored and len(self.tags) == 4:
+        if self.factored and len(self.labels) == 4:
             raise ValueError("a factored model needs joint BMES-POS labels")
         if len(set(self.standards)) != len(self.standards) or not all(self.standards):
             raise ValueError(f"standard names must be distinct and non-empty, got {list(self.standards)}")
@@ -80,17 +84,18 @@ class ModelConfig:
     @property
     def n_outputs(self) -> int:
         """Scores per unit: one per label, or 4 + the parts of speech for a factored model."""
-        return 4 + len(self.tags) // 4 if self.factored else len(self.tags)
+        return 4 + len(self.labels) // 4 if self.factored else len(self.labels)
 
     def to_json(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["cell"] = self.cell.value
-        d["tags"] = list(self.tags)
+        d["labels"] = list(self.labels)
         d["standards"] = list(self.standards)
         return d
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> ModelConfig:
+        d = {_RENAMED.get(k, k): v for k, v in d.items()}
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = set(d) - known
         if unknown:

@@ -20,7 +20,7 @@ from segmenter.errors import CorpusError
 _PFR_ID = re.compile(r"^\d{8}-\d{2}-\d{3}-\d{3}/m$")
 
 
-class Format(str, Enum):
+class CorpusFormat(str, Enum):
     AUTO = "auto"
     SEG = "seg"
     PFR = "pfr"
@@ -55,12 +55,12 @@ def utf8_lines(path: Path) -> Iterator[tuple[int, str]]:
             yield no, line.rstrip("\r\n")
 
 
-def _detect(path: Path) -> Format:
+def _detect(path: Path) -> CorpusFormat:
     for _, line in utf8_lines(path):
         first = line.split(maxsplit=1)
         if first:
-            return Format.PFR if _PFR_ID.match(first[0]) else Format.SEG
-    return Format.SEG
+            return CorpusFormat.PFR if _PFR_ID.match(first[0]) else CorpusFormat.SEG
+    return CorpusFormat.SEG
 
 
 def _parse_pfr(path: Path, no: int, tokens: Sequence[str]) -> Sentence:
@@ -78,22 +78,22 @@ def _parse_pfr(path: Path, no: int, tokens: Sequence[str]) -> Sentence:
     return Sentence(words, pos)
 
 
-def read_corpus(path: str | Path, fmt: Format | str = Format.AUTO) -> list[Sentence]:
+def read_corpus(path: str | Path, fmt: CorpusFormat | str = CorpusFormat.AUTO) -> list[Sentence]:
     """All non-blank sentences of a corpus file."""
     path = Path(path)
-    fmt = Format(fmt)
+    fmt = CorpusFormat(fmt)
     if not path.is_file():
         raise CorpusError(str(path), None, "no such file")
-    if fmt is Format.AUTO:
+    if fmt is CorpusFormat.AUTO:
         fmt = _detect(path)
     out: list[Sentence] = []
     for no, line in utf8_lines(path):
         tokens = line.split()
-        if fmt is Format.PFR and tokens and _PFR_ID.match(tokens[0]):
+        if fmt is CorpusFormat.PFR and tokens and _PFR_ID.match(tokens[0]):
             tokens = tokens[1:]
         if not tokens:
             continue
-        out.append(_parse_pfr(path, no, tokens) if fmt is Format.PFR else Sentence(tokens))
+        out.append(_parse_pfr(path, no, tokens) if fmt is CorpusFormat.PFR else Sentence(tokens))
     if not out:
         raise CorpusError(str(path), None, "holds no sentences")
     return out

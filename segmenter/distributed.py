@@ -19,7 +19,7 @@ from typing import Any
 
 from segmenter.errors import SegmenterError
 from segmenter.lexicon import Entry, Lexicon
-from segmenter.stream import Format, Line, Summary, expand_inputs, format_lines, plan_outputs, write_outputs
+from segmenter.stream import Line, OutputFormat, Summary, expand_inputs, format_lines, plan_outputs, write_outputs
 
 
 def _ray() -> Any:
@@ -46,7 +46,7 @@ class _SegmentBatches:
         freeze_heap()
         self.text_column = text_column
         self.pos = pos
-        self.fmt = None if fmt is None else Format(fmt)
+        self.fmt = None if fmt is None else OutputFormat(fmt)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         if self.fmt is None:
@@ -71,7 +71,7 @@ def tokens_for_batch(batch: Any, seg: Any, text_column: str = "text", *, pos: bo
     return out
 
 
-def rendered_batch(batch: dict[str, Any], seg: Any, fmt: Format, text_column: str = "text", *,
+def rendered_batch(batch: dict[str, Any], seg: Any, fmt: OutputFormat, text_column: str = "text", *,
                    pos: bool = False) -> dict[str, Any]:
     """The lines of `batch[text_column]` (a CR before the cut line end removed) and an `output`
     column: each line's output text in `fmt`, rendered by `stream.format_lines`."""
@@ -97,7 +97,7 @@ def add_tokens_column(ds: Any, model: str = "pku", *, text_column: str = "text",
 
 
 def segment_files_on_ray(inputs: Sequence[str], output: str, *, model: str, precision: str = "fp32",
-                         fmt: Format = Format.PLAIN, pattern: str = "*", resume: bool = False,
+                         fmt: OutputFormat = OutputFormat.PLAIN, pattern: str = "*", resume: bool = False,
                          address: str | None = None, concurrency: int = 1, pos: bool = False,
                          user_words: Sequence[str | Entry] = (), standard: str | None = None) -> Summary:
     """Segment files or directory trees on Ray into the directory `output` (mirroring the inputs).

@@ -34,7 +34,7 @@ class BiRNNTagger(nn.Module):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         self.config = config
-        self.char_emb = nn.Embedding(config.n_chars, config.char_dim, padding_idx=0)
+        self.char_emb = nn.Embedding(config.n_units, config.char_dim, padding_idx=0)
         self.bigram_emb = (
             nn.Embedding(config.n_bigrams, config.bigram_dim, padding_idx=0, sparse=True)
             if config.bigram_dim > 0

@@ -149,7 +149,7 @@ class Segmenter:
         self.config: ModelConfig = model.config
         self.runtime, self._infer = self._runtime(runtime)
         self.vocab = vocab
-        self.pos_tags = pos_of_labels(self.config.tags)  # None: a segmentation-only model
+        self.pos_tags = pos_of_labels(self.config.labels)  # None: a segmentation-only model
         self.name = name
         self.meta = meta or {}
         self.batch_size = batch_size

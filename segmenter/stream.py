@@ -2,7 +2,7 @@
 
 The batch door of the library (`segmenter segment`): lines are read as bytes and decoded one
 by one (so an undecodable line is reported with its file and line number), batched through
-`Segmenter.tokenize_batch`, formatted and written as they are produced. An output file is
+`Segmenter.analyse`, rendered and written as they are produced. An output file is
 written under a temporary name and renamed when complete, so an interrupted run never leaves
 a truncated file that looks complete; `resume` skips outputs that exist.
 """
@@ -32,7 +32,7 @@ from segmenter.pipeline import Analysis, concat_tokens
 log = logging.getLogger(__name__)
 
 
-class Format(str, Enum):
+class OutputFormat(str, Enum):
     """Output formats: one line per input line (`plain`, `jsonl`) or one block per line (`conll`)."""
 
     PLAIN = "plain"  # words separated by one space (`word/POS` with parts of speech)
@@ -100,24 +100,24 @@ Parts = list[tuple[int, Analysis]]
 Analyse = Callable[[list[str]], list[Analysis]]
 
 
-def format_lines(lines: Sequence[Line], parts: Sequence[Parts], fmt: Format, pos: bool = False) -> str:
+def format_lines(lines: Sequence[Line], parts: Sequence[Parts], fmt: OutputFormat, pos: bool = False) -> str:
     """The output text of a chunk of lines, rendered from their analyses (`parts[i]` of `lines[i]`);
     `pos`: words carry their part of speech."""
     out: list[str] = []
     for line, segs in zip(lines, parts):
-        if fmt is Format.PLAIN:
+        if fmt is OutputFormat.PLAIN:
             if pos:
                 out.append(" ".join(f"{w}/{p}" for _, a in segs for w, p in zip(a.words(), a.word_pos())) + "\n")
             else:
                 out.append(" ".join(w for _, a in segs for w in a.words()) + "\n")
             continue
         toks = concat_tokens(segs, pos)
-        if fmt is Format.JSONL:
+        if fmt is OutputFormat.JSONL:
             obj: dict[str, Any] = {"text": line.text, "tokens": [t.to_json() for t in toks]}
             if line.error is not None:
                 obj = {"line": line.number, "error": line.error}
             out.append(json.dumps(obj, ensure_ascii=False) + "\n")
-        elif fmt is Format.CONLLU:
+        elif fmt is OutputFormat.CONLLU:
             text = line.text or ""
             out.append(f"# text = {' '.join(text.split())}\n")
             for i, t in enumerate(toks, 1):
@@ -185,7 +185,7 @@ def _long_line(analyse: Analyse, text: str) -> Parts:
     return out
 
 
-def segment_chunk_with(analyse: Analyse, fmt: Format, pos: bool = False) -> SegmentChunk:
+def segment_chunk_with(analyse: Analyse, fmt: OutputFormat, pos: bool = False) -> SegmentChunk:
     """A function from a chunk of lines to its formatted output (skipped lines get no words)."""
 
     def run(chunk: list[Line]) -> str:
@@ -326,20 +326,65 @@ def _alive(pid: int) -> bool:
 
 
 # ------------------------------------------------------------------ worker processes
+@dataclass(frozen=True)
+class WorkerModel:
+    """What every worker process loads: a model directory with the settings of the run. `find`
+    checks a model name, its standard and the dictionary without loading the model (the
+    parent of worker processes never needs it); `of` describes a loaded `Segmenter`."""
+
+    path: str
+    precision: str
+    entries: tuple[Entry, ...] = ()
+    standard: str | None = None
+    pos_tagger: bool = False
+
+    @classmethod
+    def of(cls, seg: Any) -> WorkerModel:
+        return cls(str(seg.path or seg.name), seg.precision.value, tuple(seg.lexicon),
+                   seg.standard if seg.standards else None, seg.pos_tags is not None)
+
+    @classmethod
+    def find(cls, model: str, *, models_dir: str | None = None, precision: str = "fp32",
+             user_words: Sequence[str | Entry] = (), standard: str | None = None) -> WorkerModel:
+        from segmenter.artifact import read_config
+        from segmenter.config import Precision
+        from segmenter.lexicon import Lexicon
+        from segmenter.segmenter import resolve
+        from segmenter.tags import pos_of_labels
+
+        try:
+            Precision(precision)
+        except ValueError:
+            raise InvalidInputError(f"unknown precision {precision!r}") from None
+        path, named = resolve(model, models_dir)
+        config = read_config(path)
+        standard = standard or named
+        if config.standards and standard is not None and standard not in config.standards:
+            raise InvalidInputError(f"model {path.name} has no standard {standard!r}; its standards: "
+                                    f"{', '.join(config.standards)}")
+        entries = tuple(Lexicon(user_words))  # every entry checked here, once
+        return cls(str(path), precision, entries, standard if config.standards else None,
+                   pos_of_labels(config.labels) is not None)
+
+    def require_pos(self, pos: bool) -> None:
+        if pos and not self.pos_tagger:
+            raise InvalidInputError(f"model {Path(self.path).name} has no part-of-speech tagger; "
+                                    "use a joint model such as the default 'multi'")
+
+
 _WORKER: SegmentChunk | None = None
 
 
-def _init_worker(model: str, models_dir: str | None, precision: str, threads: int, fmt: str, pos: bool,
-                 entries: list[Entry], standard: str | None = None) -> None:
+def _init_worker(model: WorkerModel, threads: int, fmt: str, pos: bool) -> None:
     global _WORKER
     from segmenter.process import configure_process, freeze_heap
     from segmenter.segmenter import Segmenter
 
     configure_process(threads=1)  # parallelism comes from the worker processes and Segmenter threads
-    seg = Segmenter.load(model, models_dir=models_dir, precision=precision, user_words=entries, threads=threads,
-                         standard=standard)
+    seg = Segmenter.load(model.path, precision=model.precision, user_words=model.entries, threads=threads,
+                         standard=model.standard)
     freeze_heap()
-    _WORKER = segment_chunk_with(seg.analyse, Format(fmt), pos)
+    _WORKER = segment_chunk_with(seg.analyse, OutputFormat(fmt), pos)
 
 
 def _run_in_worker(chunk: list[Line]) -> str:
@@ -366,7 +411,7 @@ class Job:
 
     inputs: list[str]  # files or directories; ["-"] or [] for standard input
     output: str | None = None  # None: standard output; a file; or a directory (mirrors the inputs)
-    fmt: Format = Format.PLAIN
+    fmt: OutputFormat = OutputFormat.PLAIN
     encoding: str = "utf-8"
     on_error: OnError = OnError.FAIL
     pattern: str = "*"
@@ -380,7 +425,7 @@ class Job:
 
 def segment_files(seg: Any, job: Job, stdout: BinaryIO | None = None) -> Summary:
     """Segment every input of `job` with the `Segmenter` `seg` (or `job.workers` processes that
-    each load the same model and user dictionary) and write the outputs; returns counts. Raises `CorpusError` for
+    each load `seg`, a `Segmenter` or a `WorkerModel`) and write the outputs; returns counts. Raises `CorpusError` for
     a missing input or (with `OnError.FAIL`) an undecodable line; no output file is then left
     in place, complete outputs written before it stay."""
     stdout = stdout if stdout is not None else sys.stdout.buffer
@@ -393,10 +438,11 @@ def segment_files(seg: Any, job: Job, stdout: BinaryIO | None = None) -> Summary
     total = sum(f.stat().st_size for f, _ in files) or None
     bar = tqdm(total=total, unit="B", unit_scale=True, disable=not job.progress, file=sys.stderr,
                mininterval=1.0, desc="segment")
-    one = segment_chunk_with(seg.analyse, job.fmt, job.pos)
-    if job.pos:
-        seg.require_pos(True)  # fail before reading anything
-    pool = _worker_pool(seg, job) if job.workers > 1 else None
+    seg.require_pos(job.pos)  # fail before reading anything
+    if job.workers > 1:
+        pool = _worker_pool(seg if isinstance(seg, WorkerModel) else WorkerModel.of(seg), job)
+    else:
+        pool, one = None, segment_chunk_with(seg.analyse, job.fmt, job.pos)
 
     def run(items: Iterable[list[Line]]) -> Iterator[str]:
         return ordered_map(pool, items, 2 * job.workers) if pool is not None else map(one, items)
@@ -439,13 +485,11 @@ def segment_files(seg: Any, job: Job, stdout: BinaryIO | None = None) -> Summary
     return summary
 
 
-def _worker_pool(seg: Any, job: Job) -> Any:
-    """`job.workers` processes that each load `seg`'s model, precision, dictionary and standard."""
+def _worker_pool(model: WorkerModel, job: Job) -> Any:
+    """`job.workers` processes that each load `model`."""
     # the CLI gives each worker cores / workers (`job.threads`): never oversubscribes
     return multiprocessing.get_context("spawn").Pool(
-        job.workers, initializer=_init_worker,
-        initargs=(str(seg.path or seg.name), None, seg.precision.value, job.threads, job.fmt.value, job.pos,
-                  list(seg.lexicon), seg.standard if seg.standards else None))
+        job.workers, initializer=_init_worker, initargs=(model, job.threads, job.fmt.value, job.pos))
 
 
 def _counting(lines: Iterable[Line], summary: Summary) -> Iterator[Line]:

@@ -22,8 +22,8 @@ from tqdm import tqdm
 from segmenter import artifact
 from segmenter.config import ModelConfig, TrainConfig
 from segmenter.corpus import Sentence
-from segmenter.metrics import Score, TaggedScore, score, score_tagged
 from segmenter.model import BiRNNTagger
+from segmenter.scoring import Score, TaggedScore, score, score_tagged
 from segmenter.segmenter import Segmenter
 from segmenter.tags import N_TAGS, pos_of_labels, unit_tags, words_to_tags
 from segmenter.text import split_pieces, to_units
@@ -432,14 +432,14 @@ def _new_vocab_and_config(corpora: Sequence[Corpus], model_options: dict[str, An
     configuration (with the teacher's labels, and the corpora's standards when `multi`)."""
     if teacher is not None:
         vocab = teacher.vocab
-        model_options = dict(model_options, tags=teacher.model.config.tags)
+        model_options = dict(model_options, labels=teacher.model.config.labels)
     else:
         vocab = Vocab.build((to_units(s.text).keys for c in corpora for s in c.train),
                             cfg.min_char_count, cfg.min_bigram_count)
     if multi:
         model_options = dict(model_options, standards=tuple(c.standard for c in corpora),
                              standard_dim=model_options.get("standard_dim") or 8)
-    return vocab, ModelConfig(n_chars=len(vocab.chars), n_bigrams=len(vocab.bigrams), **model_options)
+    return vocab, ModelConfig(n_units=len(vocab.chars), n_bigrams=len(vocab.bigrams), **model_options)
 
 
 def _restore(state: dict[str, Any], model: BiRNNTagger, opt: _Optimisers) -> _Record:
@@ -454,7 +454,7 @@ def _training_examples(corpora: Sequence[Corpus], vocab: Vocab,
                        mcfg: ModelConfig) -> tuple[list[Example], list[list[int]]]:
     """The training pieces of every corpus (standard `k` for the `k`-th), and the indices of each
     corpus's pieces."""
-    pos_tags = pos_of_labels(mcfg.tags)
+    pos_tags = pos_of_labels(mcfg.labels)
     pos_index = None if pos_tags is None else {p: i for i, p in enumerate(pos_tags)}
     examples: list[Example] = []
     groups: list[list[int]] = []

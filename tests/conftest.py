@@ -61,7 +61,7 @@ def tiny_pos_model_dir(tmp_path_factory, data_dir):
     sents = read_corpus(data_dir / "pku" / "pfr199801_pos.utf8")[:400]
     train_set, dev_set = split_dev(sents)
     out = tmp_path_factory.mktemp("models") / "tiny-pos"
-    options = dict(TINY_MODEL, tags=joint_labels(pos_tag_set(train_set)))
+    options = dict(TINY_MODEL, labels=joint_labels(pos_tag_set(train_set)))
     train([Corpus("pku", train_set, dev_set)], out, options,
           TrainConfig(epochs=4, lr=1e-2, seed=3, min_char_count=1), progress=False)
     return out
@@ -82,7 +82,7 @@ def tiny_multi_models_dir(tmp_path_factory, data_dir):
     chars = [Sentence(list(s.text)) for s in sents[250:]]
     chars_train, chars_dev = split_dev(chars)
     root = tmp_path_factory.mktemp("multi-models")
-    options = dict(TINY_MODEL, tags=joint_labels(pos_tag_set(pku_train)), standard_dim=4)
+    options = dict(TINY_MODEL, labels=joint_labels(pos_tag_set(pku_train)), standard_dim=4)
     train([Corpus("pku", pku_train, pku_dev), Corpus("chars", chars_train, chars_dev)], root / "multi", options,
           TrainConfig(epochs=4, lr=1e-2, seed=3, min_char_count=1), progress=False)
     return root

@@ -10,7 +10,7 @@ import pytest
 from segmenter import Segmenter
 from segmenter.distributed import segment_files_on_ray, tokens_for_batch
 from segmenter.errors import SegmenterError
-from segmenter.stream import Format, Job, segment_files
+from segmenter.stream import Job, OutputFormat, segment_files
 
 LINES = ["第一行。", "", "hello 世界", "今天是2026年11月22日，访问www.example.com的人增长了。", "最后一行"]
 
@@ -41,7 +41,7 @@ def local_ray():
     ray.shutdown()
 
 
-@pytest.mark.parametrize("fmt", [Format.PLAIN, Format.JSONL])
+@pytest.mark.parametrize("fmt", [OutputFormat.PLAIN, OutputFormat.JSONL])
 def test_ray_output_equals_the_single_process_output(local_ray, seg, tiny_model_dir, tmp_path, fmt):
     src = tmp_path / "src"
     (src / "sub").mkdir(parents=True)
@@ -61,10 +61,10 @@ def test_ray_carries_parts_of_speech_and_the_user_dictionary(local_ray, tiny_pos
     src.write_text("\n".join(LINES * 5) + "\n", encoding="utf-8")
     seg = Segmenter.load(tiny_pos_model_dir, user_words=["最后一行"])
     summary = segment_files_on_ray([str(src)], str(tmp_path / "out"), model=str(tiny_pos_model_dir),
-                                   fmt=Format.JSONL, pos=True, user_words=["最后一行"])
+                                   fmt=OutputFormat.JSONL, pos=True, user_words=["最后一行"])
     assert summary.lines == 5 * len(LINES)
     local = io.BytesIO()
-    segment_files(seg, Job(inputs=[str(src)], fmt=Format.JSONL, pos=True, progress=False), stdout=local)
+    segment_files(seg, Job(inputs=[str(src)], fmt=OutputFormat.JSONL, pos=True, progress=False), stdout=local)
     assert (tmp_path / "out" / "in.txt").read_bytes() == local.getvalue()
     last = json.loads(local.getvalue().decode().splitlines()[4])["tokens"][0]
     assert last["text"] == "最后一行" and last["pos"] in seg.pos_tags

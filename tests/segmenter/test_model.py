@@ -15,7 +15,7 @@ def test_reverse_index_reverses_within_length_and_is_an_involution():
 @pytest.mark.parametrize("layers", [1, 2])
 def test_padding_never_changes_a_row(cell, layers):
     torch.manual_seed(0)
-    m = BiRNNTagger(ModelConfig(n_chars=30, n_bigrams=40, char_dim=8, bigram_dim=4, hidden=6, layers=layers,
+    m = BiRNNTagger(ModelConfig(n_units=30, n_bigrams=40, char_dim=8, bigram_dim=4, hidden=6, layers=layers,
                                 cell=cell)).eval()
     short = torch.randint(2, 30, (1, 3))
     short_bg = torch.randint(2, 40, (1, 4))
@@ -33,11 +33,11 @@ def test_padding_never_changes_a_row(cell, layers):
 
 def test_backward_direction_sees_the_future():
     torch.manual_seed(0)
-    m = BiRNNTagger(ModelConfig(n_chars=30, n_bigrams=0, char_dim=8, bigram_dim=0, hidden=6)).eval()
+    m = BiRNNTagger(ModelConfig(n_units=30, n_bigrams=0, char_dim=8, bigram_dim=0, hidden=6)).eval()
     a = m(torch.tensor([[5, 6, 7]]), torch.zeros(1, 4, dtype=torch.long), torch.tensor([3]))
     b = m(torch.tensor([[5, 6, 9]]), torch.zeros(1, 4, dtype=torch.long), torch.tensor([3]))
     assert not torch.allclose(a[0, 0], b[0, 0])  # first position depends on the last unit
-    uni = BiRNNTagger(ModelConfig(n_chars=30, n_bigrams=0, char_dim=8, bigram_dim=0, hidden=6,
+    uni = BiRNNTagger(ModelConfig(n_units=30, n_bigrams=0, char_dim=8, bigram_dim=0, hidden=6,
                                   bidirectional=False)).eval()
     a = uni(torch.tensor([[5, 6, 7]]), torch.zeros(1, 4, dtype=torch.long), torch.tensor([3]))
     b = uni(torch.tensor([[5, 6, 9]]), torch.zeros(1, 4, dtype=torch.long), torch.tensor([3]))
@@ -46,10 +46,10 @@ def test_backward_direction_sees_the_future():
 
 def test_config_validation():
     with pytest.raises(ValueError):
-        ModelConfig(n_chars=3, n_bigrams=3, dropout=1.5)
+        ModelConfig(n_units=3, n_bigrams=3, dropout=1.5)
     with pytest.raises(ValueError):
-        ModelConfig(n_chars=3, n_bigrams=3, cell="transformer")
-    cfg = ModelConfig(n_chars=3, n_bigrams=3, cell="gru")
+        ModelConfig(n_units=3, n_bigrams=3, cell="transformer")
+    cfg = ModelConfig(n_units=3, n_bigrams=3, cell="gru")
     assert ModelConfig.from_json(cfg.to_json()) == cfg
 
 
@@ -76,3 +76,10 @@ def test_usable_cores_follow_a_container_quota(tmp_path):
     assert usable_cores(tmp_path) == 1
     (tmp_path / "cpu.max").write_text("max 100000\n")
     assert usable_cores(tmp_path) == unlimited
+
+
+def test_config_files_written_with_the_old_field_names_still_load():
+    old = {"n_chars": 30, "n_bigrams": 40, "tags": ["B-n", "M-n", "E-n", "S-n"], "hidden": 6}
+    cfg = ModelConfig.from_json(old)
+    assert (cfg.n_units, cfg.labels) == (30, ("B-n", "M-n", "E-n", "S-n"))
+    assert "n_units" in cfg.to_json() and "n_chars" not in cfg.to_json()

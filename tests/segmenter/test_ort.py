@@ -22,7 +22,7 @@ LENGTHS = [7, 3, 1, 5, 7]  # rows of different lengths: most of the batch is pad
 
 
 def tiny(cell: str = "lstm", layers: int = 1, **options) -> ModelConfig:
-    return ModelConfig(n_chars=N_CHARS, n_bigrams=N_BIGRAMS, **{
+    return ModelConfig(n_units=N_CHARS, n_bigrams=N_BIGRAMS, **{
         "char_dim": 6, "bigram_dim": 4, "hidden": 5, "cell": cell, "layers": layers, **options})
 
 
@@ -66,9 +66,9 @@ def assert_real_positions_close(a: np.ndarray, b: np.ndarray, lengths) -> None:
 
 VARIANTS = {
     "plain": {},
-    "factored": {"tags": JOINT, "factored": True},
+    "factored": {"labels": JOINT, "factored": True},
     "multi": {"standards": ("pku", "ctb6", "msr"), "standard_dim": 3},
-    "multi-factored": {"tags": JOINT, "factored": True, "standards": ("pku", "msr"), "standard_dim": 2},
+    "multi-factored": {"labels": JOINT, "factored": True, "standards": ("pku", "msr"), "standard_dim": 2},
 }
 
 
@@ -83,7 +83,7 @@ def test_scores_equal_torch_on_a_padded_batch(cell, layers, variant):
     got = OrtTagger(config, numpy_state(model))(chars, bigrams, lengths, standards)
     assert got.dtype == np.float32
     assert got.shape == (len(LENGTHS), max(LENGTHS), config.n_outputs)
-    assert config.n_outputs == (4 + 3 if config.factored else len(config.tags))
+    assert config.n_outputs == (4 + 3 if config.factored else len(config.labels))
     assert_real_positions_close(got, torch_scores(model, chars, bigrams, lengths, standards), LENGTHS)
 
 
@@ -194,7 +194,7 @@ def test_a_segmenter_runs_auto_on_the_runtime_prefers_ort_picks_and_both_runtime
     texts = ["甲乙丙丁", "乙丙", "甲", "丁丙乙甲甲乙"]
     vocab = Vocab.build((list(t) for t in texts), min_char=1, min_bigram=1)
     for layers, want in [(1, Runtime.ONNXRUNTIME), (2, Runtime.TORCH)]:
-        config = ModelConfig(n_chars=len(vocab.chars), n_bigrams=len(vocab.bigrams), char_dim=6, bigram_dim=4,
+        config = ModelConfig(n_units=len(vocab.chars), n_bigrams=len(vocab.bigrams), char_dim=6, bigram_dim=4,
                              hidden=5, layers=layers)
         weights = Weights(config, numpy_state(random_model(config, seed=layers)))
         auto = Segmenter(weights, vocab, threads=1)

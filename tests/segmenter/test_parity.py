@@ -18,8 +18,8 @@ from torch import nn
 from segmenter import Segmenter
 from segmenter.corpus import read_corpus
 from segmenter.decode import _viterbi_general
-from segmenter.metrics import score
 from segmenter.pipeline import constraints
+from segmenter.scoring import score
 from segmenter.tags import N_TAGS, tags_to_spans
 from segmenter.text import split_pieces, to_units
 

@@ -5,7 +5,7 @@ import pytest
 
 from segmenter import Segmenter
 from segmenter.corpus import read_corpus
-from segmenter.metrics import score
+from segmenter.scoring import score
 
 
 @pytest.mark.parametrize("name", ["pku-fast"])

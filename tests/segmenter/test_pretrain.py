@@ -19,7 +19,7 @@ def test_pretrained_vectors_are_keyed_like_the_vocabulary_and_initialise_it(tmp_
     assert data["chars_vectors"].shape == (len(chars), 8) and data["bigrams_vectors"].shape == (len(bigrams), 6)
     assert any(k.startswith("<S>") for k in bigrams) and any(bigram_key("<S>", c) in bigrams for c in chars)
     vocab = Vocab(["<PAD>", "<UNK>", chars[0], "龘"], ["<PAD>", "<UNK>", bigrams[0]])
-    model = BiRNNTagger(ModelConfig(n_chars=4, n_bigrams=3, char_dim=8, bigram_dim=6, hidden=4))
+    model = BiRNNTagger(ModelConfig(n_units=4, n_bigrams=3, char_dim=8, bigram_dim=6, hidden=4))
     found = load_pretrained(model, vocab, out)
     assert found == {"chars": 1, "bigrams": 1}
     assert torch.allclose(model.char_emb.weight[2], torch.from_numpy(data["chars_vectors"][0]))

@@ -4,7 +4,7 @@ import pytest
 
 from segmenter import Segmenter
 from segmenter.corpus import read_corpus, read_word_list, split_dev
-from segmenter.metrics import score, score_tagged
+from segmenter.scoring import score, score_tagged
 
 # name -> (gold file under ../shared/data, word F1 floor on its first 300 sentences, OOV recall
 # floor or None). Names are models or standards of the multi-standard models (`pku` is `multi` in

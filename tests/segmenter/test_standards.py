@@ -121,12 +121,12 @@ def test_standards_that_do_not_match_the_weights_fail_to_load(tiny_multi_models_
 
 
 def test_a_multi_standard_network_needs_the_standard():
-    model = BiRNNTagger(ModelConfig(n_chars=10, n_bigrams=10, hidden=4, char_dim=4, bigram_dim=2,
+    model = BiRNNTagger(ModelConfig(n_units=10, n_bigrams=10, hidden=4, char_dim=4, bigram_dim=2,
                                     standards=("a", "b"), standard_dim=2))
     with pytest.raises(ValueError, match="standard of every row"):
         model(torch.ones(1, 3, dtype=torch.long), torch.ones(1, 4, dtype=torch.long), torch.tensor([3]))
     with pytest.raises(ValueError, match="standard names and standard_dim"):
-        ModelConfig(n_chars=10, n_bigrams=10, standards=("a",), standard_dim=0)
+        ModelConfig(n_units=10, n_bigrams=10, standards=("a",), standard_dim=0)
 
 
 def test_cli_standard_by_name_and_by_flag(tiny_multi_models_dir, tmp_path, capsys, monkeypatch):
@@ -179,7 +179,7 @@ def test_a_factored_model_decodes_words_and_parts_of_speech(tmp_path):
 
     sents = read_corpus(DATA / "pku" / "pfr199801_pos.utf8")[:300]
     tr, dev = split_dev(sents)
-    options = dict(TINY_MODEL, tags=joint_labels(pos_tag_set(tr)), factored=True)
+    options = dict(TINY_MODEL, labels=joint_labels(pos_tag_set(tr)), factored=True)
     train([Corpus("pku", tr, dev)], tmp_path / "f", options, TrainConfig(epochs=3, lr=1e-2, seed=3, min_char_count=1),
           progress=False)
     seg = Segmenter.load(tmp_path / "f")

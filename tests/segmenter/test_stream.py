@@ -10,7 +10,7 @@ import pytest
 
 from segmenter import Segmenter
 from segmenter.errors import CorpusError
-from segmenter.stream import Format, Job, OnError, segment_files
+from segmenter.stream import Job, OnError, OutputFormat, segment_files
 
 LINES = ["第一行。", "", "  ", "hello 世界", "今天是2026年11月22日，访问www.example.com的人增长了。", "最后一行"]
 
@@ -39,7 +39,7 @@ def test_plain_keeps_every_line_in_order_with_crlf_and_no_final_newline(seg, tmp
 
 
 def test_jsonl_has_text_tokens_and_offsets(seg, tmp_path):
-    out, _ = run(seg, tmp_path, "\n".join(LINES).encode(), fmt=Format.JSONL)
+    out, _ = run(seg, tmp_path, "\n".join(LINES).encode(), fmt=OutputFormat.JSONL)
     rows = [json.loads(r) for r in out.decode().splitlines()]
     assert [r["text"] for r in rows] == LINES
     for r in rows:
@@ -47,7 +47,7 @@ def test_jsonl_has_text_tokens_and_offsets(seg, tmp_path):
 
 
 def test_conll_is_one_block_per_line(seg, tmp_path):
-    out, _ = run(seg, tmp_path, "\n".join(LINES).encode(), fmt=Format.CONLL)
+    out, _ = run(seg, tmp_path, "\n".join(LINES).encode(), fmt=OutputFormat.CONLL)
     blocks, block = [], []
     for row in out.decode().split("\n")[:-1]:  # a blank line ends each input line's block
         if row:
@@ -79,7 +79,7 @@ def test_undecodable_line_skipped_keeps_its_place(seg, tmp_path):
     out, summary = run(seg, tmp_path, BAD, on_error=OnError.SKIP)
     assert out.decode().split("\n")[1] == "" and len(out.decode().splitlines()) == 3
     assert summary.skipped == 1
-    out, _ = run(seg, tmp_path, BAD, on_error=OnError.SKIP, fmt=Format.JSONL)
+    out, _ = run(seg, tmp_path, BAD, on_error=OnError.SKIP, fmt=OutputFormat.JSONL)
     row = json.loads(out.decode().splitlines()[1])
     assert row["line"] == 2 and "cannot be decoded" in row["error"]
 
@@ -143,13 +143,13 @@ def test_pos_output_in_every_format(pos_seg, tmp_path):
     assert len(rows) == len(LINES)
     assert rows[-1].startswith("最后一行/")  # the user word, whole, with a tag
     assert all("/" in w for w in rows[0].split())
-    jsonl, _ = run(pos_seg, tmp_path, data, pos=True, fmt=Format.JSONL)
+    jsonl, _ = run(pos_seg, tmp_path, data, pos=True, fmt=OutputFormat.JSONL)
     objs = [json.loads(x) for x in jsonl.decode().splitlines()]
     assert all(t["pos"] in pos_seg.pos_tags for o in objs for t in o["tokens"])
-    conll, _ = run(pos_seg, tmp_path, data, pos=True, fmt=Format.CONLL)
+    conll, _ = run(pos_seg, tmp_path, data, pos=True, fmt=OutputFormat.CONLL)
     first = conll.decode().split("\n\n")[0].splitlines()
     assert all(len(row.split("\t")) == 5 for row in first)
-    without, _ = run(pos_seg, tmp_path, data, fmt=Format.JSONL)
+    without, _ = run(pos_seg, tmp_path, data, fmt=OutputFormat.JSONL)
     assert all("pos" not in t for x in without.decode().splitlines() for t in json.loads(x)["tokens"])
 
 
@@ -243,3 +243,37 @@ def test_a_huge_line_is_segmented_in_windows_without_losing_a_character(tiny_mod
     assert "".join(t["text"] for t in toks) == text
     assert all(text[t["start"]:t["end"]] == t["text"] for t in toks)
     assert peak < 600 * 2**20, f"{peak / 2**20:.0f} MiB of Python allocations for a 510k-character line"
+
+
+def test_the_parent_of_worker_processes_checks_the_model_without_loading_it(seg, tmp_path, tiny_model_dir):
+    import shutil
+
+    from segmenter.errors import InvalidInputError, ModelLoadError
+    from segmenter.stream import WorkerModel
+
+    copy = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, copy)
+    (copy / "model.safetensors").write_bytes(b"not weights")  # only a worker would read them
+    found = WorkerModel.find(str(copy), user_words=["北京 大学"])
+    assert found.path == str(copy) and found.entries[0].parts == ("北京", "大学")
+    with pytest.raises(ModelLoadError):
+        Segmenter.load(copy)
+    with pytest.raises(InvalidInputError, match="part-of-speech"):
+        found.require_pos(True)
+    with pytest.raises(InvalidInputError, match="empty"):
+        WorkerModel.find(str(copy), user_words=[" "])
+    src = tmp_path / "in.txt"
+    src.write_text("\n".join(LINES), encoding="utf-8")
+    two = io.BytesIO()
+    segment_files(WorkerModel.of(seg), Job(inputs=[str(src)], workers=2, progress=False), stdout=two)
+    one, _ = run(seg, tmp_path, "\n".join(LINES).encode())
+    assert two.getvalue() == one
+
+
+def test_an_unknown_standard_fails_before_any_worker_starts(tiny_multi_models_dir):
+    from segmenter.errors import InvalidInputError
+    from segmenter.stream import WorkerModel
+
+    with pytest.raises(InvalidInputError, match="its standards: pku, chars"):
+        WorkerModel.find("multi", models_dir=str(tiny_multi_models_dir), standard="msr")
+    assert WorkerModel.find("chars", models_dir=str(tiny_multi_models_dir)).standard == "chars"

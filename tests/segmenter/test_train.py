@@ -7,7 +7,7 @@ from safetensors.torch import load_file
 from segmenter import Segmenter
 from segmenter.config import TrainConfig
 from segmenter.corpus import split_dev
-from segmenter.metrics import score
+from segmenter.scoring import score
 from segmenter.train import CHECKPOINT, TRAIN_LOG, Corpus, train
 from tests.conftest import TINY_MODEL
 

@@ -255,7 +255,7 @@ def test_a_vocabulary_with_only_reserved_bigrams_round_trips():
 
 
 def test_a_model_directory_gives_back_the_same_vocabulary(vocab, tmp_path):
-    config = ModelConfig(n_chars=len(vocab.chars), n_bigrams=len(vocab.bigrams), char_dim=4, bigram_dim=2, hidden=3)
+    config = ModelConfig(n_units=len(vocab.chars), n_bigrams=len(vocab.bigrams), char_dim=4, bigram_dim=2, hidden=3)
     artifact.save(tmp_path / "m", config, vocab, BiRNNTagger(config).state_dict(), {})
     loaded = artifact.load(tmp_path / "m").vocab
     assert loaded.chars == vocab.chars and loaded.bigrams == vocab.bigrams

@@ -1,6 +1,6 @@
 import pytest
 
-from segmenter.metrics import score
+from segmenter.scoring import score
 
 
 def test_perfect_segmentation():

@@ -180,6 +180,41 @@ class Plan:
         pieces = np.array(rows, dtype=np.int64).reshape(-1, 3)
         return cls(pieces, enc.offsets[pieces[:, 0]] + pieces[:, 1], pieces[:, 2] - pieces[:, 1])
 
+    def gather(self, enc: Encoded, rows: slice) -> tuple[np.ndarray, ...]:
+        """Inputs of the batch of pieces `rows`, gathered from the flat arrays: unit ids (n, seq),
+        bigram ids (n, seq + 1), lengths (n,), and the flat position of every (piece, step) with
+        the mask of the steps inside a piece."""
+        lengths = self.size[rows]
+        seq = int(lengths[0])  # longest first
+        steps = np.arange(seq + 1)
+        at = self.first[rows, None] + steps  # (n, seq + 1) flat positions of the bigrams
+        inside = steps < lengths[:, None] + 1
+        bigrams = np.where(inside, enc.bigrams[np.where(inside, at, 0)], 0)
+        inside = inside[:, :seq] & (steps[:seq] < lengths[:, None])
+        at = at[:, :seq] + 1  # flat positions of the units
+        chars = np.where(inside, enc.chars[np.where(inside, at, 0)], 0)
+        return chars, bigrams, lengths, at, inside
+
+    def mask(self, rows: slice, masks: Sequence[np.ndarray | None], seq: int) -> np.ndarray | None:
+        """The constraints of the batch `rows` (None when no text of it has any)."""
+        out = None
+        for r, (k, s, e) in enumerate(self.pieces[rows].tolist()):
+            text_mask = masks[k]
+            if text_mask is not None:
+                if out is None:
+                    out = np.zeros((len(self.size[rows]), seq, N_TAGS), dtype=np.float32)
+                out[r, :e - s] = text_mask[s:e]
+        return out
+
+
+def _chosen_probs(scores: np.ndarray, best: np.ndarray) -> np.ndarray:
+    """Probability of each chosen BMES label (softmax; for joint labels summed over the parts of speech)."""
+    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    prob = e / e.sum(axis=-1, keepdims=True)  # (n, seq, labels)
+    if prob.shape[-1] != N_TAGS:
+        prob = prob.reshape(*prob.shape[:2], -1, N_TAGS).sum(axis=2)
+    return np.take_along_axis(prob, (best % N_TAGS)[..., None].astype(np.int64), axis=-1)[..., 0]  # type: ignore[no-any-return]
+
 
 def word_spans(units: Sequence[Units], enc: Encoded, tags: np.ndarray) -> list[tuple[list[int], list[int], list[int]]]:
     """(first character, end of last character, last unit) of every word of every text, from the
@@ -236,38 +271,18 @@ def analyse(texts: Sequence[str], *, vocab: Vocab, scorer: Scorer, pos_tags: tup
 
     def run(b: int) -> None:  # one batch; batches write disjoint parts of labels and chosen
         rows = slice(b, b + batch_size)
-        lengths = plan.size[rows]
-        seq = int(lengths[0])
-        steps = np.arange(seq + 1)
-        at = plan.first[rows, None] + steps  # (n, seq + 1) flat positions of the bigrams
-        inside = steps < lengths[:, None] + 1
-        bigrams = np.where(inside, enc.bigrams[np.where(inside, at, 0)], 0)
-        inside = inside[:, :seq] & (steps[:seq] < lengths[:, None])
-        at = at[:, :seq] + 1  # flat positions of the units
-        chars = np.where(inside, enc.chars[np.where(inside, at, 0)], 0)
-        mask = None
-        for r, (k, s, e) in enumerate(plan.pieces[rows].tolist()):
-            text_mask = masks[k]
-            if text_mask is not None:
-                if mask is None:
-                    mask = np.zeros((len(lengths), seq, N_TAGS), dtype=np.float32)
-                mask[r, :e - s] = text_mask[s:e]
+        chars, bigrams, lengths, at, inside = plan.gather(enc, rows)
         std = None if standard is None else np.full(len(lengths), standard, dtype=np.int64)
         scores = scorer(chars, bigrams, lengths, std)  # (n, seq, outputs) float32
         if factored:  # BMES scores, then one per part of speech
             scores, pos_scores = scores[..., :N_TAGS], scores[..., N_TAGS:]
         # Viterbi reads raw scores: log-softmax only subtracts one constant per position.
-        best = viterbi(np.ascontiguousarray(scores), lengths, mask)  # (n, seq)
+        best = viterbi(np.ascontiguousarray(scores), lengths, plan.mask(rows, masks, chars.shape[1]))  # (n, seq)
         if factored:  # as a joint label: 4 * part of speech + BMES
             best = best + N_TAGS * pos_scores.argmax(-1).astype(np.int16)
         labels[at[inside]] = best[inside]
         if chosen is not None:
-            e = np.exp(scores - scores.max(axis=-1, keepdims=True))
-            prob = e / e.sum(axis=-1, keepdims=True)  # (n, seq, labels)
-            if prob.shape[-1] != N_TAGS:  # joint labels: the BMES label's probability, summed over POS
-                prob = prob.reshape(*prob.shape[:2], -1, N_TAGS).sum(axis=2)
-            p = np.take_along_axis(prob, (best % N_TAGS)[..., None].astype(np.int64), axis=-1)[..., 0]
-            chosen[at[inside]] = p[inside]
+            chosen[at[inside]] = _chosen_probs(scores, best)[inside]
 
     map_batches(run, range(0, len(plan.pieces), batch_size))
     tags = labels % N_TAGS

@@ -119,8 +119,8 @@ async def answer(kind: Kind, field: str, req: TextsRequest, state: AppState, req
                                      timeout=state.settings.request_timeout_s,
                                      disconnected=partial(client_gone, request))
 
-    def items(a: Analysis) -> list[Any]:
-        return a.tokens(req.pos) if kind is Kind.SEGMENT else a.char_tags(req.pos)
+    def items(a: Analysis) -> list[dict[str, Any]]:
+        return a.token_json(req.pos) if kind is Kind.SEGMENT else [c.to_json() for c in a.char_tags(req.pos)]
 
     def render() -> Response:
         return json_response({"model": c.name, "standard": c.standard,

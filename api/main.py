@@ -10,6 +10,7 @@ import gc
 import inspect
 import logging
 import signal
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -192,6 +193,7 @@ def _lifespan(state: AppState) -> Callable[[FastAPI], AbstractAsyncContextManage
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         threads = settings.torch_threads or max(1, usable_cores() // settings.workers)
         configure_process(threads)
+        sys.setswitchinterval(settings.switch_interval_ms / 1000)
         await _load_models(state)
         log.info("serving models %s (names %s) with %d torch threads", sorted(state.models), sorted(state.names),
                  threads)

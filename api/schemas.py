@@ -168,9 +168,9 @@ def utf16_offsets(text: str) -> list[int] | None:
     return out
 
 
-def tokens_json(text: str, tokens: list[Any], unit: str) -> list[dict[str, Any]]:
-    """Tokens as JSON, offsets in code points or (`unit` "utf16") UTF-16 code units."""
-    rows = [t.to_json() for t in tokens]
+def tokens_json(text: str, rows: list[dict[str, Any]], unit: str) -> list[dict[str, Any]]:
+    """Token or character rows (JSON objects) with their offsets in code points, or (`unit`
+    "utf16") changed to UTF-16 code units."""
     table = utf16_offsets(text) if unit == "utf16" else None
     if table is not None:
         for r in rows:

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
                                   "its Content-Length) gets 408 after this many seconds")
     keep_alive_s: float = Field(5.0, gt=0, description="idle keep-alive connections are closed after this")
     torch_threads: int = Field(0, ge=0, description="torch intra-op threads per worker (0: cores / workers)")
+    switch_interval_ms: float = Field(5.0, gt=0, le=100, description="how long a Python thread (a large answer "
+                                      "being serialised) may hold the interpreter before the event loop gets a "
+                                      "turn (sys.setswitchinterval)")
     precision: Precision = Field(Precision.FP32, description="inference number format: fp32 (reference) or bf16")
 
     api_key: SecretStr | None = Field(None, description="when set, /v1/* needs 'Authorization: Bearer <key>'")

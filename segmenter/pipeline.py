@@ -120,6 +120,15 @@ class Analysis:
         return [Token(text[s:e], s + shift, e + shift, p)
                 for s, e, p in zip(self.starts, self.ends, self.word_pos())]
 
+    def token_json(self, pos: bool = False) -> list[dict[str, Any]]:
+        """The words as `Token.to_json` gives them, without making the `Token`s (the REST answer)."""
+        text = self.text
+        if not pos:
+            return [{"text": text[s:e], "start": s, "end": e} for s, e in zip(self.starts, self.ends)]
+        return [{"text": text[s:e], "start": s, "end": e} if p is None else
+                {"text": text[s:e], "start": s, "end": e, "pos": p}
+                for s, e, p in zip(self.starts, self.ends, self.word_pos())]
+
     def char_tags(self, pos: bool = False) -> list[CharTag]:
         """Every non-whitespace character with its label. A multi-character unit (a number, a Latin
         word, a URL) carries one label, spread over its characters as one word's B/M/E would be."""

@@ -174,3 +174,10 @@ def test_segmenter_verbs_render_one_analysis(pku_model):
     assert pku_model.cut(text) == a.words()
     assert pku_model.tokenize(text, pos=True) == a.tokens(pos=True)
     assert pku_model.tag(text) == a.char_tags()
+
+
+def test_token_json_is_what_tokens_give(pku_model):
+    for text in ["我爱北京天安门，2024年。", "他用iPhone访问www.example.com", ""]:
+        [a] = pku_model.analyse([text])
+        assert a.token_json() == [t.to_json() for t in a.tokens()]
+        assert a.token_json(pos=True) == [t.to_json() for t in a.tokens(pos=True)]

@@ -40,6 +40,9 @@ def main() -> int:
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--png", type=Path, help="write the plot here")
     args = p.parse_args()
+    from segmenter.process import configure_process
+
+    configure_process(threads=1)  # as the CLI does: batches side by side, one torch thread each
 
     from segmenter import Segmenter
     from segmenter.baselines import _jieba

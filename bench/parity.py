@@ -22,6 +22,9 @@ def main() -> int:
     p.add_argument("--data", type=Path, default=Path("../shared/data"))
     p.add_argument("--model", action="append", help="model names (default: every shipped model)")
     args = p.parse_args()
+    from segmenter.process import configure_process
+
+    configure_process(threads=1)  # as the CLI does: batches side by side, one torch thread each
 
     from machine import describe
 

@@ -62,16 +62,15 @@ def run_engine(engine: str, path: Path, model: str, threads: int, chunk: int, pr
     """Runs in the child process."""
     t0 = time.perf_counter()
     if engine == "segmenter":
-        import torch
+        import gc
 
         from segmenter import Segmenter
-        from segmenter.process import bound_backend_caches
+        from segmenter.process import configure_process
 
-        bound_backend_caches()  # as the CLI and the service do
-        if threads == 1:
-            torch.set_num_threads(1)
+        configure_process(threads=1)  # as the CLI does: batches side by side, one torch thread each
         t1 = time.perf_counter()
-        seg = Segmenter.load(model, precision=precision, threads=threads)  # > 1: torch threads set to 1
+        seg = Segmenter.load(model, precision=precision, threads=threads)
+        gc.freeze()  # as the CLI does after loading (freeze_heap)
         cut = seg.cut_batch
     else:
         import logging

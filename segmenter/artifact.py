@@ -156,9 +156,9 @@ def expected_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
     if config.bigram_dim:
         shapes["bigram_emb.weight"] = (config.n_bigrams, config.bigram_dim)
     if config.standard_dim:
-        shapes["std_emb.weight"] = (len(config.standards), config.standard_dim)
+        shapes["std_emb.weight"] = (len(config.standards), config.standard_width)
     for layer in range(config.layers):
-        d_in = config.char_dim + 2 * config.bigram_dim + config.standard_dim if layer == 0 else config.hidden * dirs
+        d_in = config.input_dim if layer == 0 else config.hidden * dirs
         for side in ("fwd", "bwd")[:dirs]:
             shapes[f"{side}.{layer}.weight_ih_l0"] = (gates, d_in)
             shapes[f"{side}.{layer}.weight_hh_l0"] = (gates, config.hidden)

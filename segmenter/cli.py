@@ -100,6 +100,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     model_options = dict(cell=args.cell, layers=args.layers, hidden=args.hidden, char_dim=args.char_dim,
                          bigram_dim=args.bigram_dim, dropout=args.dropout, max_piece=args.max_piece,
                          bidirectional=not args.unidirectional, standard_dim=args.standard_dim,
+                         standard_input=args.standard_input,
                          factored=args.factored)
     if len(corpora) == 1:
         model_options["standard_dim"] = 0
@@ -371,6 +372,9 @@ def _add_train_command(sub: _SubParsers) -> None:
     t.add_argument("--unk-replace", type=float, default=d.unk_replace,
                    help="share of known bigrams replaced by <UNK> during training")
     t.add_argument("--standard-dim", type=int, default=8, help="size of the standard embedding (multi-standard)")
+    t.add_argument("--standard-input", choices=["embedding", "tokens"], default="embedding",
+                   help="multi-standard: a standard embedding at every position, or a standard token read "
+                        "first by each direction of the first layer (torch only)")
     t.add_argument("--sample-alpha", type=float, default=d.sample_alpha,
                    help="multi-standard: corpus shares of an epoch proportional to size**alpha")
     t.add_argument("--pretrained", help="embeddings to start from (.npz of `python -m segmenter.pretrain`)")

@@ -59,6 +59,11 @@ class ModelConfig:
     # () with 0: a single-standard model (no standard input).
     standards: tuple[str, ...] = ()
     standard_dim: int = 0
+    # How the first layer learns the standard: "embedding" (above), or "tokens": a learned vector
+    # per standard, of the width of a unit's input, read by each direction of the first layer
+    # before the sentence (a standard token at both ends of the sentence; its outputs are
+    # dropped). Runs on torch only.
+    standard_input: str = "embedding"
     # A joint model with `factored` scores its BMES tag and its part of speech with two heads
     # (4 + n_pos outputs) instead of one score per joint label: segmentation decodes on the 4 BMES
     # scores alone (the fast BMES Viterbi) and a word takes the best part of speech of its last unit.
@@ -78,8 +83,27 @@ class ModelConfig:
             raise ValueError("a multi-standard model needs both standard names and standard_dim > 0")
         if self.factored and len(self.labels) == 4:
             raise ValueError("a factored model needs joint BMES-POS labels")
+        if self.standard_input not in ("embedding", "tokens"):
+            raise ValueError(f"standard_input must be 'embedding' or 'tokens', got {self.standard_input!r}")
         if len(set(self.standards)) != len(self.standards) or not all(self.standards):
             raise ValueError(f"standard names must be distinct and non-empty, got {list(self.standards)}")
+
+    @property
+    def unit_dim(self) -> int:
+        """Width of a unit's own input: its embedding and its two bigram embeddings."""
+        return self.char_dim + 2 * self.bigram_dim
+
+    @property
+    def input_dim(self) -> int:
+        """Width of the first layer's input at every position."""
+        return self.unit_dim + (self.standard_dim if self.standard_input == "embedding" else 0)
+
+    @property
+    def standard_width(self) -> int:
+        """Width of a standard's learned vector (0: a single-standard model)."""
+        if not self.standards:
+            return 0
+        return self.standard_dim if self.standard_input == "embedding" else self.unit_dim
 
     @property
     def n_outputs(self) -> int:

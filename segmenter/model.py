@@ -40,11 +40,12 @@ class BiRNNTagger(nn.Module):
             if config.bigram_dim > 0
             else None
         )
-        self.std_emb = nn.Embedding(len(config.standards), config.standard_dim) if config.standard_dim else None
+        self.std_emb = nn.Embedding(len(config.standards), config.standard_width) if config.standard_dim else None
+        self.std_tokens = config.standard_input == "tokens"
         self.dropout = nn.Dropout(config.dropout)
         rnn = _CELLS[config.cell]
         dirs = 2 if config.bidirectional else 1
-        in_dim = config.char_dim + 2 * config.bigram_dim + config.standard_dim
+        in_dim = config.input_dim
         self.fwd = nn.ModuleList()
         self.bwd = nn.ModuleList()
         for layer in range(config.layers):
@@ -60,15 +61,19 @@ class BiRNNTagger(nn.Module):
         bigram i and right bigram i+1); lengths (batch,); standards (batch,) standard ids, for a
         multi-standard model only. Returns (batch, seq, config.n_outputs) scores: one per label, or
         for a factored model 4 BMES scores then one per part of speech."""
-        std = None
+        std: torch.Tensor | None = None
+        tok: torch.Tensor | None = None
         if self.std_emb is not None:
             if standards is None:
                 raise ValueError("a multi-standard model needs the standard of every row")
-            std = self.std_emb(standards)  # (batch, standard_dim)
+            if self.std_tokens:  # read first by each direction of the first layer
+                tok = self.std_emb(standards).unsqueeze(1)  # (batch, 1, unit_dim)
+            else:
+                std = self.std_emb(standards)  # (batch, standard_dim)
         x = self._embed(chars, bigrams[:, :-1], bigrams[:, 1:], std)  # (batch, seq, in_dim)
         if not self.config.bidirectional:
             for layer in range(self.config.layers):
-                x = self.dropout(self.fwd[layer](x)[0])
+                x = self.dropout(_run(self.fwd[layer], x, tok if layer == 0 else None))
             return self.out(x)
         rev = reverse_index(lengths, chars.shape[1])  # (batch, seq)
         # The backward input is embedded from reversed ids: reversing ids is cheaper than
@@ -76,12 +81,12 @@ class BiRNNTagger(nn.Module):
         x_r = self._embed(chars.gather(1, rev), bigrams[:, :-1].gather(1, rev), bigrams[:, 1:].gather(1, rev), std)
         last = self.config.layers - 1
         for layer in range(last):
-            h_f, _ = self.fwd[layer](x)  # (batch, seq, hidden)
-            h_r, _ = self.bwd[layer](x_r)  # (batch, seq, hidden), reversed order
+            h_f = _run(self.fwd[layer], x, tok if layer == 0 else None)  # (batch, seq, hidden)
+            h_r = _run(self.bwd[layer], x_r, tok if layer == 0 else None)  # (batch, seq, hidden), reversed order
             x = self.dropout(torch.cat([h_f, _regather(h_r, rev)], dim=-1))  # (batch, seq, 2*hidden)
             x_r = _regather(x, rev)
-        h_f, _ = self.fwd[last](x)
-        h_r, _ = self.bwd[last](x_r)
+        h_f = _run(self.fwd[last], x, tok if last == 0 else None)
+        h_r = _run(self.bwd[last], x_r, tok if last == 0 else None)
         # The tag layer applied to each direction apart (its weight split in halves), so that only
         # (batch, seq, n_tags) backward scores are put back in order, not the hidden states.
         w_f, w_b = self.out.weight.split(self.config.hidden, dim=1)
@@ -99,6 +104,14 @@ class BiRNNTagger(nn.Module):
         if std is not None:
             x = torch.cat([x, std.unsqueeze(1).expand(-1, x.shape[1], -1).to(x.dtype)], dim=-1)
         return x
+
+
+def _run(rnn: nn.Module, x: torch.Tensor, first: torch.Tensor | None) -> torch.Tensor:
+    """Outputs of a one-directional RNN over x (batch, seq, d); with `first` (batch, 1, d), that
+    vector is read before the sequence and its output dropped."""
+    if first is None:
+        return rnn(x)[0]  # type: ignore[no-any-return]
+    return rnn(torch.cat([first.to(x.dtype), x], dim=1))[0][:, 1:]  # type: ignore[no-any-return]
 
 
 def _regather(x: torch.Tensor, rev: torch.Tensor) -> torch.Tensor:

@@ -240,6 +240,9 @@ class Segmenter:
             raise InvalidInputError("the onnxruntime runtime runs float32 only; use precision='fp32'")
         if not ort.available():
             raise InvalidInputError("runtime 'onnxruntime' needs the onnx and onnxruntime packages")
+        if not ort.supports(self.config):
+            raise InvalidInputError("this model reads its standard as tokens, which runs on torch only: "
+                                    "pip install 'segmenter[train]'")
         return runtime, ort.OrtTagger(self.config, self.weights.state)
 
     # ----------------------------------------------------------------- loading

@@ -127,12 +127,13 @@ def _cmd_train(args: argparse.Namespace) -> int:
         "dev_sentences": sum(len(c.dev) for c in corpora),
         "pretrained": str(args.pretrained) if args.pretrained else None,
         "teacher": str(args.teacher) if args.teacher else None,
+        "init": str(args.init) if args.init else None,
         "command": "segmenter " + shlex.join(args.argv),
         "git_commit": _git_commit(),
         "segmenter_version": __version__,
     }
     summary = train(corpora, args.out, model_options, cfg, meta=meta, resume=args.resume,
-                    progress=not args.quiet, pretrained=args.pretrained, teacher=args.teacher)
+                    progress=not args.quiet, pretrained=args.pretrained, teacher=args.teacher, init=args.init)
     print(json.dumps(summary))
     return 0
 
@@ -378,6 +379,8 @@ def _add_train_command(sub: _SubParsers) -> None:
     t.add_argument("--sample-alpha", type=float, default=d.sample_alpha,
                    help="multi-standard: corpus shares of an epoch proportional to size**alpha")
     t.add_argument("--pretrained", help="embeddings to start from (.npz of `python -m segmenter.pretrain`)")
+    t.add_argument("--init", help="model directory whose weights to start from (fine-tuning; same vocabulary "
+                                  "and network, e.g. a student of the same --teacher)")
     t.add_argument("--teacher", help="model directory to distil from (the student shares its vocabulary)")
     t.add_argument("--distill-alpha", type=float, default=d.distill_alpha,
                    help="weight of the teacher's distributions in the loss (0: gold labels only)")

@@ -354,6 +354,7 @@ def train(
     progress: bool = True,
     pretrained: str | Path | None = None,
     teacher: str | Path | None = None,
+    init: str | Path | None = None,
 ) -> dict[str, Any]:
     """Train a model into directory `out` (the best epoch by dev F1 is kept there).
 
@@ -364,6 +365,8 @@ def train(
     the vocabulary sizes (and the standards). `pretrained`: embeddings to start from
     (`load_pretrained`). `teacher`: a model directory whose label distributions the model also
     learns (`cfg.distill_alpha`); the model then shares the teacher's vocabulary and labels.
+    `init`: a model directory whose weights the run starts from (fine-tuning; its vocabulary
+    and configuration must be the ones this run builds, e.g. both from the same teacher).
     Returns a summary: best epoch, dev scores, epochs run, seconds.
     """
     out = Path(out)
@@ -373,7 +376,8 @@ def train(
     torch.manual_seed(cfg.seed)
     if not corpora:
         raise ValueError("no training corpus")
-    run, record = _prepare(out, corpora, model_options, cfg, resume=resume, pretrained=pretrained, teacher=teacher)
+    run, record = _prepare(out, corpora, model_options, cfg, resume=resume, pretrained=pretrained, teacher=teacher,
+                           init=init)
     for epoch in range(record.epoch + 1, cfg.epochs + 1):
         _run_epoch(run, record, epoch, meta, progress)
         if record.bad >= cfg.patience:
@@ -385,7 +389,8 @@ def train(
 
 
 def _prepare(out: Path, corpora: Sequence[Corpus], model_options: dict[str, Any], cfg: TrainConfig, *,
-             resume: bool, pretrained: str | Path | None, teacher: str | Path | None) -> tuple[_Run, _Record]:
+             resume: bool, pretrained: str | Path | None, teacher: str | Path | None,
+             init: str | Path | None = None) -> tuple[_Run, _Record]:
     """The model, optimisers and training pieces of a run, and where it stands: from the
     checkpoint in `out` when resuming from one, else new (and the training log emptied)."""
     multi = len(corpora) > 1 or bool(model_options.get("standards"))
@@ -398,6 +403,8 @@ def _prepare(out: Path, corpora: Sequence[Corpus], model_options: dict[str, Any]
     model = BiRNNTagger(mcfg)
     if checkpoint is None and pretrained is not None:
         log.info("pretrained embeddings from %s: %s", pretrained, load_pretrained(model, vocab, pretrained))
+    if checkpoint is None and init is not None:
+        _load_init(model, vocab, init)
     opt = _Optimisers.for_model(model, cfg)
     if checkpoint is not None:
         record = _restore(state, model, opt)
@@ -412,6 +419,18 @@ def _prepare(out: Path, corpora: Sequence[Corpus], model_options: dict[str, Any]
              {c.standard: len(c.dev) for c in corpora}, mcfg)
     return _Run(out, cfg, corpora, multi, vocab, mcfg, model, opt, teacher_model, examples, groups, quotas,
                 units_per_epoch), record
+
+
+def _load_init(model: BiRNNTagger, vocab: Vocab, path: str | Path) -> None:
+    """Start from the weights of the model directory `path` (same vocabulary and configuration)."""
+    from segmenter import artifact
+
+    art = artifact.load(path)
+    if art.config != model.config or art.vocab.chars != vocab.chars or art.vocab.bigrams != vocab.bigrams:
+        raise ValueError(f"--init {path}: its vocabulary or configuration differ from this run's "
+                         f"({art.config} vs {model.config})")
+    model.load_state_dict({k: torch.from_numpy(v) for k, v in art.weights.state.items()})
+    log.info("starting from the weights of %s", path)
 
 
 def _read_checkpoint(path: Path) -> tuple[dict[str, Any], Vocab, ModelConfig] | None:

@@ -68,3 +68,21 @@ def test_resume_continues_from_the_checkpoint(tmp_path, tiny_corpus, monkeypatch
     straight = [json.loads(line) for line in (tmp_path / "straight" / TRAIN_LOG).read_text().splitlines()]
     assert [r["loss"] for r in straight] == [r["loss"] for r in log]
     assert [r["dev_f1"] for r in straight] == [r["dev_f1"] for r in log]
+
+
+def test_init_starts_from_a_model_s_weights_and_refuses_another_network(tmp_path, tiny_corpus):
+    _run(tmp_path / "base", tiny_corpus, 2)
+    train_set, dev_set = split_dev(tiny_corpus[:150])
+    corpus = [Corpus("pku", train_set, dev_set)]
+    options = dict(TINY_MODEL, dropout=0.0)
+    tiny_lr = TrainConfig(epochs=1, seed=7, lr=1e-9, min_char_count=2)
+    train(corpus, tmp_path / "tuned", options, tiny_lr, init=tmp_path / "base", progress=False)
+    train(corpus, tmp_path / "fresh", options, tiny_lr, progress=False)
+    base = load_file(str(tmp_path / "base" / "model.safetensors"))
+    tuned = load_file(str(tmp_path / "tuned" / "model.safetensors"))
+    fresh = load_file(str(tmp_path / "fresh" / "model.safetensors"))
+    assert all(torch.allclose(base[k].float(), tuned[k].float(), atol=1e-4) for k in base)
+    assert not all(torch.allclose(base[k].float(), fresh[k].float(), atol=1e-4) for k in base)
+    with pytest.raises(ValueError, match="--init"):
+        train(corpus, tmp_path / "other", dict(options, hidden=TINY_MODEL["hidden"] + 1), tiny_lr,
+              init=tmp_path / "base", progress=False)

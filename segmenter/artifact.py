@@ -114,8 +114,9 @@ def read_config(path: str | Path) -> ModelConfig:
         raise ModelLoadError(f"{path / CONFIG} cannot be read: {e}") from e
 
 
-def load(path: str | Path) -> Artifact:
-    """Read and verify a model directory; every problem is a `ModelLoadError`."""
+def verify(path: str | Path) -> dict[str, Any]:
+    """Check a model directory's format version and its files against the SHA-256 sums in its
+    meta.json (a `ModelLoadError` names what is wrong), without loading it; returns the meta."""
     path = Path(path)
     meta = read_meta(path)
     version = meta.get("format_version")
@@ -130,6 +131,13 @@ def load(path: str | Path) -> Artifact:
             raise ModelLoadError(f"{path}: {META} records no SHA-256 for {name}")
         if sha256_file(file) != expected[name]:
             raise ModelLoadError(f"{file}: SHA-256 does not match {META}; the file is corrupt or was changed")
+    return meta
+
+
+def load(path: str | Path) -> Artifact:
+    """Read and verify a model directory; every problem is a `ModelLoadError`."""
+    path = Path(path)
+    meta = verify(path)
     try:
         config = ModelConfig.from_json(json.loads((path / CONFIG).read_text(encoding="utf-8")))
         vocab = Vocab.load(path / VOCAB)

@@ -103,7 +103,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
                          standard_input=args.standard_input,
                          factored=args.factored)
     if len(corpora) == 1:
-        model_options["standard_dim"] = 0
+        model_options.update(standard_dim=0, standard_input="embedding")
     if args.pos:
         try:
             model_options["labels"] = joint_labels(pos_tag_set([s for c in corpora for s in c.train]))

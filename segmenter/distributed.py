@@ -19,7 +19,16 @@ from typing import Any
 
 from segmenter.errors import SegmenterError
 from segmenter.lexicon import Entry, Lexicon
-from segmenter.stream import Line, OutputFormat, Summary, expand_inputs, format_lines, plan_outputs, write_outputs
+from segmenter.stream import (
+    Line,
+    OutputFormat,
+    Summary,
+    analyse_lines,
+    expand_inputs,
+    format_lines,
+    plan_outputs,
+    write_outputs,
+)
 
 
 def _ray() -> Any:
@@ -77,8 +86,8 @@ def rendered_batch(batch: dict[str, Any], seg: Any, fmt: OutputFormat, text_colu
     column: each line's output text in `fmt`, rendered by `stream.format_lines`."""
     texts = [str(t).removesuffix("\r") for t in batch[text_column]]
     lines = [Line(0, t) for t in texts]
-    outputs = [format_lines([line], [[(0, a)]], fmt, pos) for line, a in zip(lines, seg.analyse(texts))]
-    return {"text": texts, "output": outputs}
+    parts = analyse_lines(seg.analyse, lines)  # long lines in windows, as the local engine does
+    return {"text": texts, "output": [format_lines([line], [p], fmt, pos) for line, p in zip(lines, parts)]}
 
 
 def add_tokens_column(ds: Any, model: str = "pku", *, text_column: str = "text", precision: str = "fp32",

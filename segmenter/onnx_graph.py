@@ -37,9 +37,9 @@ def _gate_order(cell: Cell, w: np.ndarray) -> np.ndarray:
     return w
 
 
-# Arrays of at least this many bytes are external initializers: the serialised graph names them,
-# and the session reads them from the caller's arrays (`OrtTagger`), so the weights are in memory
-# once instead of in the model proto, its serialised bytes and the session's own copy.
+# Arrays of at least this many bytes are external initializers: the serialised graph only names
+# them and `OrtTagger` hands the arrays to the session, so they are not copied into the model
+# proto and its serialised bytes as well as into the session.
 EXTERNAL_BYTES = 4096
 
 
@@ -90,6 +90,8 @@ def build(config: ModelConfig, weights: Mapping[str, np.ndarray],
 
     w = {k: np.asarray(v, dtype=np.float32) if np.issubdtype(np.asarray(v).dtype, np.floating) else np.asarray(v)
          for k, v in weights.items()}
+    if config.standards and config.standard_input != "embedding":
+        raise ValueError("standard tokens run on torch only: no ONNX graph for this network")
     g = _Graph(external_bytes)
     i64 = lambda *v: np.array(v, dtype=np.int64)  # noqa: E731
     zero, one, minus_one = g.const("zero", i64(0)), g.const("one", i64(1)), g.const("minus_one", i64(-1))

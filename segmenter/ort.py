@@ -32,7 +32,7 @@ def available() -> bool:
 
 def supports(config: ModelConfig) -> bool:
     """Whether the ONNX graph covers this network (standard tokens run on torch only)."""
-    return config.standard_input == "embedding"
+    return config.standard_input == "embedding" or not config.standards
 
 
 def prefers_ort(config: ModelConfig, torch_available: bool) -> bool:
@@ -62,9 +62,11 @@ class OrtTagger:
         so.add_session_config_entry("session.intra_op.allow_spinning", "0")
         so.log_severity_level = 3
         graph, external = build(config, weights)
-        # the session reads the large arrays where they are (no copy): keep them for its lifetime
-        self._external = [ort.OrtValue.ortvalue_from_numpy(a) for a in external.values()]
-        so.add_external_initializers(list(external), self._external)
+        # The large arrays go to the session as they are, not through the serialised graph (which
+        # would hold a second copy of them); the session copies them into its own buffers while it
+        # is built (onnxruntime 1.32, tests/segmenter/test_ort.py), so they are let go after it.
+        values = [ort.OrtValue.ortvalue_from_numpy(a) for a in external.values()]
+        so.add_external_initializers(list(external), values)
         self.session = ort.InferenceSession(graph, so, providers=["CPUExecutionProvider"])
 
     def __call__(self, chars: np.ndarray, bigrams: np.ndarray, lengths: np.ndarray,

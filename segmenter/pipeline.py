@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from segmenter.decode import NEG, viterbi
+from segmenter.errors import InvalidInputError
 from segmenter.tags import N_TAGS, TAGS, B, E, M, word_bounds
 from segmenter.text import Units, split_pieces, to_units
 from segmenter.vocab import Encoded, Vocab
@@ -133,7 +134,8 @@ class Analysis:
         """Every non-whitespace character with its label. A multi-character unit (a number, a Latin
         word, a URL) carries one label, spread over its characters as one word's B/M/E would be."""
         u, text, probs = self.units, self.text, self.probs
-        assert probs is not None, "char_tags needs an analysis made with probs=True"
+        if probs is None:
+            raise InvalidInputError("char_tags needs an analysis made with probs=True")
         unit_pos: list[str | None] = [None] * len(u)
         if pos:
             first = 0

@@ -107,7 +107,8 @@ def format_lines(lines: Sequence[Line], parts: Sequence[Parts], fmt: OutputForma
     for line, segs in zip(lines, parts):
         if fmt is OutputFormat.PLAIN:
             if pos:
-                out.append(" ".join(f"{w}/{p}" for _, a in segs for w, p in zip(a.words(), a.word_pos())) + "\n")
+                out.append(" ".join(w if p is None else f"{w}/{p}"
+                                    for _, a in segs for w, p in zip(a.words(), a.word_pos())) + "\n")
             else:
                 out.append(" ".join(w for _, a in segs for w in a.words()) + "\n")
             continue
@@ -185,21 +186,27 @@ def _long_line(analyse: Analyse, text: str) -> Parts:
     return out
 
 
+def analyse_lines(analyse: Analyse, chunk: Sequence[Line]) -> list[Parts]:
+    """The analyses of a chunk of lines: the lines up to LONG_LINE characters in one call, a longer
+    one window by window (`_long_line`), a skipped one none."""
+    texts = [line.text for line in chunk if line.text is not None and len(line.text) <= LONG_LINE]
+    it = iter(analyse(texts))
+    parts: list[Parts] = []
+    for line in chunk:
+        if line.text is None:
+            parts.append([])
+        elif len(line.text) > LONG_LINE:
+            parts.append(_long_line(analyse, line.text))
+        else:
+            parts.append([(0, next(it))])
+    return parts
+
+
 def segment_chunk_with(analyse: Analyse, fmt: OutputFormat, pos: bool = False) -> SegmentChunk:
     """A function from a chunk of lines to its formatted output (skipped lines get no words)."""
 
     def run(chunk: list[Line]) -> str:
-        texts = [line.text for line in chunk if line.text is not None and len(line.text) <= LONG_LINE]
-        it = iter(analyse(texts))
-        parts: list[Parts] = []
-        for line in chunk:
-            if line.text is None:
-                parts.append([])
-            elif len(line.text) > LONG_LINE:
-                parts.append(_long_line(analyse, line.text))
-            else:
-                parts.append([(0, next(it))])
-        return format_lines(chunk, parts, fmt, pos)
+        return format_lines(chunk, analyse_lines(analyse, chunk), fmt, pos)
 
     return run
 
@@ -340,13 +347,13 @@ class WorkerModel:
 
     @classmethod
     def of(cls, seg: Any) -> WorkerModel:
-        return cls(str(seg.path or seg.name), seg.precision.value, tuple(seg.lexicon),
+        return cls(str(seg.path.resolve()) if seg.path else seg.name, seg.precision.value, tuple(seg.lexicon),
                    seg.standard if seg.standards else None, seg.pos_tags is not None)
 
     @classmethod
     def find(cls, model: str, *, models_dir: str | None = None, precision: str = "fp32",
              user_words: Sequence[str | Entry] = (), standard: str | None = None) -> WorkerModel:
-        from segmenter.artifact import read_config
+        from segmenter.artifact import read_config, verify
         from segmenter.config import Precision
         from segmenter.lexicon import Lexicon
         from segmenter.segmenter import resolve
@@ -357,13 +364,15 @@ class WorkerModel:
         except ValueError:
             raise InvalidInputError(f"unknown precision {precision!r}") from None
         path, named = resolve(model, models_dir)
+        meta = verify(path)  # the files' checksums: a corrupt model fails here, not in every worker
         config = read_config(path)
         standard = standard or named
-        if config.standards and standard is not None and standard not in config.standards:
+        known: tuple[str, ...] = config.standards or ((str(meta["standard"]),) if meta.get("standard") else ())
+        if standard is not None and standard not in known:
             raise InvalidInputError(f"model {path.name} has no standard {standard!r}; its standards: "
-                                    f"{', '.join(config.standards)}")
+                                    f"{', '.join(known) or '(one, unnamed)'}")
         entries = tuple(Lexicon(user_words))  # every entry checked here, once
-        return cls(str(path), precision, entries, standard if config.standards else None,
+        return cls(str(path.resolve()), precision, entries, standard if config.standards else None,
                    pos_of_labels(config.labels) is not None)
 
     def require_pos(self, pos: bool) -> None:
@@ -373,21 +382,31 @@ class WorkerModel:
 
 
 _WORKER: SegmentChunk | None = None
+_WORKER_ERROR: Exception | None = None
 
 
 def _init_worker(model: WorkerModel, threads: int, fmt: str, pos: bool) -> None:
-    global _WORKER
+    """Load the model of a worker process. A failure is kept and raised by the first chunk the
+    worker gets, so the parent reports it (a raising initializer would be restarted forever)."""
+    global _WORKER, _WORKER_ERROR
     from segmenter.process import configure_process, freeze_heap
     from segmenter.segmenter import Segmenter
 
     configure_process(threads=1)  # parallelism comes from the worker processes and Segmenter threads
-    seg = Segmenter.load(model.path, precision=model.precision, user_words=model.entries, threads=threads,
-                         standard=model.standard)
+    try:
+        seg = Segmenter.load(model.path, precision=model.precision, user_words=model.entries, threads=threads,
+                             standard=model.standard)
+        seg.require_pos(pos)
+    except Exception as e:  # any failure is the parent's to report
+        _WORKER_ERROR = e
+        return
     freeze_heap()
     _WORKER = segment_chunk_with(seg.analyse, OutputFormat(fmt), pos)
 
 
 def _run_in_worker(chunk: list[Line]) -> str:
+    if _WORKER_ERROR is not None:
+        raise _WORKER_ERROR
     assert _WORKER is not None
     return _WORKER(chunk)
 
@@ -439,6 +458,8 @@ def segment_files(seg: Any, job: Job, stdout: BinaryIO | None = None) -> Summary
     bar = tqdm(total=total, unit="B", unit_scale=True, disable=not job.progress, file=sys.stderr,
                mininterval=1.0, desc="segment")
     seg.require_pos(job.pos)  # fail before reading anything
+    if isinstance(seg, WorkerModel) and job.workers < 2:
+        raise InvalidInputError("a WorkerModel is loaded by worker processes: give job.workers > 1, or a Segmenter")
     if job.workers > 1:
         pool = _worker_pool(seg if isinstance(seg, WorkerModel) else WorkerModel.of(seg), job)
     else:

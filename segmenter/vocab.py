@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,52 @@ def _bigram_codes(bigrams: list[str]) -> np.ndarray:
         a, _, b = bigrams[i].partition(_SEP)
         codes[i] = _key_code(a) << _CODE_BITS | _key_code(b)
     return codes
+
+
+class BigramText(Sequence[str]):
+    """The bigram keys of a vocabulary file held as its one string (`Vocab.to_json`'s
+    "bigram_text": keys joined by a space, bigrams by a tab) instead of a Python string per
+    bigram: a list is made only when an entry is asked for (training, saving), never to segment."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._n = text.count("\t") + 1 if text else 0
+        self._list: list[str] | None = None
+
+    def _items(self) -> list[str]:
+        if self._list is None:
+            self._list = [b.replace(" ", _SEP) for b in self.text.split("\t")] if self.text else []
+        return self._list
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._items()[i]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, BigramText):
+            return self.text == other.text
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def codes(self, skip: int) -> np.ndarray:
+        """`_bigram_codes` of the entries after the first `skip`, read from the string itself."""
+        chars = np.frombuffer(self.text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+        tabs = np.flatnonzero(chars == 9)
+        starts = np.concatenate([[0], tabs + 1])[skip:]
+        ends = np.concatenate([tabs, [len(chars)]])[skip:]
+        if not len(starts):
+            return np.zeros(0, np.int64)
+        codes = chars[starts] << _CODE_BITS | chars[ends - 1]
+        for i in np.flatnonzero(ends - starts != 3).tolist():  # a class symbol or <S>/</S> on one side
+            a, _, b = self.text[starts[i]:ends[i]].partition(" ")
+            codes[i] = _key_code(a) << _CODE_BITS | _key_code(b)
+        return codes
 
 
 class _IntMap:
@@ -121,7 +167,7 @@ class Vocab:
     """Index 0 is padding and 1 the unknown entry in both tables."""
 
     chars: list[str]
-    bigrams: list[str]
+    bigrams: Sequence[str]  # a list, or the `BigramText` of a loaded vocabulary
 
     def __post_init__(self) -> None:
         n = len(_RESERVED)  # <PAD> and <UNK> are never looked up
@@ -130,7 +176,9 @@ class Vocab:
         self._char_ids = np.ones(max(_KEY_CODES.values()) + 1,
                                  dtype=np.int16 if len(self.chars) < 2**15 else np.int32)
         self._char_ids[codes] = ids
-        self._bigram_ids = _IntMap(*_sorted_table(_bigram_codes(self.bigrams[n:]), n))
+        bigram_codes = (self.bigrams.codes(n) if isinstance(self.bigrams, BigramText)
+                        else _bigram_codes(list(self.bigrams[n:])))
+        self._bigram_ids = _IntMap(*_sorted_table(bigram_codes, n))
 
     @classmethod
     def build(cls, sentences: Iterable[Sequence[str]], min_char: int = 2, min_bigram: int = 2) -> Vocab:
@@ -182,14 +230,16 @@ class Vocab:
         their two keys and a tab between bigrams (whitespace is never a key), which JSON stores
         without the quotes, comma and escaped "\u001f" that each bigram of a list of joined strings
         needs."""
+        if isinstance(self.bigrams, BigramText):
+            return {"chars": self.chars, "bigram_text": self.bigrams.text}
         pairs = [b.replace(_SEP, " ") for b in self.bigrams]
         return {"chars": self.chars, "bigram_text": "\t".join(pairs)}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Vocab:
+        bigrams: Sequence[str]
         if "bigram_text" in d:  # written by to_json
-            text = d["bigram_text"]
-            bigrams = [b.replace(" ", _SEP) for b in text.split("\t")] if text else []
+            bigrams = BigramText(d["bigram_text"])
         else:  # the list form of earlier model files
             bigrams = list(d["bigrams"])
         return cls(list(d["chars"]), bigrams)

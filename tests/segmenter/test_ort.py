@@ -208,3 +208,22 @@ def test_a_segmenter_runs_auto_on_the_runtime_prefers_ort_picks_and_both_runtime
         assert len(to_units(texts[-1])) == len(probs[0])
         if layers == 1:  # ONNX Runtime runs float32 only: bfloat16 stays on torch
             assert Segmenter(weights, vocab, threads=1, precision="bf16").runtime is Runtime.TORCH
+
+
+def test_the_session_keeps_its_own_copy_of_the_weights_given_as_external_initializers():
+    config = tiny(char_dim=64, bigram_dim=32)  # tables large enough to be external initializers
+    state = numpy_state(random_model(config))
+    graph, external = build(config, state)
+    assert external and all(a.nbytes >= 4096 for a in external.values())
+    assert len(graph) < sum(a.nbytes for a in external.values())  # the graph only names them
+    tagger = OrtTagger(config, state)
+    chars, bigrams, lengths = padded_batch([7, 3])
+    before = tagger(chars, bigrams, lengths)
+    for a in state.values():  # OrtTagger lets go of the arrays: nothing it runs may depend on them
+        a[...] = 0
+    assert np.array_equal(tagger(chars, bigrams, lengths), before)
+
+
+def test_a_single_standard_network_never_reads_standard_tokens():
+    assert ort.supports(tiny(standard_input="tokens"))  # no standards: nothing to read as a token
+    assert not ort.supports(tiny(standards=("a", "b"), standard_dim=2, standard_input="tokens"))

@@ -277,3 +277,53 @@ def test_an_unknown_standard_fails_before_any_worker_starts(tiny_multi_models_di
     with pytest.raises(InvalidInputError, match="its standards: pku, chars"):
         WorkerModel.find("multi", models_dir=str(tiny_multi_models_dir), standard="msr")
     assert WorkerModel.find("chars", models_dir=str(tiny_multi_models_dir)).standard == "chars"
+
+
+def test_a_model_the_workers_cannot_load_is_an_error_not_a_hang(tmp_path, tiny_model_dir):
+    import shutil
+
+    from segmenter import artifact
+
+    bad = tmp_path / "bad"
+    shutil.copytree(tiny_model_dir, bad)
+    config = json.loads((bad / "config.json").read_text())
+    config["hidden"] += 1  # consistent checksums, weights that do not fit: only loading finds it
+    (bad / "config.json").write_text(json.dumps(config))
+    meta = artifact.read_meta(bad)
+    meta["sha256"]["config.json"] = artifact.sha256_file(bad / "config.json")
+    artifact.write_meta(bad, meta)
+    src = tmp_path / "in.txt"
+    src.write_text("我爱北京\n", encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "segmenter", "segment", "-q", "--model", str(bad), "--workers", "2",
+                        str(src)], capture_output=True, text=True, timeout=180)
+    assert r.returncode == 2 and "weights do not fit" in r.stderr
+
+
+def test_worker_models_keep_the_checks_of_a_loaded_segmenter(tmp_path, tiny_model_dir, monkeypatch):
+    import shutil
+
+    from segmenter.errors import InvalidInputError
+    from segmenter.stream import WorkerModel
+
+    with pytest.raises(InvalidInputError, match="no standard 'ctb6'; its standards: pku"):  # one standard
+        WorkerModel.find("pku-fast", standard="ctb6")
+    assert WorkerModel.find("pku-fast", standard="pku").standard is None
+    with pytest.raises(InvalidInputError, match="unnamed"):
+        WorkerModel.find(str(tiny_model_dir), standard="pku")
+    shutil.copytree(tiny_model_dir, tmp_path / "local")
+    monkeypatch.chdir(tmp_path)
+    found = WorkerModel.find("./local")  # a path stays a path for the workers, wherever they start
+    assert found.path == str((tmp_path / "local").resolve())
+    (tmp_path / "local" / "model.safetensors").write_bytes(b"x")
+    from segmenter.errors import ModelLoadError
+
+    with pytest.raises(ModelLoadError, match="SHA-256"):
+        WorkerModel.find("./local")
+
+
+def test_plain_output_with_parts_of_speech_writes_a_word_without_one_bare(pos_seg):
+    from segmenter.stream import Line, format_lines
+
+    [a] = pos_seg.analyse(["我爱北京"])
+    a.pos = None  # as from a model without a tagger
+    assert format_lines([Line(1, "我爱北京")], [[(0, a)]], OutputFormat.PLAIN, pos=True) == " ".join(a.words()) + "\n"

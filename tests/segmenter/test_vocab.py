@@ -261,3 +261,16 @@ def test_a_model_directory_gives_back_the_same_vocabulary(vocab, tmp_path):
     assert loaded.chars == vocab.chars and loaded.bigrams == vocab.bigrams
     units = to_units("北京欢迎你iPhone")
     assert loaded.encode(units) == vocab.encode(units)
+
+
+def test_a_loaded_vocabulary_keeps_its_bigrams_as_one_string_and_looks_them_up_the_same():
+    from segmenter.vocab import BigramText
+
+    built = Vocab.build([list("我爱北京天安门"), ["<NUM>", "年"], list("北京")], min_char=1, min_bigram=1)
+    loaded = Vocab.from_json(json.loads(json.dumps(built.to_json())))
+    assert isinstance(loaded.bigrams, BigramText)
+    assert loaded.bigrams == built.bigrams and len(loaded.bigrams) == len(built.bigrams)
+    units = [to_units("我爱北京2026年"), to_units("天安门")]
+    a, b = built.encode_many(units), loaded.encode_many(units)
+    assert np.array_equal(a.bigrams, b.bigrams) and np.array_equal(a.chars, b.chars)
+    assert loaded.to_json() == built.to_json()

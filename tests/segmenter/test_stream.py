@@ -251,11 +251,18 @@ def test_the_parent_of_worker_processes_checks_the_model_without_loading_it(seg,
     from segmenter.errors import InvalidInputError, ModelLoadError
     from segmenter.stream import WorkerModel
 
+    from segmenter import artifact
+
     copy = tmp_path / "model"
     shutil.copytree(tiny_model_dir, copy)
-    (copy / "model.safetensors").write_bytes(b"not weights")  # only a worker would read them
+    config = json.loads((copy / "config.json").read_text())
+    config["hidden"] += 1  # weights that do not fit (checksums consistent): only loading them tells
+    (copy / "config.json").write_text(json.dumps(config))
+    meta = artifact.read_meta(copy)
+    meta["sha256"]["config.json"] = artifact.sha256_file(copy / "config.json")
+    artifact.write_meta(copy, meta)
     found = WorkerModel.find(str(copy), user_words=["北京 大学"])
-    assert found.path == str(copy) and found.entries[0].parts == ("北京", "大学")
+    assert found.path == str(copy.resolve()) and found.entries[0].parts == ("北京", "大学")
     with pytest.raises(ModelLoadError):
         Segmenter.load(copy)
     with pytest.raises(InvalidInputError, match="part-of-speech"):

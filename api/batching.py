@@ -181,25 +181,30 @@ class Batcher:
         call starts its round one job later than the previous call, so that a job whose texts fill
         a call alone (texts of `max_batch_chars`, or `max_texts` 1) takes turns with the others."""
         taken: dict[_Job, list[int]] = {}
+        given: dict[_Job, int] = {}  # characters of each job in this call
         n = chars = 0
         progress = True
         waiting = [j for j in self.jobs if not j.dropped and j.next < len(j.texts)]
         if waiting:
             self._turn = (self._turn + 1) % len(waiting)
             waiting = waiting[self._turn:] + waiting[:self._turn]
+        # Each job's share of the call: with many requests waiting, a large one adds only its share,
+        # so the call (which every request in it waits for) stays short; alone it takes it all.
+        share = self.max_batch_chars // max(1, len(waiting))
         while progress and n < self.max_texts:
             progress = False
             for job in waiting:
                 if job.dropped or job.next >= len(job.texts):
                     continue
                 size = len(job.texts[job.next])
-                if n and chars + size > self.max_batch_chars:
+                if n and (chars + size > self.max_batch_chars or given.get(job, 0) + size > share and job in given):
                     continue
                 span = taken.setdefault(job, [job.next, job.next])
                 span[1] += 1
                 job.next += 1
                 n += 1
                 chars += size
+                given[job] = given.get(job, 0) + size
                 self.queued_chars -= size
                 progress = True
                 if n >= self.max_texts:

@@ -37,6 +37,13 @@ def _shipped_models() -> Path:
 MODELS_DIR = _shipped_models()
 
 
+def default_models_dir() -> Path:
+    """Where names are looked up when no `models_dir` is given: `SEGMENTER_MODELS_DIR` when it is
+    set (read at each call, as the CLI and the service read it), else the shipped `MODELS_DIR`."""
+    env = os.environ.get("SEGMENTER_MODELS_DIR")
+    return Path(env).expanduser() if env else MODELS_DIR
+
+
 def looks_like_path(ref: str | Path) -> bool:
     """Whether a model reference is a path (a `Path`, or a string with a separator or a leading
     '.' or '~') rather than a name of the models directory."""
@@ -59,12 +66,12 @@ def resolve(ref: str | Path | None = None, models_dir: str | Path | None = None)
     """The model directory a reference names, and the standard it selects (None: the model's own).
 
     - a path (`looks_like_path`): that directory;
-    - `NAME`: the directory `NAME` of `models_dir` (default: the shipped models), else the first model
+    - `NAME`: the directory `NAME` of `models_dir` (default: `default_models_dir()`), else the first model
       of `models_dir` that has a standard `NAME` (the default model `pku`'s file first, then by name);
     - `NAME:STANDARD`: that standard of model `NAME`.
     A name never falls through to the working directory."""
     ref = ref if ref is not None else DEFAULT_MODEL
-    root = Path(models_dir) if models_dir is not None else MODELS_DIR
+    root = Path(models_dir) if models_dir is not None else default_models_dir()
     if looks_like_path(ref):
         path = Path(ref).expanduser()
         if not (path / artifact.META).is_file():
@@ -248,8 +255,8 @@ class Segmenter:
     # ----------------------------------------------------------------- loading
     @staticmethod
     def available(models_dir: str | Path | None = None) -> list[str]:
-        """Names of the model directories under `models_dir` (default: the shipped ones)."""
-        root = Path(models_dir) if models_dir is not None else MODELS_DIR
+        """Names of the model directories under `models_dir` (default: `default_models_dir()`)."""
+        root = Path(models_dir) if models_dir is not None else default_models_dir()
         if not root.is_dir():
             return []
         return sorted(p.name for p in root.iterdir() if (p / artifact.META).is_file())
@@ -260,9 +267,9 @@ class Segmenter:
              user_words: Iterable[str | Entry] = (), user_dict: str | Path | None = None,
              max_user_word_chars: int = MAX_ENTRY_CHARS, threads: int | None = None,
              runtime: Runtime | str = Runtime.AUTO, standard: str | None = None) -> Segmenter:
-        """Load a model by name (a folder of `models_dir`, default the shipped `models/`; a standard
+        """Load a model by name (a folder of `models_dir`, default `default_models_dir()`; a standard
         of a multi-standard model there, e.g. "ctb6"; or "MODEL:STANDARD"), or by directory path
-        (`resolve`); with no argument, the default model `pku`. `standard` sets the segmentation
+        (`resolve`); with no argument, the default model (`DEFAULT_MODEL`). `standard` sets the segmentation
         standard calls use when they name none (default: the one the name selects, else the
         model's first). `precision` chooses the
         number format of inference (`Precision`: "fp32", the reference, or "bf16").

@@ -275,3 +275,16 @@ def test_a_model_with_standard_tokens_runs_on_torch_and_names_why_not_on_onnx_ru
     assert "".join(seg.cut("我爱北京", standard="b")) == "我爱北京"
     with pytest.raises(InvalidInputError, match="torch only"):
         Segmenter.load(tmp_path / "m", runtime="onnxruntime")
+
+
+def test_segmenter_models_dir_is_where_the_library_looks_up_names(tiny_multi_models_dir, monkeypatch):
+    from segmenter.errors import ModelLoadError
+
+    monkeypatch.setenv("SEGMENTER_MODELS_DIR", str(tiny_multi_models_dir))
+    assert Segmenter.available() == ["multi"]
+    seg = Segmenter.load("chars")  # a standard of the tiny model there, not of the shipped multi
+    assert seg.standard == "chars" and seg.path == tiny_multi_models_dir / "multi"
+    with pytest.raises(ModelLoadError, match="no model 'multi-fast'"):
+        Segmenter.load("multi-fast")
+    monkeypatch.delenv("SEGMENTER_MODELS_DIR")
+    assert "multi-fast" in Segmenter.available()

@@ -248,10 +248,9 @@ def test_a_huge_line_is_segmented_in_windows_without_losing_a_character(tiny_mod
 def test_the_parent_of_worker_processes_checks_the_model_without_loading_it(seg, tmp_path, tiny_model_dir):
     import shutil
 
+    from segmenter import artifact
     from segmenter.errors import InvalidInputError, ModelLoadError
     from segmenter.stream import WorkerModel
-
-    from segmenter import artifact
 
     copy = tmp_path / "model"
     shutil.copytree(tiny_model_dir, copy)

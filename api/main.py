@@ -237,7 +237,10 @@ async def _load_models(state: AppState) -> None:
         batcher = _start_batcher(state, key, seg)
         state.models[key] = seg
         state.batchers[key] = batcher
-    for key, seg in state.models.items():  # every model by its own name, every standard by its name
+    # every model by its own name, every standard by its name: the default model's standards first,
+    # as the library resolves a bare standard name (`resolve`)
+    default_key = resolve(settings.default_model, settings.models_dir)[0].name
+    for key, seg in sorted(state.models.items(), key=lambda item: item[0] != default_key):
         state.add_name(key, key, None)
         for std in seg.standards:
             state.add_name(std, key, std)

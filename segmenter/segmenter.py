@@ -24,7 +24,7 @@ from segmenter.vocab import Vocab
 
 __all__ = ["DEFAULT_MODEL", "MODELS_DIR", "Analysis", "CharTag", "Segmenter", "Token", "resolve"]
 
-DEFAULT_MODEL = "multi"  # the multi-standard model; its first standard, pku, unless a name selects another
+DEFAULT_MODEL = "multi-fast"  # the fast multi-standard model (README: why); standard pku unless a name selects one
 
 
 def _shipped_models() -> Path:

@@ -46,3 +46,16 @@ def test_dependencies_are_pinned_and_installed_before_the_code():
 def test_models_are_in_the_image_and_pickles_are_not():
     ignored = (REPO / ".dockerignore").read_text()
     assert "checkpoint.pt" in ignored and ".venv" in ignored
+
+
+def test_the_image_s_settings_start_a_service(monkeypatch):
+    from segmenter_api.serve import load_settings
+
+    from segmenter import DEFAULT_MODEL
+
+    env = dict(re.findall(r"(SEGMENTER_[A-Z_]+)=('[^']*'|\S+)", DOCKERFILE))
+    assert "SEGMENTER_MODELS" in env
+    for key, value in env.items():
+        monkeypatch.setenv(key, value.strip("'"))
+    settings = load_settings()  # a SettingsError here would stop the container at start-up
+    assert settings.models == [DEFAULT_MODEL] and settings.default_model == DEFAULT_MODEL

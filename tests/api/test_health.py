@@ -1,6 +1,6 @@
 import re
 
-from segmenter import Segmenter
+from segmenter import DEFAULT_MODEL, Segmenter
 
 
 def test_healthz_and_readyz(client):
@@ -14,7 +14,7 @@ def test_metrics_count_requests_chars_batches_and_errors(client):
     client.post("/v1/segment", json={"text": "x", "model": "nope"})
     text = client.get("/metrics").text
     assert re.search(r'segmenter_requests_total\{route="/v1/segment",status="200"\} [1-9]', text)
-    assert re.search(r'segmenter_chars_total\{kind="segment",model="multi"\} [1-9]', text)
-    assert re.search(r'segmenter_batch_texts_count\{model="multi"\} [1-9]', text)
+    assert re.search(rf'segmenter_chars_total\{{kind="segment",model="{DEFAULT_MODEL}"\}} [1-9]', text)
+    assert re.search(rf'segmenter_batch_texts_count\{{model="{DEFAULT_MODEL}"\}} [1-9]', text)
     assert re.search(r'segmenter_request_seconds_bucket\{le="0.05",route="/v1/segment"\} [1-9]', text)
     assert re.search(r'segmenter_errors_total\{kind="unknown_model"\} [1-9]', text)

@@ -1,12 +1,15 @@
+from segmenter import DEFAULT_MODEL
+
+
 def test_models_lists_the_shipped_model_with_its_scores(client):
     r = client.get("/v1/models")
     assert r.status_code == 200
     models = {m["name"]: m for m in r.json()["models"]}
-    multi = models["multi"]
+    multi = models[DEFAULT_MODEL]  # a multi-standard model
     assert multi["default"] is True
     assert multi["cell"] == "lstm" and multi["layers"] >= 1 and multi["hidden"] > 0
     assert multi["standard"] == "pku" and multi["standards"][0] == "pku" and "ctb6" in multi["standards"]
-    assert {"pku", "ctb6", "weibo", "multi"} <= set(multi["names"])
+    assert {"pku", "ctb6", "weibo", DEFAULT_MODEL} <= set(multi["names"])
     assert 0.9 < multi["scores"]["dev"]["f1"] <= 1.0
     assert all(0.85 < s["f1"] <= 1.0 for s in multi["scores"]["dev_by_standard"].values())
     assert 0.9 < multi["scores"]["test"]["f1"] <= 1.0
@@ -17,7 +20,7 @@ def test_the_precision_setting_reaches_the_model():
     from tests.api.conftest import make_client
 
     with make_client(precision="bf16") as c:
-        (multi,) = [m for m in c.get("/v1/models").json()["models"] if m["name"] == "multi"]
+        (multi,) = [m for m in c.get("/v1/models").json()["models"] if m["name"] == DEFAULT_MODEL]
         assert multi["precision"] == "bf16"
         tokens = c.post("/v1/segment", json={"text": "我爱北京天安门。"}).json()["results"][0]["tokens"]
         assert "".join(t["text"] for t in tokens) == "我爱北京天安门。"

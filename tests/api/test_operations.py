@@ -6,6 +6,7 @@ import re
 import pytest
 from segmenter_api.serve import SettingsError, load_settings
 
+from segmenter import DEFAULT_MODEL
 from tests.api.conftest import make_client
 
 
@@ -55,7 +56,7 @@ def test_metrics_follow_prometheus_names_with_queue_and_process_figures(client):
     text = client.get("/metrics").text
     assert re.search(r"^segmenter_requests_total\{", text, re.M)
     assert re.search(r"^segmenter_request_seconds_bucket\{", text, re.M)
-    assert re.search(r'^segmenter_queue_depth\{model="multi"\} 0', text, re.M)
+    assert re.search(rf'^segmenter_queue_depth\{{model="{DEFAULT_MODEL}"\}} 0', text, re.M)
     rss = float(re.search(r"^segmenter_process_resident_memory_bytes (\S+)", text, re.M).group(1))
     assert rss > 10e6
     assert float(re.search(r"^segmenter_process_cpu_seconds_total (\S+)", text, re.M).group(1)) > 0
@@ -65,8 +66,8 @@ def test_a_bad_setting_names_its_variable(monkeypatch):
     monkeypatch.setenv("SEGMENTER_MODELS", "[pku")
     with pytest.raises(SettingsError, match=r"SEGMENTER_MODELS: .*\[\"a\", \"b\"\] or a,b"):
         load_settings()
-    monkeypatch.setenv("SEGMENTER_MODELS", "multi, pku-fast")
-    assert load_settings().models == ["multi", "pku-fast"]
+    monkeypatch.setenv("SEGMENTER_MODELS", "multi-fast, pku-fast")
+    assert load_settings().models == ["multi-fast", "pku-fast"]
     monkeypatch.setenv("SEGMENTER_PORT", "eighty")
     with pytest.raises(SettingsError, match="SEGMENTER_PORT: .*'eighty'"):
         load_settings()

@@ -172,13 +172,15 @@ def test_character_bound_on_the_queue_answers_busy():
 
 
 def test_sigterm_with_a_backlog_answers_everyone_and_exits():
-    proc, base = start(SEGMENTER_SHUTDOWN_TIMEOUT_S="2", SEGMENTER_MAX_BATCH_CHARS="4000")
+    # the slow accurate model: ~600k characters are far more than 2 s of its work
+    proc, base = start(SEGMENTER_SHUTDOWN_TIMEOUT_S="2", SEGMENTER_MAX_BATCH_CHARS="4000",
+                       SEGMENTER_MODELS="multi", SEGMENTER_DEFAULT_MODEL="multi")
     answers: list[tuple[int, dict]] = []
 
     def one() -> None:
         answers.append(http("POST", base + "/v1/segment", {"texts": [BIG_TEXT] * 20}, timeout=60))
 
-    threads = [threading.Thread(target=one) for _ in range(30)]  # ~600k characters: far more than 2 s of work
+    threads = [threading.Thread(target=one) for _ in range(30)]  # ~600k characters
     for t in threads:
         t.start()
     time.sleep(1.0)

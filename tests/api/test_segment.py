@@ -1,7 +1,7 @@
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from segmenter import Segmenter
+from segmenter import DEFAULT_MODEL, Segmenter
 from tests.api.conftest import assert_error
 
 
@@ -9,7 +9,7 @@ def test_one_text(client):
     r = client.post("/v1/segment", json={"text": "我爱北京天安门。"})
     assert r.status_code == 200
     body = r.json()
-    assert body["model"] == "multi" and body["standard"] == "pku"  # the default model, its default standard
+    assert body["model"] == DEFAULT_MODEL and body["standard"] == "pku"  # the default model, its default standard
     assert [t["text"] for t in body["results"][0]["tokens"]] == ["我", "爱", "北京", "天安门", "。"]
     assert body["results"][0]["tokens"][2] == {"text": "北京", "start": 2, "end": 4}
 

@@ -2,27 +2,27 @@
 
 import pytest
 
-from segmenter import Segmenter
+from segmenter import DEFAULT_MODEL, Segmenter
 from segmenter.corpus import read_corpus, read_word_list, split_dev
 from segmenter.scoring import score, score_tagged
 
 # name -> (gold file under ../shared/data, word F1 floor on its first 300 sentences, OOV recall
-# floor or None). Names are models or standards of the multi-standard models (`pku` is `multi` in
-# the PKU standard). Each floor sits just under what was measured on that slice on 2026-11-27
-# (pku 96.26 / 82.7, pku-fast 94.32 / 74.5, multi-fast 95.48 / 81.1, ctb6 97.90, weibo 95.43,
-# multi-fast:ctb6 97.35), so that a regression shows.
+# floor or None). Names are models or MODEL:STANDARD of the multi-standard models (a bare standard
+# name such as `pku` is the default model's). Each floor sits just under what was measured on that slice on 2026-11-27
+# (multi:pku 96.26 / 82.7, pku-fast 94.32 / 74.5, the morning's multi-fast 95.48 / 81.1,
+# multi:ctb6 97.90, multi:weibo 95.43, multi-fast:ctb6 97.35), so that a regression shows.
 FLOORS = {
-    "pku": ("pku/pku_test_gold.utf8", 0.958, 0.82),
+    "multi:pku": ("pku/pku_test_gold.utf8", 0.958, 0.82),
     "pku-fast": ("pku/pku_test_gold.utf8", 0.940, 0.72),
     "multi-fast": ("pku/pku_test_gold.utf8", 0.950, 0.80),
-    "ctb6": ("ctb6/test.txt", 0.975, None),
-    "weibo": ("weibo/dev.txt", 0.950, None),
+    "multi:ctb6": ("ctb6/test.txt", 0.975, None),
+    "multi:weibo": ("weibo/dev.txt", 0.950, None),
     "multi-fast:ctb6": ("ctb6/test.txt", 0.969, None),
 }
 # joint models on the first 300 sentences of the PFR development split: (word F1, word+POS F1)
 # floors under the measured 97.63 / 94.84 (pku) and 96.83 / 93.37 (multi-fast), 2026-11-27
-PFR_DEV_SLICE_FLOORS = {"pku": (0.973, 0.945), "multi-fast": (0.964, 0.929)}
-PKU_STANDARD = ("pku", "pku-fast")
+PFR_DEV_SLICE_FLOORS = {"multi": (0.973, 0.945), "multi-fast": (0.964, 0.929)}
+PKU_STANDARD = ("multi:pku", "pku-fast")
 
 
 @pytest.fixture(scope="module", params=sorted(FLOORS))
@@ -30,12 +30,14 @@ def model(request):
     return request.param, Segmenter.load(request.param)
 
 
-def test_default_load_is_the_multi_standard_model_in_the_pku_standard():
+def test_default_load_is_the_fast_multi_standard_model_in_the_pku_standard():
     seg = Segmenter.load()
-    assert seg.name == "multi" and seg.standard == "pku" and seg.pos_tags is not None
-    assert {"multi", "pku-fast"} <= set(Segmenter.available())
-    for name in ("pku", "ctb6", "weibo", "sxu", "udc", "zx", "wtb"):  # standards by name, one model file
-        assert Segmenter.load(name).standard == name
+    assert seg.name == DEFAULT_MODEL == "multi-fast" and seg.standard == "pku" and seg.pos_tags is not None
+    assert {"multi", "multi-fast", "pku-fast"} <= set(Segmenter.available())
+    for name in ("pku", "ctb6", "weibo", "sxu", "udc", "zx", "wtb"):  # standards by name: the default's file
+        loaded = Segmenter.load(name)
+        assert loaded.standard == name and loaded.name == DEFAULT_MODEL
+    assert Segmenter.load("multi:ctb6").name == "multi"
 
 
 def test_accuracy_floor_on_the_first_300_sentences(model, data_dir):

@@ -392,7 +392,7 @@ class Segmenter:
     def require_pos(self, pos: bool) -> None:
         if pos and self.pos_tags is None:
             raise InvalidInputError(f"model {self.name or '(unnamed)'} has no part-of-speech tagger; "
-                                    "use a joint model such as the default 'multi'")
+                                    "use a joint model such as the default 'multi-fast' or 'multi'")
 
     def _call_args(self, texts: Iterable[str], user_words: Sequence[str | Entry]) -> tuple[list[str], Constraints]:
         """Check the arguments of a batch verb: its texts as a list of str (any iterable is

@@ -378,7 +378,7 @@ class WorkerModel:
     def require_pos(self, pos: bool) -> None:
         if pos and not self.pos_tagger:
             raise InvalidInputError(f"model {Path(self.path).name} has no part-of-speech tagger; "
-                                    "use a joint model such as the default 'multi'")
+                                    "use a joint model such as the default 'multi-fast' or 'multi'")
 
 
 _WORKER: SegmentChunk | None = None

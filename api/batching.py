@@ -75,7 +75,7 @@ class _Job:
 
 class Batcher:
     def __init__(self, seg: Segmenter, *, max_texts: int, max_wait: float, queue_size: int,
-                 max_queued_chars: int = 2_000_000, max_batch_chars: int = 4_000,
+                 max_queued_chars: int = 2_000_000, max_batch_chars: int = 1_000,
                  on_batch: Callable[[int, int, Kind], None] | None = None) -> None:
         self.seg = seg
         self.max_texts = max_texts

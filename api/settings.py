@@ -37,8 +37,9 @@ class Settings(BaseSettings):
     queue_size: int = Field(2048, ge=1, description="most requests waiting for a model before 503")
     max_queued_chars: int = Field(2_000_000, ge=1, description="most characters waiting for a model before 503 "
                                   "(a request over it alone is taken only into an empty queue)")
-    max_batch_chars: int = Field(4_000, ge=1, description="most characters in one model call: longer requests are "
-                                 "cut into several, with other requests' texts in between")
+    max_batch_chars: int = Field(1_000, ge=1, description="most characters in one model call: longer requests are "
+                                 "cut into several, with other requests' texts in between (larger: more throughput "
+                                 "for bulk requests, longer waits for short ones behind them; BENCHMARKS.md)")
     request_timeout_s: float = Field(30.0, gt=0, description="a request not answered by then gets 504")
     shutdown_timeout_s: float = Field(10.0, ge=0, description="on SIGTERM, queued work still unfinished after this "
                                       "gets 503 and the process exits")

@@ -256,14 +256,15 @@ def word_spans(units: Sequence[Units], enc: Encoded, tags: np.ndarray) -> list[t
     return out
 
 
-def _serial(job: Callable[[int], None], starts: Sequence[int]) -> None:
+def serial(job: Callable[[int], None], starts: Sequence[int]) -> None:
+    """The default `BatchMap`: every batch on the calling thread, in order."""
     for b in starts:
         job(b)
 
 
 def analyse(texts: Sequence[str], *, vocab: Vocab, scorer: Scorer, pos_tags: tuple[str, ...] | None,
             factored: bool, max_piece: int, batch_size: int, lexicon: Constraints,
-            standard: int | None = None, probs: bool = False, map_batches: BatchMap = _serial) -> list[Analysis]:
+            standard: int | None = None, probs: bool = False, map_batches: BatchMap = serial) -> list[Analysis]:
     """One `Analysis` per text.
 
     All texts are encoded at once into one flat array (`Vocab.encode_many`); their pieces are

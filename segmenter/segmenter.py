@@ -126,6 +126,13 @@ class _TorchScorer:
             return scores.float().numpy()  # type: ignore[no-any-return]
 
 
+def require_pos(pos: bool, tagger: bool, name: str) -> None:
+    """Parts of speech asked of a model without a tagger: an `InvalidInputError` naming it."""
+    if pos and not tagger:
+        raise InvalidInputError(f"model {name} has no part-of-speech tagger; "
+                                "use a joint model such as the default 'multi-fast' or 'multi'")
+
+
 def _check_text(text: object) -> str:
     if not isinstance(text, str):
         raise InvalidInputError(f"text must be a str, got {type(text).__name__}")
@@ -386,13 +393,10 @@ class Segmenter:
             # Batches side by side: the runtimes release the GIL, so they overlap on the cores.
             list(self._pool().map(job, starts))
         else:
-            for b in starts:
-                job(b)
+            pipeline.serial(job, starts)
 
     def require_pos(self, pos: bool) -> None:
-        if pos and self.pos_tags is None:
-            raise InvalidInputError(f"model {self.name or '(unnamed)'} has no part-of-speech tagger; "
-                                    "use a joint model such as the default 'multi-fast' or 'multi'")
+        require_pos(pos, self.pos_tags is not None, self.name or "(unnamed)")
 
     def _call_args(self, texts: Iterable[str], user_words: Sequence[str | Entry]) -> tuple[list[str], Constraints]:
         """Check the arguments of a batch verb: its texts as a list of str (any iterable is

@@ -376,9 +376,9 @@ class WorkerModel:
                    pos_of_labels(config.labels) is not None)
 
     def require_pos(self, pos: bool) -> None:
-        if pos and not self.pos_tagger:
-            raise InvalidInputError(f"model {Path(self.path).name} has no part-of-speech tagger; "
-                                    "use a joint model such as the default 'multi-fast' or 'multi'")
+        from segmenter.segmenter import require_pos
+
+        require_pos(pos, self.pos_tagger, Path(self.path).name)
 
 
 _WORKER: SegmentChunk | None = None

@@ -111,7 +111,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
             raise InvalidInputError(f"--pos: {e}") from None
     if args.distill_alpha > 0 and not args.teacher:
         raise InvalidInputError("--distill-alpha needs --teacher MODEL_DIR")
-    for p in [args.pretrained, args.teacher]:
+    for p in [args.pretrained, *(args.teacher or [])]:
         if p and not Path(p).exists():
             raise InvalidInputError(f"{p}: no such file or directory")
     files = [path for _, path in _named_paths(args.train, "--train")]  # the same reading as _corpora's
@@ -126,7 +126,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
         "train_sentences": sum(len(c.train) for c in corpora),
         "dev_sentences": sum(len(c.dev) for c in corpora),
         "pretrained": str(args.pretrained) if args.pretrained else None,
-        "teacher": str(args.teacher) if args.teacher else None,
+        "teacher": (str(args.teacher[0]) if len(args.teacher) == 1 else [str(t) for t in args.teacher])
+        if args.teacher else None,
         "init": str(args.init) if args.init else None,
         "command": "segmenter " + shlex.join(args.argv),
         "git_commit": _git_commit(),
@@ -381,7 +382,9 @@ def _add_train_command(sub: _SubParsers) -> None:
     t.add_argument("--pretrained", help="embeddings to start from (.npz of `python -m segmenter.pretrain`)")
     t.add_argument("--init", help="model directory whose weights to start from (fine-tuning; same vocabulary "
                                   "and network, e.g. a student of the same --teacher)")
-    t.add_argument("--teacher", help="model directory to distil from (the student shares its vocabulary)")
+    t.add_argument("--teacher", action="append",
+                   help="model directory to distil from (the student shares its vocabulary); repeated: an "
+                        "ensemble whose mean distributions the student learns (same vocabulary and labels)")
     t.add_argument("--distill-alpha", type=float, default=d.distill_alpha,
                    help="weight of the teacher's distributions in the loss (0: gold labels only)")
     t.add_argument("--temperature", type=float, default=d.distill_temperature, help="distillation temperature")

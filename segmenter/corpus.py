@@ -107,6 +107,18 @@ def split_dev(sentences: Sequence[Sentence], fraction: float = 0.1) -> tuple[lis
     return list(sentences[:cut]), list(sentences[cut:])
 
 
+def training_sentences(paths: Sequence[str | Path], hold_out: Sequence[str | Path] = (),
+                       fraction: float = 0.1) -> list[Sentence]:
+    """The sentences of every corpus of `paths`; of a file also in `hold_out` (a corpus whose
+    development set is its last `fraction`, see `split_dev`) only its training part."""
+    held = {str(p) for p in hold_out}
+    out: list[Sentence] = []
+    for path in paths:
+        sents = read_corpus(path)
+        out += split_dev(sents, fraction)[0] if str(path) in held else sents
+    return out
+
+
 def read_word_list(path: str | Path) -> set[str]:
     """A training word list (one word a line; anything after whitespace is ignored)."""
     words = set()

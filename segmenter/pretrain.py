@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from segmenter.corpus import read_corpus, split_dev
+from segmenter.corpus import training_sentences
 from segmenter.text import to_units
 from segmenter.vocab import BOS, EOS, bigram_key
 
@@ -29,13 +29,7 @@ log = logging.getLogger(__name__)
 def sequences(paths: Sequence[str], hold_out: Sequence[str] = (), fraction: float = 0.1) -> list[list[str]]:
     """Unit-key sequences of every sentence of `paths`; for files in `hold_out` (corpora whose
     development set is their last `fraction`) only the training part."""
-    out = []
-    for path in paths:
-        sents = read_corpus(path)
-        if path in hold_out:
-            sents = split_dev(sents, fraction)[0]
-        out += [to_units(s.text).keys for s in sents]
-    return out
+    return [to_units(s.text).keys for s in training_sentences(paths, hold_out, fraction)]
 
 
 def train_vectors(seqs: list[list[str]], dim: int, *, epochs: int, seed: int,

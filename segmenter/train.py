@@ -252,18 +252,29 @@ _DevScores = dict[str, tuple[Score, TaggedScore | None]]  # standard -> word sco
 
 @dataclass
 class _Teacher:
-    """A trained model whose label distributions a student learns, with its vocabulary."""
+    """One trained model, or an ensemble of them, whose label distributions a student learns; with
+    their (shared) vocabulary."""
 
-    model: BiRNNTagger  # in evaluation mode
+    models: list[BiRNNTagger]  # in evaluation mode, all with the same vocabulary and labels
     vocab: Vocab
-    standards: torch.Tensor | None  # student standard index -> the teacher's index of the same standard
+    standards: list[torch.Tensor | None]  # per model: student standard index -> that model's index
+
+    @property
+    def config(self) -> ModelConfig:
+        return self.models[0].config
 
     def scores(self, chars: torch.Tensor, bigrams: torch.Tensor, lengths: torch.Tensor,
                standards: torch.Tensor) -> torch.Tensor:
-        """(batch, seq, labels) the teacher's scores of a batch; `standards` in the student's indices."""
+        """(batch, seq, labels) the teacher's scores of a batch; `standards` in the student's indices.
+        An ensemble's are the log of its members' mean probabilities (per head of a factored one):
+        at temperature 1 the student learns the mean distribution."""
         with torch.no_grad():
-            t_std = None if self.standards is None else self.standards[standards]  # the teacher's own ids
-            return self.model(chars, bigrams, lengths, t_std).float()  # (batch, seq, tags)
+            outs = [m(chars, bigrams, lengths, None if ix is None else ix[standards]).float()
+                    for m, ix in zip(self.models, self.standards)]
+            if len(outs) == 1:
+                return outs[0]
+            heads = [slice(0, N_TAGS), slice(N_TAGS, None)] if self.config.factored else [slice(None)]
+            return torch.cat([torch.stack([o[..., h].softmax(-1) for o in outs]).mean(0).log() for h in heads], -1)
 
 
 @dataclass
@@ -353,7 +364,7 @@ def train(
     resume: bool = False,
     progress: bool = True,
     pretrained: str | Path | None = None,
-    teacher: str | Path | None = None,
+    teacher: str | Path | Sequence[str | Path] | None = None,
     init: str | Path | None = None,
 ) -> dict[str, Any]:
     """Train a model into directory `out` (the best epoch by dev F1 is kept there).
@@ -364,7 +375,8 @@ def train(
     highest mean dev F1 over the standards. `model_options` are `ModelConfig` fields other than
     the vocabulary sizes (and the standards). `pretrained`: embeddings to start from
     (`load_pretrained`). `teacher`: a model directory whose label distributions the model also
-    learns (`cfg.distill_alpha`); the model then shares the teacher's vocabulary and labels.
+    learns (`cfg.distill_alpha`), or several (an ensemble: their mean distributions); the model
+    then shares the teacher's vocabulary and labels.
     `init`: a model directory whose weights the run starts from (fine-tuning; its vocabulary
     and configuration must be the ones this run builds, e.g. both from the same teacher).
     Returns a summary: best epoch, dev scores, epochs run, seconds.
@@ -389,7 +401,7 @@ def train(
 
 
 def _prepare(out: Path, corpora: Sequence[Corpus], model_options: dict[str, Any], cfg: TrainConfig, *,
-             resume: bool, pretrained: str | Path | None, teacher: str | Path | None,
+             resume: bool, pretrained: str | Path | None, teacher: str | Path | Sequence[str | Path] | None,
              init: str | Path | None = None) -> tuple[_Run, _Record]:
     """The model, optimisers and training pieces of a run, and where it stands: from the
     checkpoint in `out` when resuming from one, else new (and the training log emptied)."""
@@ -451,7 +463,7 @@ def _new_vocab_and_config(corpora: Sequence[Corpus], model_options: dict[str, An
     configuration (with the teacher's labels, and the corpora's standards when `multi`)."""
     if teacher is not None:
         vocab = teacher.vocab
-        model_options = dict(model_options, labels=teacher.model.config.labels)
+        model_options = dict(model_options, labels=teacher.config.labels)
     else:
         vocab = Vocab.build((to_units(s.text).keys for c in corpora for s in c.train),
                             cfg.min_char_count, cfg.min_bigram_count)
@@ -592,14 +604,31 @@ def _log_row(run: _Run, epoch: int, loss: float, chars_per_s: float, train_secon
     return row
 
 
-def _load_teacher(path: str | Path, standards: Sequence[str]) -> _Teacher:
-    """A trained model in evaluation mode, checked to know every standard trained on."""
-    art = artifact.load(path)
-    missing = [s for s in standards if art.config.standards and s not in art.config.standards]
-    if missing or (len(standards) > 1 and not art.config.standards):
-        raise ValueError(f"teacher {path} has standards {list(art.config.standards) or '(one, unnamed)'}; "
-                         f"the student trains {list(standards)}: the teacher must know each of them")
-    model = BiRNNTagger(art.config)
-    model.load_state_dict({k: torch.from_numpy(v) for k, v in art.state.items()})
-    index = torch.tensor([art.config.standards.index(s) for s in standards]) if art.config.standards else None
-    return _Teacher(model.eval(), art.vocab, index)
+def _load_teacher(paths: str | Path | Sequence[str | Path], standards: Sequence[str]) -> _Teacher:
+    """The trained model(s) of `paths` in evaluation mode, checked to know every standard trained
+    on and, for an ensemble, to share one vocabulary and one set of labels."""
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    models: list[BiRNNTagger] = []
+    indices: list[torch.Tensor | None] = []
+    vocab: Vocab | None = None
+    for path in paths:
+        art = artifact.load(path)
+        missing = [s for s in standards if art.config.standards and s not in art.config.standards]
+        if missing or (len(standards) > 1 and not art.config.standards):
+            raise ValueError(f"teacher {path} has standards {list(art.config.standards) or '(one, unnamed)'}; "
+                             f"the student trains {list(standards)}: the teacher must know each of them")
+        if vocab is not None and (art.vocab.chars != vocab.chars or art.vocab.bigrams != vocab.bigrams
+                                  or art.config.labels != models[0].config.labels
+                                  or art.config.factored != models[0].config.factored):
+            raise ValueError(f"teacher {path}: an ensemble's models must share their vocabulary and labels "
+                             f"(those of {paths[0]})")
+        model = BiRNNTagger(art.config)
+        model.load_state_dict({k: torch.from_numpy(v) for k, v in art.state.items()})
+        models.append(model.eval())
+        indices.append(torch.tensor([art.config.standards.index(s) for s in standards])
+                       if art.config.standards else None)
+        if vocab is None:
+            vocab = art.vocab
+    if vocab is None:
+        raise ValueError("no teacher model")
+    return _Teacher(models, vocab, indices)

@@ -1,6 +1,6 @@
 import pytest
 
-from segmenter.corpus import Sentence, read_corpus, read_word_list, split_dev
+from segmenter.corpus import Sentence, read_corpus, read_word_list, split_dev, training_sentences
 from segmenter.errors import CorpusError
 from tests.conftest import RESOURCES
 
@@ -65,3 +65,14 @@ def test_reads_the_real_corpora(data_dir):
     assert all(a.words == b.words for a, b in zip(pfr, seg))
     gold = read_corpus(data_dir / "pku" / "pku_test_gold.utf8")
     assert len(gold) == 1944
+
+
+def test_training_sentences_leave_out_the_dev_part_of_held_out_files_only(tmp_path):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("".join(f"甲{i} 乙\n" for i in range(20)), encoding="utf-8")
+    b.write_text("丙 丁\n戊\n", encoding="utf-8")
+    both = training_sentences([a, b])
+    assert len(both) == 22
+    held = training_sentences([a, b], hold_out=[str(a)])
+    assert held == split_dev(read_corpus(a))[0] + read_corpus(b)
+    assert [s.text for s in held[-4:]] == ["甲16乙", "甲17乙", "丙丁", "戊"]

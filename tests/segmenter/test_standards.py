@@ -239,6 +239,30 @@ def test_a_one_standard_student_learns_from_that_standard_of_a_multi_standard_te
               teacher=tiny_multi_models_dir / "multi", progress=False)
 
 
+def test_an_ensemble_teacher_gives_its_members_mean_distribution(tiny_multi_models_dir, tiny_pos_model_dir,
+                                                                 tmp_path):
+    from segmenter import artifact
+    from segmenter.train import _load_teacher
+
+    a = tiny_multi_models_dir / "multi"
+    art = artifact.load(a)
+    torch.manual_seed(0)
+    other = {k: torch.from_numpy(v) + 0.05 * torch.randn(v.shape) for k, v in art.state.items()}
+    b = tmp_path / "b"  # the same network with other weights
+    artifact.save(b, art.config, art.vocab, other, artifact.read_meta(a))
+    single_a, single_b = _load_teacher(a, ["chars", "pku"]), _load_teacher(str(b), ["chars", "pku"])
+    both = _load_teacher([a, b], ["chars", "pku"])
+    chars, bigrams = torch.randint(2, 50, (2, 7)), torch.randint(2, 50, (2, 8))
+    lengths = torch.tensor([7, 4])
+    std = torch.tensor([0, 1])  # the student's standards, mapped to each member's own
+    pa = single_a.scores(chars, bigrams, lengths, std).softmax(-1)
+    pb = single_b.scores(chars, bigrams, lengths, std).softmax(-1)
+    assert not torch.allclose(pa, pb, atol=1e-3)
+    assert torch.allclose(both.scores(chars, bigrams, lengths, std).exp(), (pa + pb) / 2, atol=1e-6)
+    with pytest.raises(ValueError, match="share their vocabulary"):
+        _load_teacher([a, tiny_pos_model_dir], ["pku"])
+
+
 def test_standard_tokens_are_read_first_by_each_direction_and_padding_changes_nothing():
     torch.manual_seed(0)
     cfg = ModelConfig(n_units=20, n_bigrams=20, hidden=5, char_dim=4, bigram_dim=2, standards=("a", "b"),

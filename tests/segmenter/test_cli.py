@@ -68,6 +68,20 @@ def test_train_cli_end_to_end(tmp_path, data_dir):
     assert json.loads((out / "config.json").read_text())["cell"] == "gru"
 
 
+def test_train_cli_distils_from_an_ensemble_of_teachers(tmp_path, tiny_model_dir):
+    corpus = tmp_path / "train.txt"
+    corpus.write_text("我 爱 北京 天安门 。\n今天 天气 很 好\n" * 30, encoding="utf-8")
+    out = tmp_path / "student"
+    rc = main(["train", "--train", str(corpus), "--out", str(out), "--epochs", "1", "--hidden", "4",
+               "--teacher", str(tiny_model_dir), "--teacher", str(tiny_model_dir), "--distill-alpha", "0.5",
+               "--quiet"])
+    assert rc == 0
+    assert json.loads((out / "meta.json").read_text())["teacher"] == [str(tiny_model_dir)] * 2
+    missing = tmp_path / "no-model"
+    assert main(["train", "--train", str(corpus), "--out", str(tmp_path / "s2"), "--teacher", str(tiny_model_dir),
+                 "--teacher", str(missing), "--distill-alpha", "0.5", "--quiet"]) == 2
+
+
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
 def test_segment_command_keeps_every_line(tiny_model_dir, tmp_path, precision):
     src = "第一行。\n\n  \nhello 世界\n最后一行没有换行"

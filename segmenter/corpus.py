@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from segmenter.errors import CorpusError
+from segmenter.errors import CorpusError, InvalidInputError
 
 _PFR_ID = re.compile(r"^\d{8}-\d{2}-\d{3}-\d{3}/m$")
 
@@ -110,13 +110,30 @@ def split_dev(sentences: Sequence[Sentence], fraction: float = 0.1) -> tuple[lis
 def training_sentences(paths: Sequence[str | Path], hold_out: Sequence[str | Path] = (),
                        fraction: float = 0.1) -> list[Sentence]:
     """The sentences of every corpus of `paths`; of a file also in `hold_out` (a corpus whose
-    development set is its last `fraction`, see `split_dev`) only its training part."""
-    held = {str(p) for p in hold_out}
+    development set is its last `fraction`, see `split_dev`) only its training part. Files are
+    compared as resolved paths; a `hold_out` file that is not among `paths` is an error (it
+    would otherwise leave a development set in the training text unnoticed)."""
+    held = {Path(p).resolve() for p in hold_out}
+    unknown = held - {Path(p).resolve() for p in paths}
+    if unknown:
+        raise InvalidInputError(f"--hold-out names a file that is not read: {', '.join(sorted(map(str, unknown)))}")
     out: list[Sentence] = []
     for path in paths:
         sents = read_corpus(path)
-        out += split_dev(sents, fraction)[0] if str(path) in held else sents
+        out += split_dev(sents, fraction)[0] if Path(path).resolve() in held else sents
     return out
+
+
+def pfr_line(sent: Sentence) -> str | None:
+    """A tagged sentence as a line of the PFR format (`word/POS ...`), or None when
+    `read_corpus` would read the line back differently (a word beginning with `[` reads as an
+    entity bracket; a first token shaped like a PFR sentence ID is dropped as one)."""
+    if sent.pos is None:
+        raise ValueError("a PFR line needs parts of speech")
+    tokens = [f"{w}/{p}" for w, p in zip(sent.words, sent.pos)]
+    if any(w.startswith("[") for w in sent.words) or (tokens and _PFR_ID.match(tokens[0])):
+        return None
+    return " ".join(tokens)
 
 
 def read_word_list(path: str | Path) -> set[str]:

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from segmenter.corpus import training_sentences
+from segmenter.errors import SegmenterError
 from segmenter.text import to_units
 from segmenter.vocab import BOS, EOS, bigram_key
 
@@ -56,7 +57,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     t0 = time.perf_counter()
-    seqs = sequences(args.files, args.hold_out)
+    try:
+        seqs = sequences(args.files, args.hold_out)
+    except SegmenterError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     bigram_seqs = [[bigram_key(a, b) for a, b in zip([BOS, *s], [*s, EOS])] for s in seqs]
     out: dict[str, np.ndarray] = {}
     for name, data, dim in (("chars", seqs, args.char_dim), ("bigrams", bigram_seqs, args.bigram_dim)):

@@ -17,8 +17,8 @@ FILES are segmented corpora (`corpus.read_corpus`) whose words are joined into r
 own segmentation is not used. A FILE also given as `--hold-out` (PFR, whose development set is
 its last 10%) gives only its training part. Output is in PFR form (`word/POS`, the first line with a PFR
 sentence ID so that `--corpus-format auto` reads it) when the base has parts of speech, else
-words separated by spaces. A labelled sentence that the PFR form cannot hold (a word beginning
-with `[`, which reads as an entity bracket) is left out and counted.
+words separated by spaces. A labelled sentence that the PFR form cannot hold (`corpus.pfr_line`)
+is left out and counted. Outputs are written atomically and may not be inputs.
 """
 
 from __future__ import annotations
@@ -30,50 +30,55 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from segmenter.corpus import Sentence, read_corpus, split_dev, training_sentences
-from segmenter.errors import SegmenterError
+from segmenter.corpus import Sentence, pfr_line, read_corpus, split_dev, training_sentences
+from segmenter.errors import InvalidInputError, SegmenterError
 from segmenter.process import configure_process
 from segmenter.segmenter import Segmenter
+from segmenter.stream import atomic_output
 
 log = logging.getLogger(__name__)
 
 PFR_FIRST_ID = "19980101-01-001-001/m"  # marks the file as PFR for format detection
 
 
-def label(seg: Segmenter, texts: Sequence[str], standard: str | None, pos: bool,
-          batch: int = 512) -> Iterator[Sentence]:
-    """The `Segmenter` `seg`'s sentence for every text, in `standard`, with parts of speech if `pos`."""
+def label(seg: Segmenter, texts: Sequence[str], pos: bool, batch: int = 512) -> Iterator[Sentence]:
+    """The `Segmenter` `seg`'s sentence for every text, in its standard, with parts of speech if `pos`."""
     for i in range(0, len(texts), batch):
-        for a in seg.analyse(texts[i:i + batch], standard=standard):
+        for a in seg.analyse(texts[i:i + batch]):
             words = a.words()
             yield Sentence(words, [str(p) for p in a.word_pos()] if pos else None)
 
 
-def pfr_line(sent: Sentence) -> str | None:
-    """A tagged sentence as a PFR line, or None when a word would be read back differently."""
-    assert sent.pos is not None
-    if any(w.startswith("[") for w in sent.words):
-        return None
-    return " ".join(f"{w}/{p}" for w, p in zip(sent.words, sent.pos))
-
-
-def write_corpus(path: Path, parts: Sequence[Iterable[Sentence]], pfr: bool) -> list[tuple[int, int]]:
-    """Write the sentences of every part one a line; returns (written, left out) of each part."""
-    counts = []
-    first = True
-    with path.open("w", encoding="utf-8") as fh:
-        for sentences in parts:
-            written = skipped = 0
+def write_corpus(path: Path, gold: Iterable[Sentence], labelled: Iterable[Sentence],
+                 pfr: bool) -> tuple[int, int, int]:
+    """Write the `gold` sentences, then the `labelled` ones, one a line, atomically (a failed
+    run leaves no file); returns (gold written, labelled written, labelled left out). A gold
+    sentence the PFR form cannot hold is an error; a labelled one is left out and counted."""
+    counts = [0, 0, 0]
+    with atomic_output(path) as out:
+        for k, sentences in enumerate((gold, labelled)):
             for sent in sentences:
                 line = pfr_line(sent) if pfr else " ".join(sent.words)
                 if line is None:
-                    skipped += 1
+                    if k == 0:
+                        raise ValueError(f"a sentence of the base corpus cannot be written in the PFR form: "
+                                         f"{sent.text[:40]!r}")
+                    counts[2] += 1
                     continue
-                fh.write(f"{PFR_FIRST_ID} {line}\n" if pfr and first else line + "\n")
-                first = False
-                written += 1
-            counts.append((written, skipped))
-    return counts
+                out.write(f"{PFR_FIRST_ID} {line}\n" if pfr and counts[0] + counts[1] == 0 else line + "\n")
+                counts[k] += 1
+    return counts[0], counts[1], counts[2]
+
+
+def check_outputs(outputs: Sequence[str], inputs: Sequence[str]) -> None:
+    """Outputs must differ from each other and from every input (the base corpus included)."""
+    resolved = [Path(o).resolve() for o in outputs]
+    if len(set(resolved)) != len(resolved):
+        raise InvalidInputError("--out-train and --out-dev name the same file")
+    read = {Path(i).resolve() for i in inputs}
+    for o, r in zip(outputs, resolved):
+        if r in read:
+            raise InvalidInputError(f"{o} is also an input: choose another output file")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -94,21 +99,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     try:
+        outputs = [args.out_train] + ([args.out_dev] if args.out_dev else [])
+        check_outputs(outputs, [args.base, *args.files])
         configure_process(threads=1)  # Segmenter runs its batches side by side, one thread each
         base_train = read_corpus(args.base)
+        pfr = base_train[0].pos is not None
+        base_dev: list[Sentence] = []
         if args.out_dev:
             base_train, base_dev = split_dev(base_train, args.dev_fraction)
-        pfr = base_train[0].pos is not None
+        texts = [s.text for s in training_sentences(args.files, args.hold_out, args.dev_fraction)]
         seg = Segmenter.load(args.model, standard=args.standard, threads=args.threads)
         if pfr:
             seg.require_pos(True)
-        texts = [s.text for s in training_sentences(args.files, args.hold_out, args.dev_fraction)]
-        labelled = label(seg, texts, args.standard, pfr)
+        n_base, n_labelled, skipped = write_corpus(Path(args.out_train), base_train, label(seg, texts, pfr), pfr)
         dev_note = ""
         if args.out_dev:
-            [(n_dev, _)] = write_corpus(Path(args.out_dev), [base_dev], pfr)
+            n_dev = write_corpus(Path(args.out_dev), base_dev, [], pfr)[0]
             dev_note = f"; {args.out_dev}: {n_dev}"
-        (n_base, _), (n_labelled, skipped) = write_corpus(Path(args.out_train), [base_train, labelled], pfr)
     except (SegmenterError, ValueError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -1,7 +1,7 @@
 import pytest
 
 from segmenter.corpus import Sentence, read_corpus, read_word_list, split_dev, training_sentences
-from segmenter.errors import CorpusError
+from segmenter.errors import CorpusError, InvalidInputError
 from tests.conftest import RESOURCES
 
 
@@ -76,3 +76,6 @@ def test_training_sentences_leave_out_the_dev_part_of_held_out_files_only(tmp_pa
     held = training_sentences([a, b], hold_out=[str(a)])
     assert held == split_dev(read_corpus(a))[0] + read_corpus(b)
     assert [s.text for s in held[-4:]] == ["甲16乙", "甲17乙", "丙丁", "戊"]
+    assert training_sentences([tmp_path / "." / "a.txt"], hold_out=[str(a)]) == held[:-2]  # paths compared resolved
+    with pytest.raises(InvalidInputError, match="not read"):
+        training_sentences([a], hold_out=[tmp_path / "typo.txt"])

@@ -1,8 +1,10 @@
 """`python -m segmenter.pseudo`: a standard's corpus extended with text a model labelled in it."""
 
+import pytest
+
 from segmenter import Segmenter
-from segmenter.corpus import Sentence, read_corpus, split_dev
-from segmenter.pseudo import main, pfr_line, write_corpus
+from segmenter.corpus import Sentence, pfr_line, read_corpus, split_dev
+from segmenter.pseudo import main, write_corpus
 
 
 def _files(tmp_path, data_dir, base_lines=60, other_lines=12):
@@ -50,14 +52,31 @@ def test_a_segmented_base_with_its_own_dev_file_is_all_training(tmp_path, data_d
     assert [s.words for s in written[len(base_sents):]] == want
 
 
-def test_a_word_the_pfr_form_cannot_hold_leaves_its_sentence_out_and_is_counted(tmp_path):
+def test_a_sentence_the_pfr_form_cannot_hold_is_left_out_if_labelled_and_an_error_if_gold(tmp_path):
     bracket = Sentence(["[", "海市"], ["w", "ns"])
+    like_an_id = Sentence(["19980102-03-004-005", "人"], ["m", "n"])  # would be read as a sentence ID
     plain = Sentence(["中国", "人"], ["ns", "n"])
-    assert pfr_line(bracket) is None
+    assert pfr_line(bracket) is None and pfr_line(like_an_id) is None
     assert pfr_line(plain) == "中国/ns 人/n"
     out = tmp_path / "c.pos"
-    assert write_corpus(out, [[plain], [bracket, plain]], pfr=True) == [(1, 0), (1, 1)]
+    assert write_corpus(out, [plain], [bracket, plain, like_an_id], pfr=True) == (1, 1, 2)
     assert read_corpus(out) == [plain, plain]
+    with pytest.raises(ValueError, match="base corpus"):
+        write_corpus(tmp_path / "d.pos", [plain, bracket], [], pfr=True)
+    assert not (tmp_path / "d.pos").exists()  # written atomically: nothing on failure
+
+
+def test_hold_out_keeps_a_files_dev_part_out_and_a_one_sentence_base_works(tmp_path, data_dir):
+    base = tmp_path / "one.pos"
+    with (data_dir / "pku" / "pfr199801_pos.utf8").open(encoding="utf-8") as fh:
+        base.write_text(next(fh), encoding="utf-8")
+    _, other = _files(tmp_path, data_dir, other_lines=20)
+    out_train, out_dev = tmp_path / "t.pos", tmp_path / "d.pos"
+    assert main([f"{tmp_path}/./{other.name}", "--hold-out", str(other), "--model", "multi-fast",
+                 "--base", str(base), "--out-train", str(out_train), "--out-dev", str(out_dev)]) == 0
+    assert read_corpus(out_dev) == read_corpus(base)  # the one sentence is the dev part
+    texts = [s.text for s in split_dev(read_corpus(other))[0]]
+    assert [s.text for s in read_corpus(out_train)] == texts  # 18 of 20: another spelling of the path
 
 
 def test_bad_arguments_exit_2_with_a_message(tmp_path, data_dir, capsys):
@@ -70,3 +89,11 @@ def test_bad_arguments_exit_2_with_a_message(tmp_path, data_dir, capsys):
     assert "part" in capsys.readouterr().err.lower()
     assert main([str(other), "--model", "multi-fast", "--standard", "msr", "--base", str(base), *outs]) == 2
     assert "msr" in capsys.readouterr().err
+    assert main([str(other), "--hold-out", str(base), "--model", "multi-fast", "--base", str(base), *outs]) == 2
+    assert "not read" in capsys.readouterr().err
+    before = base.read_bytes()
+    assert main([str(other), "--model", "multi-fast", "--base", str(base), "--out-train", str(base)]) == 2
+    assert "also an input" in capsys.readouterr().err and base.read_bytes() == before
+    assert main([str(other), "--model", "multi-fast", "--base", str(base), "--out-train", str(tmp_path / "x"),
+                 "--out-dev", str(tmp_path / "x")]) == 2
+    assert "same file" in capsys.readouterr().err

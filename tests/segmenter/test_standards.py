@@ -259,6 +259,14 @@ def test_an_ensemble_teacher_gives_its_members_mean_distribution(tiny_multi_mode
     pb = single_b.scores(chars, bigrams, lengths, std).softmax(-1)
     assert not torch.allclose(pa, pb, atol=1e-3)
     assert torch.allclose(both.scores(chars, bigrams, lengths, std).exp(), (pa + pb) / 2, atol=1e-6)
+    # a member that lists the standards in another order is asked for the same standard by name
+    import dataclasses
+    flipped = dict(art.state, **{"std_emb.weight": art.state["std_emb.weight"][::-1].copy()})
+    c = tmp_path / "c"
+    artifact.save(c, dataclasses.replace(art.config, standards=art.config.standards[::-1]), art.vocab,
+                  {k: torch.from_numpy(v) for k, v in flipped.items()}, artifact.read_meta(a))
+    with_c = _load_teacher([a, c], ["chars", "pku"]).scores(chars, bigrams, lengths, std).exp()
+    assert torch.allclose(with_c, pa, atol=1e-5)
     with pytest.raises(ValueError, match="share their vocabulary"):
         _load_teacher([a, tiny_pos_model_dir], ["pku"])
 

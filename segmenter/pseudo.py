@@ -34,7 +34,7 @@ from segmenter.corpus import Sentence, pfr_line, read_corpus, split_dev, trainin
 from segmenter.errors import InvalidInputError, SegmenterError
 from segmenter.process import configure_process
 from segmenter.segmenter import Segmenter
-from segmenter.stream import atomic_output
+from segmenter.stream import atomic_output, check_plan
 
 log = logging.getLogger(__name__)
 
@@ -70,17 +70,6 @@ def write_corpus(path: Path, gold: Iterable[Sentence], labelled: Iterable[Senten
     return counts[0], counts[1], counts[2]
 
 
-def check_outputs(outputs: Sequence[str], inputs: Sequence[str]) -> None:
-    """Outputs must differ from each other and from every input (the base corpus included)."""
-    resolved = [Path(o).resolve() for o in outputs]
-    if len(set(resolved)) != len(resolved):
-        raise InvalidInputError("--out-train and --out-dev name the same file")
-    read = {Path(i).resolve() for i in inputs}
-    for o, r in zip(outputs, resolved):
-        if r in read:
-            raise InvalidInputError(f"{o} is also an input: choose another output file")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m segmenter.pseudo", description=__doc__.split("\n")[0])
     p.add_argument("files", nargs="+", help="segmented corpora whose raw text the model labels")
@@ -99,8 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     try:
-        outputs = [args.out_train] + ([args.out_dev] if args.out_dev else [])
-        check_outputs(outputs, [args.base, *args.files])
+        for flag, out in (("--out-train", args.out_train), ("--out-dev", args.out_dev)):
+            check_plan([args.base, *args.files], out, flag)
+        if args.out_dev and Path(args.out_dev).resolve() == Path(args.out_train).resolve():
+            raise InvalidInputError("--out-train and --out-dev name the same file")
         configure_process(threads=1)  # Segmenter runs its batches side by side, one thread each
         base_train = read_corpus(args.base)
         pfr = base_train[0].pos is not None

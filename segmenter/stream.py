@@ -259,14 +259,15 @@ def atomic_output(path: Path) -> Iterator[AtomicWriter]:
     writer.commit()
 
 
-def check_plan(inputs: Sequence[str], output: str | None) -> None:
+def check_plan(inputs: Sequence[str], output: str | None, flag: str = "--output") -> None:
+    """An output (given as `flag`) that is none of the inputs, and a directory if one is read."""
     if output is None:
         return
     out = Path(output)
     if out.is_file() and any(Path(p).is_dir() for p in inputs):
-        raise InvalidInputError(f"--output {output} is a file, but a directory is read: give a directory")
+        raise InvalidInputError(f"{flag} {output} is a file, but a directory is read: give a directory")
     if any(Path(p).resolve() == out.resolve() for p in inputs):
-        raise InvalidInputError(f"--output {output} is also an input")
+        raise InvalidInputError(f"{flag} {output} is also an input")
 
 
 def plan_outputs(files: Sequence[tuple[Path, Path]], output: str, many: bool) -> list[tuple[Path, Path]]:

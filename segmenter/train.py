@@ -435,14 +435,17 @@ def _prepare(out: Path, corpora: Sequence[Corpus], model_options: dict[str, Any]
 
 def _load_init(model: BiRNNTagger, vocab: Vocab, path: str | Path) -> None:
     """Start from the weights of the model directory `path` (same vocabulary and configuration)."""
-    from segmenter import artifact
-
     art = artifact.load(path)
-    if art.config != model.config or art.vocab.chars != vocab.chars or art.vocab.bigrams != vocab.bigrams:
+    if art.config != model.config or art.vocab != vocab:
         raise ValueError(f"--init {path}: its vocabulary or configuration differ from this run's "
                          f"({art.config} vs {model.config})")
-    model.load_state_dict({k: torch.from_numpy(v) for k, v in art.weights.state.items()})
+    model.load_state_dict(_torch_state(art))
     log.info("starting from the weights of %s", path)
+
+
+def _torch_state(art: artifact.Artifact) -> dict[str, torch.Tensor]:
+    """A model directory's weights as a torch state dict."""
+    return {k: torch.from_numpy(v) for k, v in art.state.items()}
 
 
 def _read_checkpoint(path: Path) -> tuple[dict[str, Any], Vocab, ModelConfig] | None:
@@ -617,13 +620,12 @@ def _load_teacher(paths: str | Path | Sequence[str | Path], standards: Sequence[
         if missing or (len(standards) > 1 and not art.config.standards):
             raise ValueError(f"teacher {path} has standards {list(art.config.standards) or '(one, unnamed)'}; "
                              f"the student trains {list(standards)}: the teacher must know each of them")
-        if vocab is not None and (art.vocab.chars != vocab.chars or art.vocab.bigrams != vocab.bigrams
-                                  or art.config.labels != models[0].config.labels
+        if vocab is not None and (art.vocab != vocab or art.config.labels != models[0].config.labels
                                   or art.config.factored != models[0].config.factored):
             raise ValueError(f"teacher {path}: an ensemble's models must share their vocabulary and labels "
                              f"(those of {paths[0]})")
         model = BiRNNTagger(art.config)
-        model.load_state_dict({k: torch.from_numpy(v) for k, v in art.state.items()})
+        model.load_state_dict(_torch_state(art))
         models.append(model.eval())
         indices.append(torch.tensor([art.config.standards.index(s) for s in standards])
                        if art.config.standards else None)

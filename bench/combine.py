@@ -5,10 +5,11 @@ inference, or with their weights averaged.
     python bench/combine.py --data ../shared/data --average RUN_OR_CHECKPOINT ...
 
 RUN is a model directory; for --average also a training checkpoint (`checkpoint.pt`, or a copy
-of one kept after an epoch). The ensemble scores each label by the log of the members' mean
-probabilities (what `segmenter train --teacher A --teacher B` teaches); averaged weights are
-rounded to float16, as a shipped model is. Multi-standard runs of the same network and vocabulary
-only: each standard is scored on its dev set (PFR's last 10% for `pku`), like `segmenter train`.
+of one kept after an epoch). The ensemble is the one `segmenter train --teacher A --teacher B`
+teaches (`train._load_teacher`: the log of the members' mean probabilities, the same checks);
+averaged weights are rounded to float16, as a shipped model is. Multi-standard runs with one
+vocabulary only: each standard is scored on its dev set (PFR's last 10% for `pku`), like
+`segmenter train`.
 This measures how far combining runs goes; the product ships single networks.
 """
 
@@ -25,7 +26,13 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from machine import describe
+
+from segmenter import artifact
 from segmenter.config import ModelConfig
+from segmenter.corpus import read_corpus, split_dev
+from segmenter.model import BiRNNTagger
+from segmenter.train import _load_teacher, _Teacher, evaluate
 from segmenter.vocab import Vocab
 
 DEV = {"pku": None, "ctb6": "ctb6/dev.txt", "weibo": "weibo/dev.txt", "sxu": "sxu/dev.txt",
@@ -34,16 +41,16 @@ TEST = {"pku": "pku/pku_test_gold.utf8", "ctb6": "ctb6/test.txt"}
 
 
 class Ensemble(nn.Module):
-    """Members' mean label probabilities, as log scores (the decoder's input)."""
+    """A training teacher (one model or several) behind the tagger's interface, for `Segmenter`."""
 
-    def __init__(self, members: list[nn.Module]) -> None:
+    def __init__(self, teacher: _Teacher) -> None:
         super().__init__()
-        self.members = nn.ModuleList(members)
-        self.config = members[0].config
+        self.teacher = teacher
+        self.config = teacher.config
 
-    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
-        logp = torch.stack([m(*inputs).float().log_softmax(-1) for m in self.members])
-        return logp.logsumexp(0) - torch.log(torch.tensor(float(len(self.members))))
+    def forward(self, chars: torch.Tensor, bigrams: torch.Tensor, lengths: torch.Tensor,
+                standards: torch.Tensor) -> torch.Tensor:
+        return self.teacher.scores(chars, bigrams, lengths, standards)
 
 
 def main() -> int:
@@ -55,30 +62,22 @@ def main() -> int:
     p.add_argument("--test", action="store_true", help="also the PKU and CTB6 tests (report only)")
     args = p.parse_args()
     torch.set_num_threads(1)
-    from machine import describe
-
-    from segmenter.corpus import read_corpus, split_dev
-    from segmenter.model import BiRNNTagger
-    from segmenter.train import evaluate
-
     runs = args.ensemble or args.average
-    loaded = [_load(r) for r in runs]
-    config, vocab = loaded[0][0], loaded[0][1]
-    if config.factored or any(c != config or v != vocab for c, v, _ in loaded):
-        p.error("runs of one joint-label network and vocabulary only")
-
-    def tagger(state: dict[str, torch.Tensor]) -> BiRNNTagger:
-        model = BiRNNTagger(config)
-        model.load_state_dict(state)
-        return model.eval()
-
-    states = [state for _, _, state in loaded]
-    if args.average:
-        model: nn.Module = tagger({k: (sum(s[k] for s in states) / len(states)).half().float() for k in states[0]})
+    model: nn.Module
+    if args.ensemble:
+        teacher = _load_teacher(runs, artifact.read_config(runs[0]).standards)  # checks vocabulary and labels
+        model, vocab = Ensemble(teacher), teacher.vocab
     else:
-        model = Ensemble([tagger(s) for s in states])
+        loaded = [_load(r) for r in runs]
+        config, vocab = loaded[0][0], loaded[0][1]
+        if any(c != config or v != vocab for c, v, _ in loaded):
+            p.error("runs of one network and vocabulary only")
+        states = [state for _, _, state in loaded]
+        model = BiRNNTagger(config).eval()
+        model.load_state_dict({k: (sum(s[k] for s in states) / len(states)).half().float() for k in states[0]})
     sets = {std: split_dev(read_corpus(args.data / "pku" / "pfr199801_pos.utf8"))[1] if path is None
             else read_corpus(args.data / path) for std, path in DEV.items()}
+
     def f1(sentences: list, standard: str) -> float:
         return round(evaluate(model, vocab, sentences, standard=standard)[0].f1 * 100, 3)
 
@@ -94,8 +93,6 @@ def main() -> int:
 def _load(path: Path) -> tuple[ModelConfig, Vocab, dict[str, torch.Tensor]]:
     """A run's configuration, vocabulary and float32 weights: a model directory's, or a training
     checkpoint's."""
-    from segmenter import artifact
-
     if path.is_dir():
         art = artifact.load(path)
         return art.config, art.vocab, {k: torch.from_numpy(v).float() for k, v in art.state.items()}

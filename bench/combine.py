@@ -32,7 +32,7 @@ from segmenter import artifact
 from segmenter.config import ModelConfig
 from segmenter.corpus import read_corpus, split_dev
 from segmenter.model import BiRNNTagger
-from segmenter.train import _load_teacher, _Teacher, evaluate
+from segmenter.train import _load_teacher, _read_checkpoint, _Teacher, _torch_state, evaluate
 from segmenter.vocab import Vocab
 
 DEV = {"pku": None, "ctb6": "ctb6/dev.txt", "weibo": "weibo/dev.txt", "sxu": "sxu/dev.txt",
@@ -92,13 +92,16 @@ def main() -> int:
 
 def _load(path: Path) -> tuple[ModelConfig, Vocab, dict[str, torch.Tensor]]:
     """A run's configuration, vocabulary and float32 weights: a model directory's, or a training
-    checkpoint's."""
+    checkpoint's (read as `segmenter train --resume` reads it)."""
     if path.is_dir():
         art = artifact.load(path)
-        return art.config, art.vocab, {k: torch.from_numpy(v).float() for k, v in art.state.items()}
-    ckpt = torch.load(path, weights_only=True)
-    return (ModelConfig.from_json(json.loads(ckpt["model_config"])), Vocab.from_json(json.loads(ckpt["vocab"])),
-            {k: v.float() for k, v in ckpt["model"].items()})
+        return art.config, art.vocab, {k: v.float() for k, v in _torch_state(art).items()}
+    found = _read_checkpoint(path)
+    if found is None:
+        print(f"error: {path} is neither a model directory nor a training checkpoint", file=sys.stderr)
+        raise SystemExit(2)
+    ckpt, vocab, config = found
+    return config, vocab, {k: v.float() for k, v in ckpt["model"].items()}
 
 
 if __name__ == "__main__":

@@ -96,7 +96,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
                       clip=args.clip, patience=args.patience, seed=args.seed, min_char_count=args.min_char_count,
                       min_bigram_count=args.min_bigram_count, threads=args.threads, dev_fraction=args.dev_fraction,
                       bf16=args.bf16, unk_replace=args.unk_replace, sample_alpha=args.sample_alpha,
-                      distill_alpha=args.distill_alpha, distill_temperature=args.temperature)
+                      distill_alpha=args.distill_alpha, distill_temperature=args.temperature,
+                      own_vocab=args.own_vocab)
     model_options = dict(cell=args.cell, layers=args.layers, hidden=args.hidden, char_dim=args.char_dim,
                          bigram_dim=args.bigram_dim, dropout=args.dropout, max_piece=args.max_piece,
                          bidirectional=not args.unidirectional, standard_dim=args.standard_dim,
@@ -111,6 +112,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
             raise InvalidInputError(f"--pos: {e}") from None
     if args.distill_alpha > 0 and not args.teacher:
         raise InvalidInputError("--distill-alpha needs --teacher MODEL_DIR")
+    if args.own_vocab and not args.teacher:
+        raise InvalidInputError("--own-vocab needs --teacher MODEL_DIR (without one the vocabulary is the run's own)")
     for p in [args.pretrained, *(args.teacher or [])]:
         if p and not Path(p).exists():
             raise InvalidInputError(f"{p}: no such file or directory")
@@ -388,6 +391,9 @@ def _add_train_command(sub: _SubParsers) -> None:
     t.add_argument("--distill-alpha", type=float, default=d.distill_alpha,
                    help="weight of the teacher's distributions in the loss (0: gold labels only)")
     t.add_argument("--temperature", type=float, default=d.distill_temperature, help="distillation temperature")
+    t.add_argument("--own-vocab", action="store_true",
+                   help="with --teacher: build the student's own vocabulary (--min-char-count, "
+                        "--min-bigram-count) instead of sharing the teacher's")
     t.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     t.add_argument("--quiet", action="store_true")
     t.set_defaults(func=_cmd_train)

@@ -151,6 +151,9 @@ class TrainConfig:
     # and the temperature both distributions are softened by.
     distill_alpha: float = 0.0
     distill_temperature: float = 1.0
+    # With a teacher: build the student's own vocabulary (min_*_count) instead of sharing the
+    # teacher's (e.g. fewer bigrams for a wider network in the same size); the teacher reads its own ids.
+    own_vocab: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -42,6 +42,22 @@ class Example:
     tags: list[int]  # joint labels, or BMES tags when `joint` is False
     standard: int = 0  # index into ModelConfig.standards (0 for a single-standard model)
     joint: bool = True  # False: a sentence without parts of speech in a joint model (BMES tags only)
+    # ids in a teacher's vocabulary, when it is not the student's (`TrainConfig.own_vocab`)
+    teacher_chars: list[int] | None = None
+    teacher_bigrams: list[int] | None = None
+
+
+class Batch(NamedTuple):
+    """Tensors of one training batch (see `batches`)."""
+
+    chars: torch.Tensor  # (batch, seq)
+    bigrams: torch.Tensor  # (batch, seq + 1)
+    lengths: torch.Tensor  # (batch,)
+    tags: torch.Tensor  # (batch, seq), -100 on padding
+    standards: torch.Tensor  # (batch,)
+    joint: torch.Tensor  # (batch,) bool
+    teacher_chars: torch.Tensor | None = None  # the same units in the teacher's vocabulary, if it differs
+    teacher_bigrams: torch.Tensor | None = None
 
 
 @dataclass(frozen=True)
@@ -58,13 +74,15 @@ class Corpus:
 
 
 def make_examples(sentences: Sequence[Sentence], vocab: Vocab, max_piece: int,
-                  pos_index: dict[str, int] | None = None, standard: int = 0) -> list[Example]:
+                  pos_index: dict[str, int] | None = None, standard: int = 0,
+                  teacher_vocab: Vocab | None = None) -> list[Example]:
     """Gold sentences as model pieces, cut exactly as `Segmenter` cuts its input.
 
     With `pos_index` (part of speech -> index) the labels are joint BMES + POS labels
     (`4 * pos + bmes`, see `tags.joint_labels`); a unit takes the part of speech of the word
     holding its last character. A sentence without parts of speech keeps BMES tags
-    (`Example.joint` False): it trains the segmentation side of a joint model only."""
+    (`Example.joint` False): it trains the segmentation side of a joint model only. With
+    `teacher_vocab` the pieces also carry their ids in that (a teacher's) vocabulary."""
     out = []
     for sent in sentences:
         units = to_units(sent.text)
@@ -73,8 +91,11 @@ def make_examples(sentences: Sequence[Sentence], vocab: Vocab, max_piece: int,
         if pos_index is not None and sent.pos is not None:
             tags = _joint_tags(sent, units.ends, tags, pos_index)
         chars, bigrams = vocab.encode(units)
+        t_chars, t_bigrams = teacher_vocab.encode(units) if teacher_vocab is not None else (None, None)
         for s, e in split_pieces(units, max_piece):
-            out.append(Example(chars[s:e], bigrams[s:e + 1], tags[s:e], standard, joint))
+            out.append(Example(chars[s:e], bigrams[s:e + 1], tags[s:e], standard, joint,
+                               None if t_chars is None else t_chars[s:e],
+                               None if t_bigrams is None else t_bigrams[s:e + 1]))
     return out
 
 
@@ -125,30 +146,34 @@ def pos_tag_set(sentences: Sequence[Sentence]) -> list[str]:
 
 
 def batches(examples: Sequence[Example], size: int, rng: random.Random,
-            order: Sequence[int] | None = None) -> Iterator[tuple[torch.Tensor, ...]]:
+            order: Sequence[int] | None = None) -> Iterator[Batch]:
     """Batches of similar length (sorted with a little noise), in random order, of the examples
-    `order` (default: all). Yields chars, bigrams, lengths, tags (-100 on padding), standards and
-    joint (batch,) bool."""
+    `order` (default: all), with their ids in a teacher's vocabulary when the examples have them."""
     order = range(len(examples)) if order is None else order
     order = sorted(order, key=lambda i: len(examples[i].chars) * (1 + 0.2 * rng.random()))
     groups = [order[i:i + size] for i in range(0, len(order), size)]
     rng.shuffle(groups)
     for group in groups:
-        seq = max(len(examples[i].chars) for i in group)
-        chars = torch.zeros(len(group), seq, dtype=torch.long)
-        bigrams = torch.zeros(len(group), seq + 1, dtype=torch.long)
-        tags = torch.full((len(group), seq), -100, dtype=torch.long)  # -100: ignored by the loss
-        lengths = torch.empty(len(group), dtype=torch.long)
-        for r, i in enumerate(group):
-            ex = examples[i]
-            n = len(ex.chars)
-            chars[r, :n] = torch.tensor(ex.chars)
-            bigrams[r, :n + 1] = torch.tensor(ex.bigrams)
-            tags[r, :n] = torch.tensor(ex.tags)
-            lengths[r] = n
-        standards = torch.tensor([examples[i].standard for i in group], dtype=torch.long)
-        joint = torch.tensor([examples[i].joint for i in group], dtype=torch.bool)
-        yield chars, bigrams, lengths, tags, standards, joint
+        rows = [examples[i] for i in group]
+        seq = max(len(ex.chars) for ex in rows)
+        lengths = torch.tensor([len(ex.chars) for ex in rows], dtype=torch.long)
+        chars, bigrams = _padded(rows, seq, "chars"), _padded(rows, seq + 1, "bigrams")
+        tags = _padded(rows, seq, "tags", fill=-100)  # -100: ignored by the loss
+        standards = torch.tensor([ex.standard for ex in rows], dtype=torch.long)
+        joint = torch.tensor([ex.joint for ex in rows], dtype=torch.bool)
+        teacher_ids = rows[0].teacher_chars is not None
+        yield Batch(chars, bigrams, lengths, tags, standards, joint,
+                    _padded(rows, seq, "teacher_chars") if teacher_ids else None,
+                    _padded(rows, seq + 1, "teacher_bigrams") if teacher_ids else None)
+
+
+def _padded(rows: Sequence[Example], width: int, field: str, fill: int = 0) -> torch.Tensor:
+    """(len(rows), width) one id list of each example, padded with `fill`."""
+    out = torch.full((len(rows), width), fill, dtype=torch.long)
+    for r, ex in enumerate(rows):
+        ids = getattr(ex, field)
+        out[r, :len(ids)] = torch.tensor(ids)
+    return out
 
 
 def tag_loss(scores: torch.Tensor, tags: torch.Tensor, joint: torch.Tensor,
@@ -423,7 +448,9 @@ def _prepare(out: Path, corpora: Sequence[Corpus], model_options: dict[str, Any]
     else:
         (out / TRAIN_LOG).unlink(missing_ok=True)
         record = _Record()
-    examples, groups = _training_examples(corpora, vocab, mcfg)
+    if teacher_model is not None and teacher_model.config.labels != mcfg.labels:
+        raise ValueError("the teacher's labels differ from the student's (a resumed run keeps its own)")
+    examples, groups = _training_examples(corpora, vocab, mcfg, teacher_model)
     quotas = epoch_quotas([len(g) for g in groups], cfg.sample_alpha if multi else 1.0)
     units_per_epoch = sum(len(examples[i].chars) for i in epoch_order(groups, quotas, cfg.seed, 1))
     log.info("training on %s pieces per epoch (%d units), dev %s sentences; %s",
@@ -462,11 +489,12 @@ def _read_checkpoint(path: Path) -> tuple[dict[str, Any], Vocab, ModelConfig] | 
 
 def _new_vocab_and_config(corpora: Sequence[Corpus], model_options: dict[str, Any], cfg: TrainConfig,
                           multi: bool, teacher: _Teacher | None) -> tuple[Vocab, ModelConfig]:
-    """A new model's vocabulary (the teacher's, else built from the training sentences) and
-    configuration (with the teacher's labels, and the corpora's standards when `multi`)."""
+    """A new model's vocabulary (the teacher's unless `cfg.own_vocab`, else built from the training
+    sentences) and configuration (with the teacher's labels, and the corpora's standards when `multi`)."""
     if teacher is not None:
-        vocab = teacher.vocab
         model_options = dict(model_options, labels=teacher.config.labels)
+    if teacher is not None and not cfg.own_vocab:
+        vocab = teacher.vocab
     else:
         vocab = Vocab.build((to_units(s.text).keys for c in corpora for s in c.train),
                             cfg.min_char_count, cfg.min_bigram_count)
@@ -484,16 +512,17 @@ def _restore(state: dict[str, Any], model: BiRNNTagger, opt: _Optimisers) -> _Re
     return _Record(state["epoch"], state["best_f1"], state["best_epoch"], state["bad"], state["seconds"])
 
 
-def _training_examples(corpora: Sequence[Corpus], vocab: Vocab,
-                       mcfg: ModelConfig) -> tuple[list[Example], list[list[int]]]:
+def _training_examples(corpora: Sequence[Corpus], vocab: Vocab, mcfg: ModelConfig,
+                       teacher: _Teacher | None = None) -> tuple[list[Example], list[list[int]]]:
     """The training pieces of every corpus (standard `k` for the `k`-th), and the indices of each
-    corpus's pieces."""
+    corpus's pieces; with the teacher's ids too when its vocabulary is not `vocab`."""
+    teacher_vocab = teacher.vocab if teacher is not None and teacher.vocab != vocab else None
     pos_tags = pos_of_labels(mcfg.labels)
     pos_index = None if pos_tags is None else {p: i for i, p in enumerate(pos_tags)}
     examples: list[Example] = []
     groups: list[list[int]] = []
     for k, c in enumerate(corpora):
-        part = make_examples(c.train, vocab, mcfg.max_piece, pos_index, standard=k)
+        part = make_examples(c.train, vocab, mcfg.max_piece, pos_index, standard=k, teacher_vocab=teacher_vocab)
         groups.append(list(range(len(examples), len(examples) + len(part))))
         examples += part
     return examples, groups
@@ -539,8 +568,8 @@ def _train_epoch(run: _Run, epoch: int, progress: bool) -> tuple[float, int]:
                disable=not progress, file=sys.stderr, leave=False, mininterval=2.0)
     order = epoch_order(run.groups, run.quotas, run.cfg.seed, epoch)
     for batch in batches(run.examples, run.cfg.batch_size, rng, order):
-        loss = _train_step(run, *batch)
-        n = int(batch[2].sum())  # the batch's units
+        loss = _train_step(run, batch)
+        n = int(batch.lengths.sum())  # the batch's units
         total_loss += loss * n
         seen += n
         bar.update(n)
@@ -549,16 +578,18 @@ def _train_epoch(run: _Run, epoch: int, progress: bool) -> tuple[float, int]:
     return total_loss, seen
 
 
-def _train_step(run: _Run, chars: torch.Tensor, bigrams: torch.Tensor, lengths: torch.Tensor, tags: torch.Tensor,
-                standards: torch.Tensor, joint: torch.Tensor) -> float:
+def _train_step(run: _Run, batch: Batch) -> float:
     """One optimiser step on one batch of `batches`; returns its mean loss per unit."""
     cfg = run.cfg
+    chars, bigrams, lengths, tags, standards, joint = batch[:6]
     if cfg.unk_replace > 0:
         drop = (torch.rand(bigrams.shape) < cfg.unk_replace) & (bigrams > 1)
         bigrams = bigrams.masked_fill(drop, 1)  # 1 = <UNK>
     soft = None
     if run.teacher is not None and cfg.distill_alpha > 0:
-        soft = run.teacher.scores(chars, bigrams, lengths, standards)  # (batch, seq, teacher's outputs)
+        t_chars, t_bigrams = ((chars, bigrams) if batch.teacher_chars is None or batch.teacher_bigrams is None
+                              else (batch.teacher_chars, batch.teacher_bigrams))
+        soft = run.teacher.scores(t_chars, t_bigrams, lengths, standards)  # (batch, seq, teacher's outputs)
     run.opt.zero_grad()
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
         scores = run.model(chars, bigrams, lengths, standards if run.multi else None)  # (batch, seq, tags)

@@ -80,6 +80,17 @@ def test_train_cli_distils_from_an_ensemble_of_teachers(tmp_path, tiny_model_dir
     missing = tmp_path / "no-model"
     assert main(["train", "--train", str(corpus), "--out", str(tmp_path / "s2"), "--teacher", str(tiny_model_dir),
                  "--teacher", str(missing), "--distill-alpha", "0.5", "--quiet"]) == 2
+    # --own-vocab: the student's vocabulary from its own --min-bigram-count, not the teacher's
+    own = tmp_path / "own"
+    assert main(["train", "--train", str(corpus), "--out", str(own), "--epochs", "1", "--hidden", "4",
+                 "--teacher", str(tiny_model_dir), "--distill-alpha", "0.5", "--own-vocab", "--min-char-count", "1",
+                 "--min-bigram-count", "20", "--quiet"]) == 0
+    assert json.loads((own / "meta.json").read_text())["train_config"]["own_vocab"] is True
+    own_bigrams = json.loads((own / "vocab.json").read_text())["bigram_text"].split("\t")
+    teacher_bigrams = json.loads((tiny_model_dir / "vocab.json").read_text())["bigram_text"].split("\t")
+    assert len(own_bigrams) == 2 + 9 + 7  # <PAD>, <UNK> and the two sentences' bigrams (each seen 27 times in training)
+    assert len(teacher_bigrams) > 100
+    assert main(["train", "--train", str(corpus), "--out", str(tmp_path / "s3"), "--own-vocab", "--quiet"]) == 2
 
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])

@@ -191,13 +191,18 @@ def test_a_factored_model_decodes_words_and_parts_of_speech(tmp_path):
     assert {c.label for c in seg.tag(TEXTS[0])} <= {"B", "M", "E", "S"}
 
 
-def test_distillation_run_pulls_the_student_towards_the_teacher(tiny_multi_models_dir, tmp_path, data_dir):
+def test_distillation_run_pulls_the_student_towards_the_teacher(tiny_multi_models_dir, tmp_path, data_dir,
+                                                                monkeypatch):
     """A student trained on the teacher's distributions alone (alpha 1) agrees with the teacher
-    more than one trained on the gold labels alone, on the teacher's own standards."""
+    more than one trained on the gold labels alone, on the teacher's own standards; with its own
+    (smaller) vocabulary the student still distils from the teacher reading the teacher's ids."""
     from segmenter.config import TrainConfig
     from segmenter.corpus import Sentence, read_corpus, split_dev
-    from segmenter.train import Corpus, train
+    from segmenter.train import Corpus, _Teacher, train
 
+    seen = []  # the bigram ids the teacher reads
+    scores = _Teacher.scores
+    monkeypatch.setattr(_Teacher, "scores", lambda self, c, b, *a: seen.append(b) or scores(self, c, b, *a))
     sents = read_corpus(data_dir / "pku" / "pfr199801_pos.utf8")[:500]
     pku_train, pku_dev = split_dev(sents[:250])
     chars_train, chars_dev = split_dev([Sentence(list(s.text)) for s in sents[250:]])
@@ -205,13 +210,20 @@ def test_distillation_run_pulls_the_student_towards_the_teacher(tiny_multi_model
     teacher_dir = tiny_multi_models_dir / "multi"
     options = dict(TINY_MODEL, standard_dim=4, factored=True)
     runs = {}
-    for alpha in (0.0, 1.0):
-        out = tmp_path / f"a{alpha}"
+    for name, alpha, own in ((0.0, 0.0, False), (1.0, 1.0, False), ("own", 1.0, True)):
+        out = tmp_path / f"a{name}"
+        seen.clear()
+        # "own": the student builds its own, smaller vocabulary and the teacher reads its own ids
         train(corpora, out, options, TrainConfig(epochs=5, lr=1e-2, seed=3, min_char_count=1, distill_alpha=alpha,
-                                                 distill_temperature=2.0),
+                                                 distill_temperature=2.0, own_vocab=own, min_bigram_count=3),
               teacher=teacher_dir, progress=False)
-        runs[alpha] = Segmenter.load(out)
+        runs[name] = Segmenter.load(out)
+        assert bool(seen) == (alpha > 0)
     teacher = Segmenter.load(teacher_dir)
+    n_own = len(runs["own"].vocab.bigrams)
+    # with its own vocabulary the student reads fewer bigrams, but the teacher still reads all of its own
+    assert n_own < len(teacher.vocab.bigrams)
+    assert max(int(b.max()) for b in seen) >= n_own
     texts = [s.text for s in pku_dev]
     def labels(seg):
         return [c.label for row in seg.tag_batch(texts) for c in row]
@@ -220,6 +232,36 @@ def test_distillation_run_pulls_the_student_towards_the_teacher(tiny_multi_model
     agree = {a: sum(x == y for x, y in zip(labels(s), want)) / len(want) for a, s in runs.items()}
     assert runs[1.0].vocab.chars == teacher.vocab.chars  # the student reads the teacher's vocabulary
     assert agree[1.0] > agree[0.0], agree
+
+
+def test_examples_carry_a_teachers_ids_when_its_vocabulary_differs():
+    """Each piece's ids in the teacher's vocabulary are those the teacher gets for the same text,
+    and `batches` pads them like the student's (a teacher reading the student's ids would see
+    its rare bigrams as unknown)."""
+    import random
+
+    from segmenter.corpus import Sentence
+    from segmenter.text import to_units
+    from segmenter.train import batches, make_examples
+    from segmenter.vocab import Vocab
+
+    sents = [Sentence(["我们", "爱", "北京"]), Sentence(["北京", "很", "大"]), Sentence(["我们", "走"])]
+    student = Vocab.build([to_units(s.text).keys for s in sents], 1, 2)
+    teacher = Vocab.build([to_units(s.text).keys for s in sents], 1, 1)
+    examples = make_examples(sents, student, 64, teacher_vocab=teacher)
+    for sent, ex in zip(sents, examples):
+        assert (ex.teacher_chars, ex.teacher_bigrams) == teacher.encode(to_units(sent.text))
+        assert (ex.chars, ex.bigrams) == student.encode(to_units(sent.text))
+        assert ex.bigrams != ex.teacher_bigrams  # the student's vocabulary lacks the rare bigrams
+    (batch,) = batches(examples, 8, random.Random(0))
+    assert batch.teacher_chars is not None and batch.teacher_bigrams is not None
+    assert batch.teacher_bigrams.shape == batch.bigrams.shape and batch.teacher_chars.shape == batch.chars.shape
+    for r, n in enumerate(batch.lengths.tolist()):
+        row = next(ex for ex in examples if ex.chars == batch.chars[r, :n].tolist())
+        assert batch.teacher_bigrams[r, :n + 1].tolist() == row.teacher_bigrams
+        assert batch.teacher_bigrams[r, n + 1:].eq(0).all()
+    (plain,) = batches(make_examples(sents, student, 64), 8, random.Random(0))
+    assert plain.teacher_chars is None and plain.teacher_bigrams is None
 
 
 def test_a_one_standard_student_learns_from_that_standard_of_a_multi_standard_teacher(tiny_multi_models_dir,

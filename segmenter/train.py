@@ -157,22 +157,22 @@ def batches(examples: Sequence[Example], size: int, rng: random.Random,
         rows = [examples[i] for i in group]
         seq = max(len(ex.chars) for ex in rows)
         lengths = torch.tensor([len(ex.chars) for ex in rows], dtype=torch.long)
-        chars, bigrams = _padded(rows, seq, "chars"), _padded(rows, seq + 1, "bigrams")
-        tags = _padded(rows, seq, "tags", fill=-100)  # -100: ignored by the loss
+        chars, bigrams = _padded([ex.chars for ex in rows], seq), _padded([ex.bigrams for ex in rows], seq + 1)
+        tags = _padded([ex.tags for ex in rows], seq, fill=-100)  # -100: ignored by the loss
         standards = torch.tensor([ex.standard for ex in rows], dtype=torch.long)
         joint = torch.tensor([ex.joint for ex in rows], dtype=torch.bool)
-        teacher_ids = rows[0].teacher_chars is not None
-        yield Batch(chars, bigrams, lengths, tags, standards, joint,
-                    _padded(rows, seq, "teacher_chars") if teacher_ids else None,
-                    _padded(rows, seq + 1, "teacher_bigrams") if teacher_ids else None)
+        teacher: tuple[torch.Tensor | None, torch.Tensor | None] = (None, None)
+        if rows[0].teacher_chars is not None:
+            teacher = (_padded([ex.teacher_chars or [] for ex in rows], seq),
+                       _padded([ex.teacher_bigrams or [] for ex in rows], seq + 1))
+        yield Batch(chars, bigrams, lengths, tags, standards, joint, *teacher)
 
 
-def _padded(rows: Sequence[Example], width: int, field: str, fill: int = 0) -> torch.Tensor:
-    """(len(rows), width) one id list of each example, padded with `fill`."""
+def _padded(rows: Sequence[Sequence[int]], width: int, fill: int = 0) -> torch.Tensor:
+    """(len(rows), width) the id lists `rows`, padded with `fill`."""
     out = torch.full((len(rows), width), fill, dtype=torch.long)
-    for r, ex in enumerate(rows):
-        ids = getattr(ex, field)
-        out[r, :len(ids)] = torch.tensor(ids)
+    for r, ids in enumerate(rows):
+        out[r, :len(ids)] = torch.tensor(ids, dtype=torch.long)
     return out
 
 

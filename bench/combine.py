@@ -1,4 +1,4 @@
-"""Dev (and optionally test) word F1 of several runs of one network combined: as an ensemble at
+"""Dev (and optionally test) word F1 of several runs combined: as an ensemble at
 inference, or with their weights averaged.
 
     python bench/combine.py --data ../shared/data --ensemble RUN RUN [--test]
@@ -8,7 +8,8 @@ RUN is a model directory; for --average also a training checkpoint (`checkpoint.
 of one kept after an epoch). The ensemble is the one `segmenter train --teacher A --teacher B`
 teaches (`train._load_teacher`: the log of the members' mean probabilities, the same checks);
 averaged weights are rounded to float16, as a shipped model is. Multi-standard runs with one
-vocabulary only: each standard is scored on its dev set (PFR's last 10% for `pku`), like
+vocabulary for --average (an ensemble's members may differ in vocabulary, the largest first,
+as for `--teacher`): each standard is scored on its dev set (PFR's last 10% for `pku`), like
 `segmenter train`.
 This measures how far combining runs goes; the product ships single networks.
 """

@@ -387,7 +387,8 @@ def _add_train_command(sub: _SubParsers) -> None:
                                   "and network, e.g. a student of the same --teacher)")
     t.add_argument("--teacher", action="append",
                    help="model directory to distil from (the student shares its vocabulary); repeated: an "
-                        "ensemble whose mean distributions the student learns (same vocabulary and labels)")
+                        "ensemble whose mean distributions the student learns (same labels; the largest "
+                        "vocabulary first)")
     t.add_argument("--distill-alpha", type=float, default=d.distill_alpha,
                    help="weight of the teacher's distributions in the loss (0: gold labels only)")
     t.add_argument("--temperature", type=float, default=d.distill_temperature, help="distillation temperature")

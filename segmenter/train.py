@@ -278,11 +278,13 @@ _DevScores = dict[str, tuple[Score, TaggedScore | None]]  # standard -> word sco
 @dataclass
 class _Teacher:
     """One trained model, or an ensemble of them, whose label distributions a student learns; with
-    their (shared) vocabulary."""
+    the vocabulary its input ids are in (the first model's)."""
 
-    models: list[BiRNNTagger]  # in evaluation mode, all with the same vocabulary and labels
+    models: list[BiRNNTagger]  # in evaluation mode, all with the same labels
     vocab: Vocab
     standards: list[torch.Tensor | None]  # per model: student standard index -> that model's index
+    # per model: (char, bigram) id of each `vocab` id in that model's own vocabulary; None: `vocab` is its own
+    inputs: list[tuple[torch.Tensor, torch.Tensor] | None]
 
     @property
     def config(self) -> ModelConfig:
@@ -294,8 +296,9 @@ class _Teacher:
         An ensemble's are the log of its members' mean probabilities (per head of a factored one):
         at temperature 1 the student learns the mean distribution."""
         with torch.no_grad():
-            outs = [m(chars, bigrams, lengths, None if ix is None else ix[standards]).float()
-                    for m, ix in zip(self.models, self.standards)]
+            outs = [m(chars if to is None else to[0][chars], bigrams if to is None else to[1][bigrams], lengths,
+                      None if ix is None else ix[standards]).float()
+                    for m, ix, to in zip(self.models, self.standards, self.inputs)]
             if len(outs) == 1:
                 return outs[0]
             heads = [slice(0, N_TAGS), slice(N_TAGS, None)] if self.config.factored else [slice(None)]
@@ -640,10 +643,14 @@ def _log_row(run: _Run, epoch: int, loss: float, chars_per_s: float, train_secon
 
 def _load_teacher(paths: str | Path | Sequence[str | Path], standards: Sequence[str]) -> _Teacher:
     """The trained model(s) of `paths` in evaluation mode, checked to know every standard trained
-    on and, for an ensemble, to share one vocabulary and one set of labels."""
+    on and, for an ensemble, to share one set of labels. An ensemble reads ids of the first
+    model's vocabulary; a model with another vocabulary must have none of its keys missing from
+    that one (e.g. the same text with a higher minimum count: list the largest vocabulary first),
+    and reads them translated into its own."""
     paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
     models: list[BiRNNTagger] = []
     indices: list[torch.Tensor | None] = []
+    inputs: list[tuple[torch.Tensor, torch.Tensor] | None] = []
     vocab: Vocab | None = None
     for path in paths:
         art = artifact.load(path)
@@ -651,10 +658,17 @@ def _load_teacher(paths: str | Path | Sequence[str | Path], standards: Sequence[
         if missing or (len(standards) > 1 and not art.config.standards):
             raise ValueError(f"teacher {path} has standards {list(art.config.standards) or '(one, unnamed)'}; "
                              f"the student trains {list(standards)}: the teacher must know each of them")
-        if vocab is not None and (art.vocab != vocab or art.config.labels != models[0].config.labels
+        if vocab is not None and (art.config.labels != models[0].config.labels
                                   or art.config.factored != models[0].config.factored):
-            raise ValueError(f"teacher {path}: an ensemble's models must share their vocabulary and labels "
-                             f"(those of {paths[0]})")
+            raise ValueError(f"teacher {path}: an ensemble's models must share their labels (those of {paths[0]})")
+        if vocab is not None and art.vocab != vocab and not vocab.covers(art.vocab):
+            raise ValueError(f"teacher {path}: its vocabulary has keys that {paths[0]}'s lacks; an ensemble "
+                             "reads the first model's ids, so list the model with the largest vocabulary first")
+        if vocab is None or art.vocab == vocab:
+            inputs.append(None)
+        else:
+            to_chars, to_bigrams = vocab.translation(art.vocab)
+            inputs.append((torch.from_numpy(to_chars), torch.from_numpy(to_bigrams)))
         model = BiRNNTagger(art.config)
         model.load_state_dict(_torch_state(art))
         models.append(model.eval())
@@ -664,4 +678,4 @@ def _load_teacher(paths: str | Path | Sequence[str | Path], standards: Sequence[
             vocab = art.vocab
     if vocab is None:
         raise ValueError("no teacher model")
-    return _Teacher(models, vocab, indices)
+    return _Teacher(models, vocab, indices, inputs)

@@ -225,6 +225,24 @@ class Vocab:
         bigrams = self._bigram_ids.get(pair)
         return Encoded(chars, bigrams, offsets)
 
+    def translation(self, other: Vocab) -> tuple[np.ndarray, np.ndarray]:
+        """(char ids, bigram ids): for each id of this vocabulary, the id of the same key in
+        `other` (`<UNK>` where `other` lacks it; padding stays 0): ids encoded here become `other`'s
+        with one lookup, as `other.encode` would give for every key this vocabulary knows."""
+        n = len(_RESERVED)
+        chars = np.arange(n, dtype=np.int64)
+        chars = np.concatenate([chars, other._char_ids[[_key_code(c) for c in self.chars[n:]]].astype(np.int64)])
+        codes = (self.bigrams.codes(n) if isinstance(self.bigrams, BigramText)
+                 else _bigram_codes(list(self.bigrams[n:])))
+        bigrams = np.concatenate([np.arange(n, dtype=np.int64), other._bigram_ids.get(codes).astype(np.int64)])
+        return chars, bigrams
+
+    def covers(self, other: Vocab) -> bool:
+        """Whether every key of `other` is a key here (then `translation(other)` loses nothing)."""
+        n = len(_RESERVED)
+        chars, bigrams = other.translation(self)
+        return bool((chars[n:] > 1).all() and (bigrams[n:] > 1).all())
+
     def to_json(self) -> dict[str, Any]:
         """{"chars": [...], "bigram_text": "a b\tc d..."}: the bigrams as one string, a space between
         their two keys and a tab between bigrams (whitespace is never a key), which JSON stores

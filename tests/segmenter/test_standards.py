@@ -309,8 +309,50 @@ def test_an_ensemble_teacher_gives_its_members_mean_distribution(tiny_multi_mode
                   {k: torch.from_numpy(v) for k, v in flipped.items()}, artifact.read_meta(a))
     with_c = _load_teacher([a, c], ["chars", "pku"]).scores(chars, bigrams, lengths, std).exp()
     assert torch.allclose(with_c, pa, atol=1e-5)
-    with pytest.raises(ValueError, match="share their vocabulary"):
+    with pytest.raises(ValueError, match="share their labels"):
         _load_teacher([a, tiny_pos_model_dir], ["pku"])
+
+
+def test_an_ensemble_member_with_a_smaller_vocabulary_reads_the_ids_translated_into_its_own(
+        tiny_multi_models_dir, tmp_path):
+    """Members whose vocabularies differ (a wider network keeping only frequent bigrams) teach
+    together: each reads the first member's ids as its own encoder would give them."""
+    import dataclasses
+
+    import numpy as np
+
+    from segmenter import artifact
+    from segmenter.text import to_units
+    from segmenter.train import _load_teacher
+    from segmenter.vocab import Vocab
+
+    a = tiny_multi_models_dir / "multi"
+    art = artifact.load(a)
+    keep = [0, 1, *range(3, len(art.vocab.bigrams), 2)]  # every other bigram dropped
+    small = Vocab(list(art.vocab.chars), [art.vocab.bigrams[i] for i in keep])
+    assert art.vocab.covers(small) and not small.covers(art.vocab)
+    d = tmp_path / "d"  # the same weights over the smaller vocabulary
+    state = dict(art.state, **{"bigram_emb.weight": art.state["bigram_emb.weight"][keep]})
+    artifact.save(d, dataclasses.replace(art.config, n_bigrams=len(keep)), small,
+                  {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state.items()}, artifact.read_meta(a))
+    text = "我们在北京看到了很多新的变化"
+    big_chars, big_bigrams = art.vocab.encode(to_units(text))
+    small_bigrams = small.encode(to_units(text))[1]
+    assert small_bigrams != big_bigrams and 1 in small_bigrams  # some bigrams unknown to the smaller one
+    chars = torch.tensor([big_chars])
+    std, lengths = torch.tensor([1]), torch.tensor([len(big_chars)])
+    alone = _load_teacher(a, ["chars", "pku"])
+    pa = alone.scores(chars, torch.tensor([big_bigrams]), lengths, std).softmax(-1)
+    # what the big network gives when the bigrams the smaller vocabulary lacks are unknown
+    unknown = [1 if s == 1 else b for b, s in zip(big_bigrams, small_bigrams)]
+    pd = alone.scores(chars, torch.tensor([unknown]), lengths, std).softmax(-1)
+    assert not torch.allclose(pa, pd, atol=1e-4)
+    both = _load_teacher([a, d], ["chars", "pku"])
+    assert both.vocab == art.vocab
+    assert torch.allclose(both.scores(chars, torch.tensor([big_bigrams]), lengths, std).exp(), (pa + pd) / 2,
+                          atol=1e-5)
+    with pytest.raises(ValueError, match="largest vocabulary first"):
+        _load_teacher([d, a], ["chars", "pku"])
 
 
 def test_standard_tokens_are_read_first_by_each_direction_and_padding_changes_nothing():

@@ -171,14 +171,20 @@ class Vocab:
 
     def __post_init__(self) -> None:
         n = len(_RESERVED)  # <PAD> and <UNK> are never looked up
-        codes, ids = _sorted_table([_key_code(c) for c in self.chars[n:]], n)
+        char_codes, bigram_codes = self._codes()
+        codes, ids = _sorted_table(char_codes, n)
         # code -> id for every code point: 2.2 MB (int16) for vocabularies under 32k units
         self._char_ids = np.ones(max(_KEY_CODES.values()) + 1,
                                  dtype=np.int16 if len(self.chars) < 2**15 else np.int32)
         self._char_ids[codes] = ids
+        self._bigram_ids = _IntMap(*_sorted_table(bigram_codes, n))
+
+    def _codes(self) -> tuple[list[int], np.ndarray]:
+        """The key code of every unit and every bigram after the reserved entries, in id order."""
+        n = len(_RESERVED)
         bigram_codes = (self.bigrams.codes(n) if isinstance(self.bigrams, BigramText)
                         else _bigram_codes(list(self.bigrams[n:])))
-        self._bigram_ids = _IntMap(*_sorted_table(bigram_codes, n))
+        return [_key_code(c) for c in self.chars[n:]], bigram_codes
 
     @classmethod
     def build(cls, sentences: Iterable[Sequence[str]], min_char: int = 2, min_bigram: int = 2) -> Vocab:
@@ -229,12 +235,10 @@ class Vocab:
         """(char ids, bigram ids): for each id of this vocabulary, the id of the same key in
         `other` (`<UNK>` where `other` lacks it; padding stays 0): ids encoded here become `other`'s
         with one lookup, as `other.encode` would give for every key this vocabulary knows."""
-        n = len(_RESERVED)
-        chars = np.arange(n, dtype=np.int64)
-        chars = np.concatenate([chars, other._char_ids[[_key_code(c) for c in self.chars[n:]]].astype(np.int64)])
-        codes = (self.bigrams.codes(n) if isinstance(self.bigrams, BigramText)
-                 else _bigram_codes(list(self.bigrams[n:])))
-        bigrams = np.concatenate([np.arange(n, dtype=np.int64), other._bigram_ids.get(codes).astype(np.int64)])
+        reserved = np.arange(len(_RESERVED), dtype=np.int64)
+        char_codes, bigram_codes = self._codes()
+        chars = np.concatenate([reserved, other._char_ids[char_codes].astype(np.int64)])
+        bigrams = np.concatenate([reserved, other._bigram_ids.get(bigram_codes)])
         return chars, bigrams
 
     def covers(self, other: Vocab) -> bool:

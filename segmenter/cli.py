@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from segmenter import __version__
-from segmenter.config import Cell, Precision, TrainConfig
+from segmenter.config import MIXED, Cell, Precision, TrainConfig
 from segmenter.errors import InvalidInputError, SegmenterError
 from segmenter.process import configure_process, freeze_heap
 
@@ -97,7 +97,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
                       min_bigram_count=args.min_bigram_count, threads=args.threads, dev_fraction=args.dev_fraction,
                       bf16=args.bf16, unk_replace=args.unk_replace, sample_alpha=args.sample_alpha,
                       distill_alpha=args.distill_alpha, distill_temperature=args.temperature,
-                      own_vocab=args.own_vocab)
+                      own_vocab=args.own_vocab, mixed_share=args.mixed_share)
     model_options = dict(cell=args.cell, layers=args.layers, hidden=args.hidden, char_dim=args.char_dim,
                          bigram_dim=args.bigram_dim, dropout=args.dropout, max_piece=args.max_piece,
                          bidirectional=not args.unidirectional, standard_dim=args.standard_dim,
@@ -112,6 +112,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
             raise InvalidInputError(f"--pos: {e}") from None
     if args.distill_alpha > 0 and not args.teacher:
         raise InvalidInputError("--distill-alpha needs --teacher MODEL_DIR")
+    if not 0 <= args.mixed_share < 1:
+        raise InvalidInputError(f"--mixed-share must be at least 0 and below 1, got {args.mixed_share}")
+    if args.mixed_share > 0 and (len(corpora) < 2 or MIXED in [c.standard for c in corpora]):
+        raise InvalidInputError(f"--mixed-share needs several --train NAME=PATH corpora, none named {MIXED!r}")
     if args.own_vocab and not args.teacher:
         raise InvalidInputError("--own-vocab needs --teacher MODEL_DIR (without one the vocabulary is the run's own)")
     for p in [args.pretrained, *(args.teacher or [])]:
@@ -382,6 +386,9 @@ def _add_train_command(sub: _SubParsers) -> None:
                         "first by each direction of the first layer (torch only)")
     t.add_argument("--sample-alpha", type=float, default=d.sample_alpha,
                    help="multi-standard: corpus shares of an epoch proportional to size**alpha")
+    t.add_argument("--mixed-share", type=float, default=d.mixed_share,
+                   help="multi-standard: share of pieces read with an extra standard 'mixed' (their own labels), "
+                        "for text of unknown convention: what the corpora agree on, else the most sampled one's")
     t.add_argument("--pretrained", help="embeddings to start from (.npz of `python -m segmenter.pretrain`)")
     t.add_argument("--init", help="model directory whose weights to start from (fine-tuning; same vocabulary "
                                   "and network, e.g. a student of the same --teacher)")

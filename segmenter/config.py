@@ -37,6 +37,7 @@ class Runtime(str, Enum):
 
 # Keys of config.json files written before the fields were renamed -> the fields' names now.
 _RENAMED = {"n_chars": "n_units", "tags": "labels"}
+MIXED = "mixed"  # the standard that `TrainConfig.mixed_share` trains: for text of unknown convention
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,11 @@ class TrainConfig:
     # With a teacher: build the student's own vocabulary (min_*_count) instead of sharing the
     # teacher's (e.g. fewer bigrams for a wider network in the same size); the teacher reads its own ids.
     own_vocab: bool = False
+    # Multi-standard training: the share of training pieces the model reads with the extra standard
+    # `MIXED` instead of their own (their gold labels and teacher stay those of their corpus), so that
+    # the model also learns a standard for text whose convention is unknown: what the corpora agree
+    # on, and where they differ, the conventions weighted as they are sampled. 0: no such standard.
+    mixed_share: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:

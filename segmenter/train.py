@@ -3,6 +3,7 @@ early stopping on dev word F1, a per-epoch log, and a resumable checkpoint."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import random
@@ -20,7 +21,7 @@ from torch import nn
 from tqdm import tqdm
 
 from segmenter import artifact
-from segmenter.config import ModelConfig, TrainConfig
+from segmenter.config import MIXED, ModelConfig, TrainConfig
 from segmenter.corpus import Sentence
 from segmenter.model import BiRNNTagger
 from segmenter.scoring import Score, TaggedScore, score, score_tagged
@@ -434,6 +435,8 @@ def _prepare(out: Path, corpora: Sequence[Corpus], model_options: dict[str, Any]
     """The model, optimisers and training pieces of a run, and where it stands: from the
     checkpoint in `out` when resuming from one, else new (and the training log emptied)."""
     multi = len(corpora) > 1 or bool(model_options.get("standards"))
+    if cfg.mixed_share > 0 and (not multi or MIXED in [c.standard for c in corpora]):
+        raise ValueError(f"a mixed standard is trained beside several named standards, none of them {MIXED!r}")
     teacher_model = _load_teacher(teacher, [c.standard for c in corpora]) if teacher is not None else None
     checkpoint = _read_checkpoint(out / CHECKPOINT) if resume else None
     if checkpoint is not None:
@@ -466,10 +469,20 @@ def _prepare(out: Path, corpora: Sequence[Corpus], model_options: dict[str, Any]
 def _load_init(model: BiRNNTagger, vocab: Vocab, path: str | Path) -> None:
     """Start from the weights of the model directory `path` (same vocabulary and configuration)."""
     art = artifact.load(path)
-    if art.config != model.config or art.vocab != vocab:
+    state = _torch_state(art)
+    if (model.config.standards[-1:] == (MIXED,) and MIXED not in art.config.standards
+            and art.config == dataclasses.replace(model.config, standards=model.config.standards[:-1])
+            and "std_emb.weight" in state):
+        # a run that adds the mixed standard to a trained model: it starts as the mean of the others
+        table = state["std_emb.weight"]
+        state["std_emb.weight"] = torch.cat([table, table.mean(0, keepdim=True)])
+        log.info("standard %r added, starting as the mean of the others", MIXED)
+    elif art.config != model.config or art.vocab != vocab:
         raise ValueError(f"--init {path}: its vocabulary or configuration differ from this run's "
                          f"({art.config} vs {model.config})")
-    model.load_state_dict(_torch_state(art))
+    if art.vocab != vocab:
+        raise ValueError(f"--init {path}: its vocabulary differs from this run's")
+    model.load_state_dict(state)
     log.info("starting from the weights of %s", path)
 
 
@@ -502,8 +515,8 @@ def _new_vocab_and_config(corpora: Sequence[Corpus], model_options: dict[str, An
         vocab = Vocab.build((to_units(s.text).keys for c in corpora for s in c.train),
                             cfg.min_char_count, cfg.min_bigram_count)
     if multi:
-        model_options = dict(model_options, standards=tuple(c.standard for c in corpora),
-                             standard_dim=model_options.get("standard_dim") or 8)
+        standards = tuple(c.standard for c in corpora) + ((MIXED,) if cfg.mixed_share > 0 else ())
+        model_options = dict(model_options, standards=standards, standard_dim=model_options.get("standard_dim") or 8)
     return vocab, ModelConfig(n_units=len(vocab.chars), n_bigrams=len(vocab.bigrams), **model_options)
 
 
@@ -540,6 +553,9 @@ def _run_epoch(run: _Run, record: _Record, epoch: int, meta: dict[str, Any] | No
     train_seconds = time.perf_counter() - t0
     dev = {c.standard: evaluate(run.model, run.vocab, c.dev, standard=c.standard if run.multi else None)
            for c in run.corpora}
+    # each dev set also read in the mixed standard (reported; the best epoch is still the standards' mean)
+    mixed = ({c.standard: evaluate(run.model, run.vocab, c.dev, standard=MIXED)[0] for c in run.corpora}
+             if MIXED in run.mcfg.standards else {})
     record.seconds += time.perf_counter() - t0
     mean_f1 = _mean_f1(dev)
     improved = mean_f1 > record.best_f1
@@ -547,10 +563,10 @@ def _run_epoch(run: _Run, record: _Record, epoch: int, meta: dict[str, Any] | No
     if improved:
         record.best_f1, record.best_epoch, record.bad = mean_f1, epoch, 0
         artifact.save(run.out, run.mcfg, run.vocab, run.model.state_dict(),
-                      _best_meta(run, meta, epoch, record.seconds, dev))
+                      _best_meta(run, meta, epoch, record.seconds, dev, mixed))
     else:
         record.bad += 1
-    row = _log_row(run, epoch, total_loss / max(seen, 1), seen / train_seconds, train_seconds, improved, dev)
+    row = _log_row(run, epoch, total_loss / max(seen, 1), seen / train_seconds, train_seconds, improved, dev, mixed)
     with (run.out / TRAIN_LOG).open("a", encoding="utf-8") as fh:
         fh.write(json.dumps(row) + "\n")
     if progress:
@@ -594,8 +610,12 @@ def _train_step(run: _Run, batch: Batch) -> float:
                               else (batch.teacher_chars, batch.teacher_bigrams))
         soft = run.teacher.scores(t_chars, t_bigrams, lengths, standards)  # (batch, seq, teacher's outputs)
     run.opt.zero_grad()
+    read_as = standards
+    if run.multi and cfg.mixed_share > 0:  # these rows read the mixed standard; labels and teacher stay theirs
+        read_as = standards.masked_fill(torch.rand(standards.shape) < cfg.mixed_share,
+                                        run.mcfg.standards.index(MIXED))
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
-        scores = run.model(chars, bigrams, lengths, standards if run.multi else None)  # (batch, seq, tags)
+        scores = run.model(chars, bigrams, lengths, read_as if run.multi else None)  # (batch, seq, tags)
     loss = tag_loss(scores.float(), tags, joint, soft, cfg.distill_alpha, cfg.distill_temperature,
                     factored=run.mcfg.factored)
     loss.backward()
@@ -609,9 +629,10 @@ def _mean_f1(dev: _DevScores) -> float:
 
 
 def _best_meta(run: _Run, meta: dict[str, Any] | None, epoch: int, seconds: float,
-               dev: _DevScores) -> dict[str, Any]:
+               dev: _DevScores, mixed: dict[str, Score]) -> dict[str, Any]:
     """meta.json of the model saved at `epoch`: `meta`, the training configuration and the dev
-    scores (those of the first standard, and of each for a multi-standard model)."""
+    scores (those of the first standard, and of each for a multi-standard model; `mixed`: each
+    standard's dev set read in the mixed standard)."""
     first_dev, first_pos = dev[run.corpora[0].standard]
     full_meta = dict(meta or {})
     full_meta.update(train_config=run.cfg.to_json(), best_epoch=epoch, dev=first_dev.to_json(),
@@ -619,13 +640,15 @@ def _best_meta(run: _Run, meta: dict[str, Any] | None, epoch: int, seconds: floa
     if run.multi:
         full_meta["dev_by_standard"] = {k: d.to_json() for k, (d, _) in dev.items()}
         full_meta["default_standard"] = run.corpora[0].standard
+    if mixed:
+        full_meta["dev_mixed_by_standard"] = {k: d.to_json() for k, d in mixed.items()}
     if first_pos is not None:
         full_meta["dev_pos"] = first_pos.to_json()
     return full_meta
 
 
 def _log_row(run: _Run, epoch: int, loss: float, chars_per_s: float, train_seconds: float, improved: bool,
-             dev: _DevScores) -> dict[str, Any]:
+             dev: _DevScores, mixed: dict[str, Score]) -> dict[str, Any]:
     """The training log's row of one epoch."""
     first_dev, first_pos = dev[run.corpora[0].standard]
     row: dict[str, Any] = {
@@ -638,6 +661,9 @@ def _log_row(run: _Run, epoch: int, loss: float, chars_per_s: float, train_secon
     if run.multi:
         row["dev_f1_by_standard"] = {k: round(d.f1, 5) for k, (d, _) in dev.items()}
         row["dev_f1_mean"] = round(_mean_f1(dev), 5)
+    if mixed:
+        row["dev_f1_mixed_by_standard"] = {k: round(d.f1, 5) for k, d in mixed.items()}
+        row["dev_f1_mixed_mean"] = round(sum(d.f1 for d in mixed.values()) / len(mixed), 5)
     return row
 
 

@@ -17,8 +17,8 @@ async def models(state: StateDep) -> ModelsResponse:
     default_key = state.names[state.settings.default_model][0]
     for name, seg in sorted(state.models.items()):
         meta = seg.meta
-        scores: dict[str, Any] = {k: meta[k] for k in ("dev", "dev_pos", "dev_by_standard", "test", "test_by_standard")
-                                  if k in meta}
+        scores: dict[str, Any] = {k: meta[k] for k in ("dev", "dev_pos", "dev_by_standard", "dev_mixed_by_standard",
+                                                      "test", "test_by_standard") if k in meta}
         aliases = sorted(n for n, (key, _) in state.names.items() if key == name)
         out.append(ModelInfo(name=name, default=name == default_key, standard=seg.standard,
                              standards=list(seg.standards), names=aliases,

@@ -152,6 +152,53 @@ def test_train_rejects_bad_corpus_arguments(tmp_path, capsys):
     assert main(["train", "--train", f"a={good}", "--dev", f"b={good}", "--out", out]) == 2
     assert "no --train corpus" in capsys.readouterr().err
 
+    for bad, why in ((["--mixed-share", "1.5"], "below 1"), (["--mixed-share", "0.2"], "several --train")):
+        assert main(["train", "--train", f"a={good}", "--out", out, *bad]) == 2
+        assert why in capsys.readouterr().err
+
+
+def test_a_mixed_standard_starts_from_the_mean_and_learns_what_the_standards_share(tiny_multi_models_dir,
+                                                                                 tmp_path, data_dir):
+    """`mixed_share` adds a standard `mixed` read by that share of the pieces (with their own
+    labels). Started from a model without it (`init`), it begins as the mean of the other
+    standards' embeddings and every other weight is the model's; trained on, it segments between
+    the two tiny standards that disagree on purpose (PFR words and single characters), and each
+    dev set's score in it is logged and recorded."""
+    from segmenter import artifact
+    from segmenter.config import MIXED, TrainConfig
+    from segmenter.corpus import Sentence, read_corpus, split_dev
+    from segmenter.train import Corpus, _load_init, train
+
+    base = tiny_multi_models_dir / "multi"
+    art = artifact.load(base)
+    cfg = ModelConfig(**{**art.config.to_json(), "standards": (*art.config.standards, MIXED)})
+    model = BiRNNTagger(cfg)
+    _load_init(model, art.vocab, base)
+    table = model.std_emb.weight.detach().numpy()
+    assert table[:2] == pytest.approx(art.state["std_emb.weight"])
+    assert table[2] == pytest.approx(art.state["std_emb.weight"].mean(0))
+    assert model.out.weight.detach().numpy() == pytest.approx(art.state["out.weight"])
+
+    sents = read_corpus(data_dir / "pku" / "pfr199801_pos.utf8")[:500]
+    pku_train, pku_dev = split_dev(sents[:250])
+    chars_train, chars_dev = split_dev([Sentence(list(s.text)) for s in sents[250:]])
+    out = tmp_path / "mixed"
+    train([Corpus("pku", pku_train, pku_dev), Corpus("chars", chars_train, chars_dev)], out,
+          dict(TINY_MODEL, labels=art.config.labels, standard_dim=4),
+          TrainConfig(epochs=3, lr=1e-2, seed=3, min_char_count=1, mixed_share=0.5), progress=False, init=base)
+    seg = Segmenter.load(out)
+    assert seg.standards == ("pku", "chars", MIXED) and seg.standard == "pku"
+    texts = [s.text for s in pku_dev]
+    n_words = {std: sum(len(seg.cut(t, standard=std)) for t in texts) for std in seg.standards}
+    assert n_words["pku"] < n_words[MIXED] < n_words["chars"], n_words
+    meta = artifact.read_meta(out)
+    assert set(meta["dev_mixed_by_standard"]) == {"pku", "chars"}
+    rows = [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
+    assert all(0 < r["dev_f1_mixed_mean"] < 1 for r in rows)
+    with pytest.raises(ValueError, match="none of them"):
+        train([Corpus(MIXED, pku_train, pku_dev), Corpus("chars", chars_train, chars_dev)], tmp_path / "x",
+              dict(TINY_MODEL), TrainConfig(epochs=1, mixed_share=0.5), progress=False)
+
 
 def test_factored_loss_adds_the_part_of_speech_only_where_known():
     scores = torch.randn(2, 3, 4 + 3)  # BMES, then 3 parts of speech

@@ -470,18 +470,16 @@ def _load_init(model: BiRNNTagger, vocab: Vocab, path: str | Path) -> None:
     """Start from the weights of the model directory `path` (same vocabulary and configuration)."""
     art = artifact.load(path)
     state = _torch_state(art)
-    if (model.config.standards[-1:] == (MIXED,) and MIXED not in art.config.standards
-            and art.config == dataclasses.replace(model.config, standards=model.config.standards[:-1])
-            and "std_emb.weight" in state):
-        # a run that adds the mixed standard to a trained model: it starts as the mean of the others
+    # a run that adds the mixed standard to a trained model (which has a standard embedding)
+    adds_mixed = (model.config.standards[-1:] == (MIXED,) and art.config.standard_dim > 0
+                  and art.config == dataclasses.replace(model.config, standards=model.config.standards[:-1]))
+    if (art.config != model.config and not adds_mixed) or art.vocab != vocab:
+        raise ValueError(f"--init {path}: its vocabulary or configuration differ from this run's "
+                         f"({art.config} vs {model.config})")
+    if adds_mixed:  # it starts as the mean of the other standards
         table = state["std_emb.weight"]
         state["std_emb.weight"] = torch.cat([table, table.mean(0, keepdim=True)])
         log.info("standard %r added, starting as the mean of the others", MIXED)
-    elif art.config != model.config or art.vocab != vocab:
-        raise ValueError(f"--init {path}: its vocabulary or configuration differ from this run's "
-                         f"({art.config} vs {model.config})")
-    if art.vocab != vocab:
-        raise ValueError(f"--init {path}: its vocabulary differs from this run's")
     model.load_state_dict(state)
     log.info("starting from the weights of %s", path)
 

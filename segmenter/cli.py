@@ -97,7 +97,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
                       min_bigram_count=args.min_bigram_count, threads=args.threads, dev_fraction=args.dev_fraction,
                       bf16=args.bf16, unk_replace=args.unk_replace, sample_alpha=args.sample_alpha,
                       distill_alpha=args.distill_alpha, distill_temperature=args.temperature,
-                      own_vocab=args.own_vocab, mixed_share=args.mixed_share)
+                      own_vocab=args.own_vocab, mixed_share=args.mixed_share,
+                      mixed_only=args.mixed_only)
     model_options = dict(cell=args.cell, layers=args.layers, hidden=args.hidden, char_dim=args.char_dim,
                          bigram_dim=args.bigram_dim, dropout=args.dropout, max_piece=args.max_piece,
                          bidirectional=not args.unidirectional, standard_dim=args.standard_dim,
@@ -114,8 +115,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
         raise InvalidInputError("--distill-alpha needs --teacher MODEL_DIR")
     if not 0 <= args.mixed_share < 1:
         raise InvalidInputError(f"--mixed-share must be at least 0 and below 1, got {args.mixed_share}")
-    if args.mixed_share > 0 and (len(corpora) < 2 or MIXED in [c.standard for c in corpora]):
+    if (args.mixed_share > 0 or args.mixed_only) and (len(corpora) < 2 or MIXED in [c.standard for c in corpora]):
         raise InvalidInputError(f"--mixed-share needs several --train NAME=PATH corpora, none named {MIXED!r}")
+    if args.mixed_only and not (args.init or args.resume):
+        raise InvalidInputError("--mixed-only trains the mixed standard of a trained model: it needs --init MODEL_DIR")
     if args.own_vocab and not args.teacher:
         raise InvalidInputError("--own-vocab needs --teacher MODEL_DIR (without one the vocabulary is the run's own)")
     for p in [args.pretrained, *(args.teacher or [])]:
@@ -389,6 +392,9 @@ def _add_train_command(sub: _SubParsers) -> None:
     t.add_argument("--mixed-share", type=float, default=d.mixed_share,
                    help="multi-standard: share of pieces read with an extra standard 'mixed' (their own labels), "
                         "for text of unknown convention: what the corpora agree on, else the most sampled one's")
+    t.add_argument("--mixed-only", action="store_true",
+                   help="with --init: train only the mixed standard's embedding, every piece reading it; the "
+                        "other standards segment exactly as before")
     t.add_argument("--pretrained", help="embeddings to start from (.npz of `python -m segmenter.pretrain`)")
     t.add_argument("--init", help="model directory whose weights to start from (fine-tuning; same vocabulary "
                                   "and network, e.g. a student of the same --teacher)")

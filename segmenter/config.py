@@ -160,6 +160,9 @@ class TrainConfig:
     # the model also learns a standard for text whose convention is unknown: what the corpora agree
     # on, and where they differ, the conventions weighted as they are sampled. 0: no such standard.
     mixed_share: float = 0.0
+    # Train only the mixed standard's embedding, every piece reading it: every other weight stays as
+    # the run's `init` gave it, so the model's other standards segment exactly as before.
+    mixed_only: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:

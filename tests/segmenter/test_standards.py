@@ -152,7 +152,8 @@ def test_train_rejects_bad_corpus_arguments(tmp_path, capsys):
     assert main(["train", "--train", f"a={good}", "--dev", f"b={good}", "--out", out]) == 2
     assert "no --train corpus" in capsys.readouterr().err
 
-    for bad, why in ((["--mixed-share", "1.5"], "below 1"), (["--mixed-share", "0.2"], "several --train")):
+    for bad, why in ((["--mixed-share", "1.5"], "below 1"), (["--mixed-share", "0.2"], "several --train"),
+                     (["--train", f"b={good}", "--mixed-only"], "--init")):
         assert main(["train", "--train", f"a={good}", "--out", out, *bad]) == 2
         assert why in capsys.readouterr().err
 
@@ -198,6 +199,23 @@ def test_a_mixed_standard_starts_from_the_mean_and_learns_what_the_standards_sha
     with pytest.raises(ValueError, match="none of them"):
         train([Corpus(MIXED, pku_train, pku_dev), Corpus("chars", chars_train, chars_dev)], tmp_path / "x",
               dict(TINY_MODEL), TrainConfig(epochs=1, mixed_share=0.5), progress=False)
+
+    # mixed_only: the mixed row alone learns, so the other standards segment exactly as before
+    only = tmp_path / "only"
+    train([Corpus("pku", pku_train, pku_dev), Corpus("chars", chars_train, chars_dev)], only,
+          dict(TINY_MODEL, labels=art.config.labels, standard_dim=4),
+          TrainConfig(epochs=2, lr=1e-2, seed=3, min_char_count=1, mixed_only=True), progress=False, init=base)
+    trained = artifact.load(only).state
+    for name, weights in art.state.items():
+        if name == "std_emb.weight":
+            assert trained[name][:2] == pytest.approx(weights)
+            assert trained[name][2] != pytest.approx(weights.mean(0))
+        else:
+            assert trained[name] == pytest.approx(weights), name
+    assert artifact.read_meta(only)["dev_mixed_by_standard"]
+    with pytest.raises(ValueError, match="init"):
+        train([Corpus("pku", pku_train, pku_dev), Corpus("chars", chars_train, chars_dev)], tmp_path / "y",
+              dict(TINY_MODEL), TrainConfig(epochs=1, mixed_only=True), progress=False)
 
 
 def test_factored_loss_adds_the_part_of_speech_only_where_known():

@@ -165,5 +165,10 @@ class TrainConfig:
     mixed_only: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def trains_mixed(self) -> bool:
+        """Whether the run's model has the `MIXED` standard and some pieces read it."""
+        return self.mixed_share > 0 or self.mixed_only
+
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

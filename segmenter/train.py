@@ -10,7 +10,7 @@ import random
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -435,7 +435,7 @@ def _prepare(out: Path, corpora: Sequence[Corpus], model_options: dict[str, Any]
     """The model, optimisers and training pieces of a run, and where it stands: from the
     checkpoint in `out` when resuming from one, else new (and the training log emptied)."""
     multi = len(corpora) > 1 or bool(model_options.get("standards"))
-    if (cfg.mixed_share > 0 or cfg.mixed_only) and (not multi or MIXED in [c.standard for c in corpora]):
+    if cfg.trains_mixed and (not multi or MIXED in [c.standard for c in corpora]):
         raise ValueError(f"a mixed standard is trained beside several named standards, none of them {MIXED!r}")
     if cfg.mixed_only and init is None and not resume:
         raise ValueError("training only the mixed standard needs the trained model to start from (init)")
@@ -518,7 +518,7 @@ def _new_vocab_and_config(corpora: Sequence[Corpus], model_options: dict[str, An
         vocab = Vocab.build((to_units(s.text).keys for c in corpora for s in c.train),
                             cfg.min_char_count, cfg.min_bigram_count)
     if multi:
-        standards = tuple(c.standard for c in corpora) + ((MIXED,) if cfg.mixed_share > 0 or cfg.mixed_only else ())
+        standards = tuple(c.standard for c in corpora) + ((MIXED,) if cfg.trains_mixed else ())
         model_options = dict(model_options, standards=standards, standard_dim=model_options.get("standard_dim") or 8)
     return vocab, ModelConfig(n_units=len(vocab.chars), n_bigrams=len(vocab.bigrams), **model_options)
 
@@ -561,7 +561,7 @@ def _run_epoch(run: _Run, record: _Record, epoch: int, meta: dict[str, Any] | No
              if MIXED in run.mcfg.standards else {})
     record.seconds += time.perf_counter() - t0
     # the best epoch: the best mean over the standards (in the mixed standard when only it learns)
-    mean_f1 = sum(d.f1 for d in mixed.values()) / len(mixed) if run.cfg.mixed_only else _mean_f1(dev)
+    mean_f1 = _mean_f1(mixed.values()) if run.cfg.mixed_only else _mean_f1(d for d, _ in dev.values())
     improved = mean_f1 > record.best_f1
     record.epoch = epoch
     if improved:
@@ -615,8 +615,8 @@ def _train_step(run: _Run, batch: Batch) -> float:
         soft = run.teacher.scores(t_chars, t_bigrams, lengths, standards)  # (batch, seq, teacher's outputs)
     run.opt.zero_grad()
     read_as = standards
-    if run.multi and (cfg.mixed_share > 0 or cfg.mixed_only):  # rows reading the mixed standard; labels and
-        mixed = run.mcfg.standards.index(MIXED)                # teacher stay theirs
+    if run.multi and cfg.trains_mixed:  # the rows that read the mixed standard; their labels and teacher
+        mixed = run.mcfg.standards.index(MIXED)  # stay their corpus's
         read_as = (torch.full_like(standards, mixed) if cfg.mixed_only
                    else standards.masked_fill(torch.rand(standards.shape) < cfg.mixed_share, mixed))
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
@@ -628,9 +628,10 @@ def _train_step(run: _Run, batch: Batch) -> float:
     return loss.item()
 
 
-def _mean_f1(dev: _DevScores) -> float:
-    """The mean dev word F1 over the standards: what picks the best epoch."""
-    return sum(d.f1 for d, _ in dev.values()) / len(dev)
+def _mean_f1(scores: Iterable[Score]) -> float:
+    """The mean word F1 of dev scores (one per standard): what picks the best epoch."""
+    f1s = [s.f1 for s in scores]
+    return sum(f1s) / len(f1s)
 
 
 def _best_meta(run: _Run, meta: dict[str, Any] | None, epoch: int, seconds: float,
@@ -665,10 +666,10 @@ def _log_row(run: _Run, epoch: int, loss: float, chars_per_s: float, train_secon
         row["dev_pos_f1"] = round(first_pos.f1, 5)
     if run.multi:
         row["dev_f1_by_standard"] = {k: round(d.f1, 5) for k, (d, _) in dev.items()}
-        row["dev_f1_mean"] = round(_mean_f1(dev), 5)
+        row["dev_f1_mean"] = round(_mean_f1(d for d, _ in dev.values()), 5)
     if mixed:
         row["dev_f1_mixed_by_standard"] = {k: round(d.f1, 5) for k, d in mixed.items()}
-        row["dev_f1_mixed_mean"] = round(sum(d.f1 for d in mixed.values()) / len(mixed), 5)
+        row["dev_f1_mixed_mean"] = round(_mean_f1(mixed.values()), 5)
     return row
 
 

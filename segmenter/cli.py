@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from segmenter import __version__
-from segmenter.config import MIXED, Cell, Precision, TrainConfig
+from segmenter.config import Cell, Precision, TrainConfig
 from segmenter.errors import InvalidInputError, SegmenterError
 from segmenter.process import configure_process, freeze_heap
 
@@ -113,12 +113,6 @@ def _cmd_train(args: argparse.Namespace) -> int:
             raise InvalidInputError(f"--pos: {e}") from None
     if args.distill_alpha > 0 and not args.teacher:
         raise InvalidInputError("--distill-alpha needs --teacher MODEL_DIR")
-    if not 0 <= args.mixed_share < 1:
-        raise InvalidInputError(f"--mixed-share must be at least 0 and below 1, got {args.mixed_share}")
-    if (args.mixed_share > 0 or args.mixed_only) and (len(corpora) < 2 or MIXED in [c.standard for c in corpora]):
-        raise InvalidInputError(f"--mixed-share needs several --train NAME=PATH corpora, none named {MIXED!r}")
-    if args.mixed_only and not (args.init or args.resume):
-        raise InvalidInputError("--mixed-only trains the mixed standard of a trained model: it needs --init MODEL_DIR")
     if args.own_vocab and not args.teacher:
         raise InvalidInputError("--own-vocab needs --teacher MODEL_DIR (without one the vocabulary is the run's own)")
     for p in [args.pretrained, *(args.teacher or [])]:

@@ -165,6 +165,12 @@ class TrainConfig:
     mixed_only: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if not 0 <= self.mixed_share < 1:
+            raise ValueError(f"the mixed share (--mixed-share) must be at least 0 and below 1, got {self.mixed_share}")
+        if self.mixed_only and self.mixed_share:
+            raise ValueError("--mixed-only reads every piece as the mixed standard: give no --mixed-share with it")
+
     @property
     def trains_mixed(self) -> bool:
         """Whether the run's model has the `MIXED` standard and some pieces read it."""

@@ -435,16 +435,25 @@ def _prepare(out: Path, corpora: Sequence[Corpus], model_options: dict[str, Any]
     """The model, optimisers and training pieces of a run, and where it stands: from the
     checkpoint in `out` when resuming from one, else new (and the training log emptied)."""
     multi = len(corpora) > 1 or bool(model_options.get("standards"))
-    if cfg.trains_mixed and (not multi or MIXED in [c.standard for c in corpora]):
-        raise ValueError(f"a mixed standard is trained beside several named standards, none of them {MIXED!r}")
-    if cfg.mixed_only and init is None and not resume:
-        raise ValueError("training only the mixed standard needs the trained model to start from (init)")
+    if MIXED in [c.standard for c in corpora]:
+        raise ValueError(f"no corpus may be named {MIXED!r}: that is the standard --mixed-share trains")
+    if cfg.trains_mixed and not multi:
+        raise ValueError("a mixed standard is trained beside several standards: --train NAME=PATH for each")
     teacher_model = _load_teacher(teacher, [c.standard for c in corpora]) if teacher is not None else None
     checkpoint = _read_checkpoint(out / CHECKPOINT) if resume else None
     if checkpoint is not None:
         state, vocab, mcfg = checkpoint
+        saved = tuple(state.get("mixed", (0.0, False)))  # checkpoints before the mixed standard: neither
+        if saved != (cfg.mixed_share, cfg.mixed_only):
+            raise ValueError(f"{out / CHECKPOINT} was trained with --mixed-share {saved[0]} and --mixed-only "
+                             f"{saved[1]}: resume it with the same")
     else:
-        vocab, mcfg = _new_vocab_and_config(corpora, model_options, cfg, multi, teacher_model)
+        if cfg.mixed_only and init is None:
+            raise ValueError("--mixed-only trains the mixed standard of a trained model: give --init MODEL_DIR")
+        # a model that has the mixed standard keeps it when fine-tuned without training it (as the mean)
+        keeps_mixed = init is not None and MIXED in artifact.read_config(init).standards
+        vocab, mcfg = _new_vocab_and_config(corpora, model_options, cfg, multi, teacher_model,
+                                            mixed=cfg.trains_mixed or keeps_mixed)
     model = BiRNNTagger(mcfg)
     if checkpoint is None and pretrained is not None:
         log.info("pretrained embeddings from %s: %s", pretrained, load_pretrained(model, vocab, pretrained))
@@ -507,9 +516,10 @@ def _read_checkpoint(path: Path) -> tuple[dict[str, Any], Vocab, ModelConfig] | 
 
 
 def _new_vocab_and_config(corpora: Sequence[Corpus], model_options: dict[str, Any], cfg: TrainConfig,
-                          multi: bool, teacher: _Teacher | None) -> tuple[Vocab, ModelConfig]:
+                          multi: bool, teacher: _Teacher | None, mixed: bool = False) -> tuple[Vocab, ModelConfig]:
     """A new model's vocabulary (the teacher's unless `cfg.own_vocab`, else built from the training
-    sentences) and configuration (with the teacher's labels, and the corpora's standards when `multi`)."""
+    sentences) and configuration (with the teacher's labels, and the corpora's standards when `multi`,
+    then `MIXED` when `mixed`)."""
     if teacher is not None:
         model_options = dict(model_options, labels=teacher.config.labels)
     if teacher is not None and not cfg.own_vocab:
@@ -518,7 +528,7 @@ def _new_vocab_and_config(corpora: Sequence[Corpus], model_options: dict[str, An
         vocab = Vocab.build((to_units(s.text).keys for c in corpora for s in c.train),
                             cfg.min_char_count, cfg.min_bigram_count)
     if multi:
-        standards = tuple(c.standard for c in corpora) + ((MIXED,) if cfg.trains_mixed else ())
+        standards = tuple(c.standard for c in corpora) + ((MIXED,) if mixed else ())
         model_options = dict(model_options, standards=standards, standard_dim=model_options.get("standard_dim") or 8)
     return vocab, ModelConfig(n_units=len(vocab.chars), n_bigrams=len(vocab.bigrams), **model_options)
 
@@ -554,6 +564,10 @@ def _run_epoch(run: _Run, record: _Record, epoch: int, meta: dict[str, Any] | No
     total_loss, seen = _train_epoch(run, epoch, progress)
     run.opt.decay()
     train_seconds = time.perf_counter() - t0
+    if MIXED in run.mcfg.standards and not run.cfg.trains_mixed and run.model.std_emb is not None:
+        with torch.no_grad():  # no piece reads the mixed standard: it stays the mean of the others
+            table = run.model.std_emb.weight
+            table[-1] = table[:-1].mean(0)
     dev = {c.standard: evaluate(run.model, run.vocab, c.dev, standard=c.standard if run.multi else None)
            for c in run.corpora}
     # each dev set also read in the mixed standard (reported; the best epoch is still the standards' mean)
@@ -578,6 +592,7 @@ def _run_epoch(run: _Run, record: _Record, epoch: int, meta: dict[str, Any] | No
     torch.save({"epoch": epoch, "model": run.model.state_dict(), **run.opt.state_dict(),
                 "best_f1": record.best_f1, "best_epoch": record.best_epoch, "bad": record.bad,
                 "seconds": record.seconds, "torch_rng": torch.get_rng_state(),
+                "mixed": (run.cfg.mixed_share, run.cfg.mixed_only),
                 "vocab": json.dumps(run.vocab.to_json()), "model_config": json.dumps(run.mcfg.to_json())},
                run.out / CHECKPOINT)
 

@@ -12,6 +12,10 @@ def test_models_lists_the_shipped_model_with_its_scores(client):
     assert {"pku", "ctb6", "weibo", DEFAULT_MODEL} <= set(multi["names"])
     assert 0.9 < multi["scores"]["dev"]["f1"] <= 1.0
     assert all(0.85 < s["f1"] <= 1.0 for s in multi["scores"]["dev_by_standard"].values())
+    # each corpus's dev set read in the mixed standard, below its own standard's score
+    mixed = multi["scores"]["dev_mixed_by_standard"]
+    assert set(mixed) == set(multi["standards"]) - {"mixed"} == set(multi["scores"]["dev_by_standard"])
+    assert all(0.7 < mixed[k]["f1"] < multi["scores"]["dev_by_standard"][k]["f1"] for k in mixed)
     assert 0.9 < multi["scores"]["test"]["f1"] <= 1.0
     assert multi["precision"] == "fp32"
 

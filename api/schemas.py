@@ -132,7 +132,8 @@ class ModelInfo(BaseModel):
     pos_tagging: bool = Field(description="whether the model also tags parts of speech ('pos': true)")
     pos_tags: list[str] | None = Field(None, description="its part-of-speech tag set")
     scores: dict[str, Any] = Field(description="scores recorded with the model: dev, dev_pos, dev_by_standard, "
-                                    "dev_mixed_by_standard (each dev set read in the mixed standard), test, test_by_standard")
+                                               "dev_mixed_by_standard (each dev set read in the mixed standard), "
+                                               "test, test_by_standard")
 
 
 class ModelsResponse(BaseModel):

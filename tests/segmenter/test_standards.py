@@ -232,6 +232,35 @@ def test_a_mixed_standard_starts_from_the_mean_and_learns_what_the_standards_sha
               dict(TINY_MODEL), TrainConfig(epochs=1, mixed_only=True), progress=False)
 
 
+def test_a_checkpoint_resumes_only_with_the_mixed_options_it_was_trained_with(tiny_multi_models_dir, tmp_path,
+                                                                             data_dir, monkeypatch):
+    from pathlib import Path
+
+    from segmenter.config import TrainConfig
+    from segmenter.corpus import Sentence, read_corpus, split_dev
+    from segmenter.train import CHECKPOINT, Corpus, train
+
+    sents = read_corpus(data_dir / "pku" / "pfr199801_pos.utf8")[:200]
+    corpora = [Corpus("pku", *split_dev(sents[:100])), Corpus("chars", *split_dev(
+        [Sentence(list(s.text)) for s in sents[100:]]))]
+    options = dict(TINY_MODEL, labels=Segmenter.load(tiny_multi_models_dir / "multi").config.labels, standard_dim=4)
+    out = tmp_path / "run"
+    unlink = Path.unlink
+    monkeypatch.setattr(Path, "unlink", lambda self, **kw: None if self.name == CHECKPOINT else unlink(self, **kw))
+    train(corpora, out, options, TrainConfig(epochs=1, seed=3, min_char_count=1, mixed_share=0.5), progress=False)
+    assert (out / CHECKPOINT).is_file()  # as a stopped run leaves it
+    for other in (TrainConfig(epochs=2, seed=3, min_char_count=1),
+                  TrainConfig(epochs=2, seed=3, min_char_count=1, mixed_only=True)):
+        with pytest.raises(ValueError, match="resume it with the same"):
+            train(corpora, out, options, other, progress=False, resume=True)
+    summary = train(corpora, out, options, TrainConfig(epochs=2, seed=3, min_char_count=1, mixed_share=0.5),
+                    progress=False, resume=True)
+    assert summary["epochs_run"] == 2
+    with pytest.raises(ValueError, match="--init"):  # --mixed-only --resume with no checkpoint to resume
+        train(corpora, tmp_path / "none", options, TrainConfig(epochs=1, mixed_only=True), progress=False,
+              resume=True)
+
+
 def test_factored_loss_adds_the_part_of_speech_only_where_known():
     scores = torch.randn(2, 3, 4 + 3)  # BMES, then 3 parts of speech
     tags = torch.tensor([[4 * 2 + 0, 4 * 2 + 2, 4 * 1 + 3], [0, 2, 3]])  # B-p2 E-p2 S-p1; BMES only

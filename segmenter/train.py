@@ -492,10 +492,18 @@ def _load_init(model: BiRNNTagger, vocab: Vocab, path: str | Path) -> None:
                          f"({art.config} vs {model.config})")
     if adds_mixed:  # it starts as the mean of the other standards
         table = state["std_emb.weight"]
-        state["std_emb.weight"] = torch.cat([table, table.mean(0, keepdim=True)])
+        state["std_emb.weight"] = _mixed_as_mean(torch.cat([table, table[-1:]]))
         log.info("standard %r added, starting as the mean of the others", MIXED)
     model.load_state_dict(state)
     log.info("starting from the weights of %s", path)
+
+
+def _mixed_as_mean(table: torch.Tensor) -> torch.Tensor:
+    """`table` (a standard embedding whose last row is `MIXED`'s) with that row set, in place, to
+    the mean of the others: how the mixed standard starts, and stays when no piece reads it."""
+    with torch.no_grad():
+        table[-1] = table[:-1].mean(0)
+    return table
 
 
 def _torch_state(art: artifact.Artifact) -> dict[str, torch.Tensor]:
@@ -564,15 +572,14 @@ def _run_epoch(run: _Run, record: _Record, epoch: int, meta: dict[str, Any] | No
     total_loss, seen = _train_epoch(run, epoch, progress)
     run.opt.decay()
     train_seconds = time.perf_counter() - t0
-    if MIXED in run.mcfg.standards and not run.cfg.trains_mixed and run.model.std_emb is not None:
-        with torch.no_grad():  # no piece reads the mixed standard: it stays the mean of the others
-            table = run.model.std_emb.weight
-            table[-1] = table[:-1].mean(0)
+    has_mixed = MIXED in run.mcfg.standards
+    if has_mixed and not run.cfg.trains_mixed and run.model.std_emb is not None:
+        _mixed_as_mean(run.model.std_emb.weight)  # no piece reads it: it stays the mean of the others
     dev = {c.standard: evaluate(run.model, run.vocab, c.dev, standard=c.standard if run.multi else None)
            for c in run.corpora}
     # each dev set also read in the mixed standard (reported; the best epoch is still the standards' mean)
     mixed = ({c.standard: evaluate(run.model, run.vocab, c.dev, standard=MIXED)[0] for c in run.corpora}
-             if MIXED in run.mcfg.standards else {})
+             if has_mixed else {})
     record.seconds += time.perf_counter() - t0
     # the best epoch: the best mean over the standards (in the mixed standard when only it learns)
     mean_f1 = _mean_f1(mixed.values()) if run.cfg.mixed_only else _mean_f1(d for d, _ in dev.values())

@@ -90,6 +90,13 @@ async def hold(b: Batcher, seg: FakeSegmenter, texts: list[str] | None = None, *
     return task
 
 
+async def serves_then_closes(b: Batcher, text: str = "next") -> None:
+    """After what a test did, a new request is still answered and nothing is left counted; then close."""
+    assert await b.submit(Kind.SEGMENT, [text]) == [f"segment:{text}"]
+    assert b.depth == 0 and b.queued_chars == 0
+    await b.close(1)
+
+
 # ------------------------------------------------------------------ answers, sharing, fairness
 
 
@@ -286,8 +293,7 @@ def test_requests_waiting_are_bounded_by_queue_size():
             await b.submit(Kind.SEGMENT, ["b"])
         seg.release.set()
         await asyncio.gather(first, a)
-        assert await b.submit(Kind.SEGMENT, ["b"]) == ["segment:b"]  # room again
-        await b.close(1)
+        await serves_then_closes(b, "b")  # room again
 
     run(main())
 
@@ -295,19 +301,31 @@ def test_requests_waiting_are_bounded_by_queue_size():
 # ------------------------------------------------------------------ dropped work
 
 
-def test_a_request_past_its_deadline_is_answered_and_its_texts_never_run():
+async def past_its_deadline(b: Batcher) -> None:
+    with pytest.raises(DeadlineError, match=r"0\.05 s"):
+        await b.submit(Kind.SEGMENT, ["late1", "late2"], timeout=0.05)
+
+
+async def cancelled(b: Batcher) -> None:
+    task = submit(b, ["gone1", "gone2"])
+    await until(lambda: b.depth == 2)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+@pytest.mark.parametrize("drop", [past_its_deadline, cancelled], ids=["deadline", "cancelled"])
+def test_a_waiting_request_that_is_dropped_is_answered_and_its_texts_never_run(drop):
     seg = FakeSegmenter(hold_first=True)
 
     async def main():
         b = make(seg)
         first = await hold(b, seg)
-        with pytest.raises(DeadlineError, match=r"0\.05 s"):
-            await b.submit(Kind.SEGMENT, ["late1", "late2"], timeout=0.05)
+        await drop(b)
         assert b.depth == 1 and b.queued_chars == 0
         seg.release.set()
         await first
-        assert await b.submit(Kind.SEGMENT, ["next"]) == ["segment:next"]
-        await b.close(1)
+        await serves_then_closes(b)
 
     run(main())
     assert seg.texts_seen() == ["held", "next"]
@@ -324,9 +342,7 @@ def test_a_deadline_answers_even_while_the_model_still_holds_the_request():
             await task  # answered at its deadline, not when the model call ends
         assert not seg.release.is_set()
         seg.release.set()
-        assert await b.submit(Kind.SEGMENT, ["next"]) == ["segment:next"]
-        assert b.depth == 0 and b.queued_chars == 0  # the held call's bookkeeping is undone
-        await b.close(1)
+        await serves_then_closes(b)  # the held call's bookkeeping is undone
 
     run(main())
     assert seg.texts_seen() == ["r1", "next"]
@@ -354,27 +370,6 @@ def test_a_client_that_disconnects_has_its_remaining_texts_dropped():
     assert seg.texts_seen() == ["a1", "b1"]
 
 
-def test_a_cancelled_request_is_dropped():
-    seg = FakeSegmenter(hold_first=True)
-
-    async def main():
-        b = make(seg)
-        first = await hold(b, seg)
-        task = submit(b, ["gone1", "gone2"])
-        await until(lambda: b.depth == 2)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        assert b.depth == 1 and b.queued_chars == 0
-        seg.release.set()
-        await first
-        assert await b.submit(Kind.SEGMENT, ["next"]) == ["segment:next"]
-        await b.close(1)
-
-    run(main())
-    assert seg.texts_seen() == ["held", "next"]
-
-
 def test_drop_all_answers_every_waiting_request_and_the_batcher_keeps_serving():
     seg = FakeSegmenter(hold_first=True)
 
@@ -388,9 +383,7 @@ def test_drop_all_answers_every_waiting_request_and_the_batcher_keeps_serving():
             with pytest.raises(RuntimeError, match="dropped by the test"):
                 await task
         seg.release.set()
-        assert await b.submit(Kind.SEGMENT, ["after"]) == ["segment:after"]
-        assert b.depth == 0
-        await b.close(1)
+        await serves_then_closes(b, "after")
 
     run(main())
     assert seg.texts_seen() == ["held", "after"]

@@ -36,10 +36,12 @@ class QuantizedTagger:
         so.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
 
-    def __call__(self, chars, bigrams, lengths, standards=None):  # type: ignore[no-untyped-def]
+    def __call__(self, chars, bigrams, lengths, standards=None, features=None):  # type: ignore[no-untyped-def]
         feed = {"chars": chars, "bigrams": bigrams, "lengths": lengths}
         if standards is not None:
             feed["standards"] = standards
+        if features is not None:
+            feed["features"] = features
         return self.session.run(None, feed)[0]
 
 

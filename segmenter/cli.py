@@ -103,7 +103,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
                          bigram_dim=args.bigram_dim, dropout=args.dropout, max_piece=args.max_piece,
                          bidirectional=not args.unidirectional, standard_dim=args.standard_dim,
                          standard_input=args.standard_input,
-                         factored=args.factored)
+                         factored=args.factored, word_features=args.word_features)
     if len(corpora) == 1:
         model_options.update(standard_dim=0, standard_input="embedding")
     if args.pos:
@@ -421,6 +421,10 @@ def _add_network_options(t: argparse.ArgumentParser) -> None:
                    help="joint segmentation + part-of-speech model (labels B-n, E-v...; needs a pfr-format corpus)")
     t.add_argument("--factored", action="store_true",
                    help="with --pos: separate BMES and part-of-speech heads (segmentation decodes on 4 scores: faster)")
+    t.add_argument("--word-features", type=int, default=0, metavar="N",
+                   help="dictionary features: at every character, whether a training word of each standard of "
+                        "2..N characters starts or ends there (0: none; e.g. 4). With --init from a model "
+                        "without them they are added, their weights starting at zero")
 
 
 def _add_eval_command(sub: _SubParsers) -> None:

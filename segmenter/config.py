@@ -69,6 +69,10 @@ class ModelConfig:
     # (4 + n_pos outputs) instead of one score per joint label: segmentation decodes on the 4 BMES
     # scores alone (the fast BMES Viterbi) and a word takes the best part of speech of its last unit.
     factored: bool = False
+    # Dictionary features: with N >= 2, at every position 2 * (N - 1) flags, whether a word of 2..N
+    # units of the standard's dictionary (its training words, `vocab.WordDict`) starts there and
+    # whether one ends there, join the input of the first layer. 0: none.
+    word_features: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cell", Cell(self.cell))
@@ -86,6 +90,10 @@ class ModelConfig:
             raise ValueError("a factored model needs joint BMES-POS labels")
         if self.standard_input not in ("embedding", "tokens"):
             raise ValueError(f"standard_input must be 'embedding' or 'tokens', got {self.standard_input!r}")
+        if self.word_features != 0 and not 2 <= self.word_features <= 8:
+            raise ValueError(f"word_features must be 0 or 2..8 (the longest dictionary word), got {self.word_features}")
+        if self.word_features and self.standards and self.standard_input != "embedding":
+            raise ValueError("dictionary features need standard_input 'embedding'")
         if len(set(self.standards)) != len(self.standards) or not all(self.standards):
             raise ValueError(f"standard names must be distinct and non-empty, got {list(self.standards)}")
 
@@ -95,9 +103,14 @@ class ModelConfig:
         return self.char_dim + 2 * self.bigram_dim
 
     @property
+    def feature_dim(self) -> int:
+        """Dictionary-feature flags per position (see `word_features`)."""
+        return 2 * (self.word_features - 1) if self.word_features else 0
+
+    @property
     def input_dim(self) -> int:
         """Width of the first layer's input at every position."""
-        return self.unit_dim + (self.standard_dim if self.standard_input == "embedding" else 0)
+        return self.unit_dim + (self.standard_dim if self.standard_input == "embedding" else 0) + self.feature_dim
 
     @property
     def standard_width(self) -> int:

@@ -56,10 +56,11 @@ class BiRNNTagger(nn.Module):
         self.out = nn.Linear(config.hidden * dirs, config.n_outputs)
 
     def forward(self, chars: torch.Tensor, bigrams: torch.Tensor, lengths: torch.Tensor,
-                standards: torch.Tensor | None = None) -> torch.Tensor:
+                standards: torch.Tensor | None = None, features: torch.Tensor | None = None) -> torch.Tensor:
         """chars (batch, seq) unit ids; bigrams (batch, seq+1) bigram ids (unit i has left
         bigram i and right bigram i+1); lengths (batch,); standards (batch,) standard ids, for a
-        multi-standard model only. Returns (batch, seq, config.n_outputs) scores: one per label, or
+        multi-standard model only; features (batch, seq, feature_dim) dictionary flags, for a model
+        with dictionary features only. Returns (batch, seq, config.n_outputs) scores: one per label, or
         for a factored model 4 BMES scores then one per part of speech."""
         std: torch.Tensor | None = None
         tok: torch.Tensor | None = None
@@ -70,7 +71,9 @@ class BiRNNTagger(nn.Module):
                 tok = self.std_emb(standards).unsqueeze(1)  # (batch, 1, unit_dim)
             else:
                 std = self.std_emb(standards)  # (batch, standard_dim)
-        x = self._embed(chars, bigrams[:, :-1], bigrams[:, 1:], std)  # (batch, seq, in_dim)
+        if (features is None) != (self.config.feature_dim == 0):
+            raise ValueError("dictionary features are given exactly to a model that has them")
+        x = self._embed(chars, bigrams[:, :-1], bigrams[:, 1:], std, features)  # (batch, seq, in_dim)
         if not self.config.bidirectional:
             for layer in range(self.config.layers):
                 x = self.dropout(_run(self.fwd[layer], x, tok if layer == 0 else None))
@@ -78,7 +81,8 @@ class BiRNNTagger(nn.Module):
         rev = reverse_index(lengths, chars.shape[1])  # (batch, seq)
         # The backward input is embedded from reversed ids: reversing ids is cheaper than
         # reversing embedded vectors.
-        x_r = self._embed(chars.gather(1, rev), bigrams[:, :-1].gather(1, rev), bigrams[:, 1:].gather(1, rev), std)
+        x_r = self._embed(chars.gather(1, rev), bigrams[:, :-1].gather(1, rev), bigrams[:, 1:].gather(1, rev), std,
+                          None if features is None else _regather(features, rev))
         last = self.config.layers - 1
         for layer in range(last):
             h_f = _run(self.fwd[layer], x, tok if layer == 0 else None)  # (batch, seq, hidden)
@@ -94,15 +98,18 @@ class BiRNNTagger(nn.Module):
         return F.linear(self.dropout(h_f), w_f, self.out.bias) + _regather(scores_r, rev)
 
     def _embed(self, chars: torch.Tensor, left: torch.Tensor, right: torch.Tensor,
-               std: torch.Tensor | None) -> torch.Tensor:
+               std: torch.Tensor | None, features: torch.Tensor | None = None) -> torch.Tensor:
         """Unit embedding, the left and right bigram embeddings, with dropout; then the standard's
-        embedding (batch, standard_dim), the same at every position, without dropout."""
+        embedding (batch, standard_dim), the same at every position, and the dictionary features
+        (batch, seq, feature_dim), both without dropout."""
         parts = [self.char_emb(chars)]
         if self.bigram_emb is not None:
             parts += [self.bigram_emb(left), self.bigram_emb(right)]
         x = self.dropout(torch.cat(parts, dim=-1) if len(parts) > 1 else parts[0])
         if std is not None:
             x = torch.cat([x, std.unsqueeze(1).expand(-1, x.shape[1], -1).to(x.dtype)], dim=-1)
+        if features is not None:
+            x = torch.cat([x, features.to(x.dtype)], dim=-1)
         return x
 
 

@@ -5,7 +5,8 @@ of units and of left and right bigrams (and of the standard, for a multi-standar
 direction of each layer as a one-directional ONNX `LSTM`/`GRU`/`RNN` node over the padded batch,
 the backward one fed every row reversed within its own length, and the tag layer split by
 direction. Inputs `chars` (batch, seq), `bigrams` (batch, seq+1), `lengths` (batch,) and, for a
-multi-standard model, `standards` (batch,), all int64; output `scores` (batch, seq, outputs),
+multi-standard model, `standards` (batch,), all int64, and for a model with dictionary features
+`features` (batch, seq, feature_dim) float32; output `scores` (batch, seq, outputs),
 float32. `tests/segmenter/test_parity.py` checks it against torch on the PKU test.
 
 Gate orders differ between torch and ONNX: torch LSTM i,f,g,o -> ONNX i,o,f,c; torch GRU r,z,n ->
@@ -116,12 +117,14 @@ def build(config: ModelConfig, weights: Mapping[str, np.ndarray],
         std = g.op("Unsqueeze", [std, ax1])  # (batch, 1, sd)
         std_shape = g.op("Concat", [g.op("Shape", ["chars"]), g.const("sd", i64(config.standard_dim))], axis=0)
 
-    def embed(chars: str, lft: str, rgt: str) -> str:
+    def embed(chars: str, lft: str, rgt: str, feats: str | None) -> str:
         parts = [g.op("Gather", [char_table, chars])]
         if bigram_table is not None:
             parts += [g.op("Gather", [bigram_table, lft]), g.op("Gather", [bigram_table, rgt])]
         if std is not None:
             parts.append(g.op("Expand", [std, std_shape]))
+        if feats is not None:
+            parts.append(feats)
         return g.op("Concat", parts, "x", axis=-1) if len(parts) > 1 else parts[0]  # (batch, seq, in)
 
     def reverse(x: str) -> str:
@@ -150,14 +153,15 @@ def build(config: ModelConfig, weights: Mapping[str, np.ndarray],
         y = g.op("Squeeze", [y, ax1])  # (seq, batch, hidden)
         return g.op("Transpose", [y], perm=[1, 0, 2])  # (batch, seq, hidden)
 
-    x = embed("chars", left, right)
+    feats = "features" if config.feature_dim else None
+    x = embed("chars", left, right, feats)
     if not config.bidirectional:
         for layer in range(config.layers):
             x = rnn(x, f"fwd.{layer}")
         scores = g.op("Add", [g.op("MatMul", [x, g.const("out_w", w["out.weight"].T)]),
                               g.const("out_b", w["out.bias"])])
     else:
-        x_r = embed(reverse("chars"), reverse(left), reverse(right))
+        x_r = embed(reverse("chars"), reverse(left), reverse(right), None if feats is None else reverse3(feats))
         for layer in range(config.layers - 1):
             h_f = rnn(x, f"fwd.{layer}")
             h_r = rnn(x_r, f"bwd.{layer}")
@@ -177,6 +181,8 @@ def build(config: ModelConfig, weights: Mapping[str, np.ndarray],
               helper.make_tensor_value_info("lengths", TensorProto.INT64, ["b"])]
     if config.standard_dim:
         inputs.append(helper.make_tensor_value_info("standards", TensorProto.INT64, ["b"]))
+    if config.feature_dim:
+        inputs.append(helper.make_tensor_value_info("features", TensorProto.FLOAT, ["b", "s", config.feature_dim]))
     outputs = [helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["b", "s", config.n_outputs])]
     graph = helper.make_graph(g.nodes, "birnn_tagger", inputs, outputs, initializer=g.inits)  # type: ignore[arg-type]
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="segmenter")

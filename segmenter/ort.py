@@ -70,9 +70,11 @@ class OrtTagger:
         self.session = ort.InferenceSession(graph, so, providers=["CPUExecutionProvider"])
 
     def __call__(self, chars: np.ndarray, bigrams: np.ndarray, lengths: np.ndarray,
-                 standards: np.ndarray | None = None) -> np.ndarray:
+                 standards: np.ndarray | None = None, features: np.ndarray | None = None) -> np.ndarray:
         feed = {"chars": chars, "bigrams": bigrams, "lengths": lengths}
         if standards is not None:
             feed["standards"] = standards
+        if features is not None:
+            feed["features"] = features
         out: np.ndarray = self.session.run(None, feed)[0]
         return out

@@ -21,8 +21,9 @@ from segmenter.tags import N_TAGS, TAGS, B, E, M, word_bounds
 from segmenter.text import Units, split_pieces, to_units
 from segmenter.vocab import Encoded, Vocab
 
-# Scores of a batch: (chars, bigrams, lengths, standards or None) -> (n, seq, outputs) float32.
-Scorer = Callable[[np.ndarray, np.ndarray, np.ndarray, "np.ndarray | None"], np.ndarray]
+# Scores of a batch: (chars, bigrams, lengths, standards or None, dictionary features or None)
+# -> (n, seq, outputs) float32.
+Scorer = Callable[[np.ndarray, np.ndarray, np.ndarray, "np.ndarray | None", "np.ndarray | None"], np.ndarray]
 # Runs `job(b)` for every batch start `b`, in any order (batches write disjoint parts of the output).
 BatchMap = Callable[[Callable[[int], None], Sequence[int]], None]
 
@@ -206,6 +207,14 @@ class Plan:
         chars = np.where(inside, enc.chars[np.where(inside, at, 0)], 0)
         return chars, bigrams, lengths, at, inside
 
+    @staticmethod
+    def features(enc: Encoded, at: np.ndarray, inside: np.ndarray) -> np.ndarray | None:
+        """The dictionary features (n, seq, width) float32 of a batch gathered by `gather` (None for
+        a model without them)."""
+        if enc.features is None:
+            return None
+        return np.where(inside[..., None], enc.features[np.where(inside, at, 0)], 0).astype(np.float32)
+
     def mask(self, rows: slice, masks: Sequence[np.ndarray | None], seq: int) -> np.ndarray | None:
         """The constraints of the batch `rows` (None when no text of it has any)."""
         out = None
@@ -274,7 +283,7 @@ def analyse(texts: Sequence[str], *, vocab: Vocab, scorer: Scorer, pos_tags: tup
     `pos_tags`: the part-of-speech names of a joint model (None: BMES only);
     `standard`: the model's index of the standard to segment in (multi-standard models)."""
     units = [to_units(t) for t in texts]
-    enc = vocab.encode_many(units)
+    enc = vocab.encode_many(units, standard or 0)
     found = [constraints(u, lexicon) for u in units]
     masks = [c[0] for c in found]
     plan = Plan.of(units, enc, max_piece)
@@ -285,7 +294,7 @@ def analyse(texts: Sequence[str], *, vocab: Vocab, scorer: Scorer, pos_tags: tup
         rows = slice(b, b + batch_size)
         chars, bigrams, lengths, at, inside = plan.gather(enc, rows)
         std = None if standard is None else np.full(len(lengths), standard, dtype=np.int64)
-        scores = scorer(chars, bigrams, lengths, std)  # (n, seq, outputs) float32
+        scores = scorer(chars, bigrams, lengths, std, plan.features(enc, at, inside))  # (n, seq, outputs) float32
         if factored:  # BMES scores, then one per part of speech
             scores, pos_scores = scores[..., :N_TAGS], scores[..., N_TAGS:]
         # Viterbi reads raw scores: log-softmax only subtracts one constant per position.

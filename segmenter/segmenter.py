@@ -117,12 +117,14 @@ class _TorchScorer:
         self.module = module
 
     def __call__(self, chars: np.ndarray, bigrams: np.ndarray, lengths: np.ndarray,
-                 standards: np.ndarray | None = None) -> np.ndarray:
+                 standards: np.ndarray | None = None, features: np.ndarray | None = None) -> np.ndarray:
         import torch
 
         with torch.inference_mode():
             std = None if standards is None else torch.from_numpy(standards)
-            scores = self.module(torch.from_numpy(chars), torch.from_numpy(bigrams), torch.from_numpy(lengths), std)
+            feats = None if features is None else torch.from_numpy(features)
+            scores = self.module(torch.from_numpy(chars), torch.from_numpy(bigrams), torch.from_numpy(lengths),
+                                 std, feats)
             return scores.float().numpy()  # type: ignore[no-any-return]
 
 

@@ -28,10 +28,14 @@ from segmenter.scoring import Score, TaggedScore, score, score_tagged
 from segmenter.segmenter import Segmenter
 from segmenter.tags import N_TAGS, pos_of_labels, unit_tags, words_to_tags
 from segmenter.text import split_pieces, to_units
-from segmenter.vocab import Vocab
+from segmenter.vocab import Vocab, WordDict
 
 log = logging.getLogger(__name__)
 
+# A model with dictionary features learns them on words it could not have seen: the features of
+# each training sentence come from the words of the other folds of its corpus (sentence i is in
+# fold i % WORD_FOLDS), so that unseen words are as rare in training as in new text.
+WORD_FOLDS = 5
 CHECKPOINT = "checkpoint.pt"  # training state between epochs; removed when training ends
 TRAIN_LOG = "train_log.jsonl"
 
@@ -46,6 +50,7 @@ class Example:
     # ids in a teacher's vocabulary, when it is not the student's (`TrainConfig.own_vocab`)
     teacher_chars: list[int] | None = None
     teacher_bigrams: list[int] | None = None
+    features: np.ndarray | None = None  # (len(chars), width) uint8 dictionary features
 
 
 class Batch(NamedTuple):
@@ -59,6 +64,7 @@ class Batch(NamedTuple):
     joint: torch.Tensor  # (batch,) bool
     teacher_chars: torch.Tensor | None = None  # the same units in the teacher's vocabulary, if it differs
     teacher_bigrams: torch.Tensor | None = None
+    features: torch.Tensor | None = None  # (batch, seq, width) dictionary features, for a model with them
 
 
 @dataclass(frozen=True)
@@ -76,14 +82,15 @@ class Corpus:
 
 def make_examples(sentences: Sequence[Sentence], vocab: Vocab, max_piece: int,
                   pos_index: dict[str, int] | None = None, standard: int = 0,
-                  teacher_vocab: Vocab | None = None) -> list[Example]:
+                  teacher_vocab: Vocab | None = None, words: WordDict | None = None) -> list[Example]:
     """Gold sentences as model pieces, cut exactly as `Segmenter` cuts its input.
 
     With `pos_index` (part of speech -> index) the labels are joint BMES + POS labels
     (`4 * pos + bmes`, see `tags.joint_labels`); a unit takes the part of speech of the word
     holding its last character. A sentence without parts of speech keeps BMES tags
     (`Example.joint` False): it trains the segmentation side of a joint model only. With
-    `teacher_vocab` the pieces also carry their ids in that (a teacher's) vocabulary."""
+    `teacher_vocab` the pieces also carry their ids in that (a teacher's) vocabulary; with `words`
+    their dictionary features from that dictionary (its first standard)."""
     out = []
     for sent in sentences:
         units = to_units(sent.text)
@@ -93,10 +100,12 @@ def make_examples(sentences: Sequence[Sentence], vocab: Vocab, max_piece: int,
             tags = _joint_tags(sent, units.ends, tags, pos_index)
         chars, bigrams = vocab.encode(units)
         t_chars, t_bigrams = teacher_vocab.encode(units) if teacher_vocab is not None else (None, None)
+        feats = None if words is None else vocab.encode_many([units], 0, words).features
         for s, e in split_pieces(units, max_piece):
             out.append(Example(chars[s:e], bigrams[s:e + 1], tags[s:e], standard, joint,
                                None if t_chars is None else t_chars[s:e],
-                               None if t_bigrams is None else t_bigrams[s:e + 1]))
+                               None if t_bigrams is None else t_bigrams[s:e + 1],
+                               None if feats is None else feats[1 + s:1 + e]))
     return out
 
 
@@ -166,7 +175,13 @@ def batches(examples: Sequence[Example], size: int, rng: random.Random,
         if rows[0].teacher_chars is not None:
             teacher = (_padded([ex.teacher_chars or [] for ex in rows], seq),
                        _padded([ex.teacher_bigrams or [] for ex in rows], seq + 1))
-        yield Batch(chars, bigrams, lengths, tags, standards, joint, *teacher)
+        features = None
+        if rows[0].features is not None:
+            features = torch.zeros(len(rows), seq, rows[0].features.shape[1])
+            for r, ex in enumerate(rows):
+                assert ex.features is not None
+                features[r, :len(ex.chars)] = torch.from_numpy(ex.features)
+        yield Batch(chars, bigrams, lengths, tags, standards, joint, *teacher, features)
 
 
 def _padded(rows: Sequence[Sequence[int]], width: int, fill: int = 0) -> torch.Tensor:
@@ -439,6 +454,8 @@ def _prepare(out: Path, corpora: Sequence[Corpus], model_options: dict[str, Any]
         raise ValueError(f"no corpus may be named {MIXED!r}: that is the standard --mixed-share trains")
     if cfg.trains_mixed and not multi:
         raise ValueError("a mixed standard is trained beside several standards: --train NAME=PATH for each")
+    if cfg.trains_mixed and model_options.get("word_features"):
+        raise ValueError("--mixed-share and --mixed-only do not go with --word-features yet")
     teacher_model = _load_teacher(teacher, [c.standard for c in corpora]) if teacher is not None else None
     checkpoint = _read_checkpoint(out / CHECKPOINT) if resume else None
     if checkpoint is not None:
@@ -453,7 +470,8 @@ def _prepare(out: Path, corpora: Sequence[Corpus], model_options: dict[str, Any]
         # a model that has the mixed standard keeps it when fine-tuned without training it (as the mean)
         keeps_mixed = init is not None and MIXED in artifact.read_config(init).standards
         vocab, mcfg = _new_vocab_and_config(corpora, model_options, cfg, multi, teacher_model,
-                                            mixed=cfg.trains_mixed or keeps_mixed)
+                                            mixed=cfg.trains_mixed or keeps_mixed,
+                                            init=artifact.load(init) if init is not None else None)
     model = BiRNNTagger(mcfg)
     if checkpoint is None and pretrained is not None:
         log.info("pretrained embeddings from %s: %s", pretrained, load_pretrained(model, vocab, pretrained))
@@ -484,12 +502,21 @@ def _load_init(model: BiRNNTagger, vocab: Vocab, path: str | Path) -> None:
     """Start from the weights of the model directory `path` (same vocabulary and configuration)."""
     art = artifact.load(path)
     state = _torch_state(art)
-    # a run that adds the mixed standard to a trained model (which has a standard embedding)
-    adds_mixed = (model.config.standards[-1:] == (MIXED,) and art.config.standard_dim > 0
-                  and art.config == dataclasses.replace(model.config, standards=model.config.standards[:-1]))
-    if (art.config != model.config and not adds_mixed) or art.vocab != vocab:
+    # a run that adds the mixed standard to a trained model (which has a standard embedding), or
+    # dictionary features to one without them
+    adds_features = art.config.word_features == 0 and model.config.word_features > 0
+    base = dataclasses.replace(model.config, word_features=0) if adds_features else model.config
+    adds_mixed = (base.standards[-1:] == (MIXED,) and art.config.standard_dim > 0
+                  and art.config == dataclasses.replace(base, standards=base.standards[:-1]))
+    if (art.config != base and not adds_mixed) or art.vocab != vocab:
         raise ValueError(f"--init {path}: its vocabulary or configuration differ from this run's "
                          f"({art.config} vs {model.config})")
+    if adds_features:  # the first layer reads them through new input columns, starting at zero
+        for side in ("fwd", "bwd")[:2 if model.config.bidirectional else 1]:
+            w = state[f"{side}.0.weight_ih_l0"]
+            state[f"{side}.0.weight_ih_l0"] = torch.cat([w, w.new_zeros(w.shape[0], model.config.feature_dim)], 1)
+        log.info("dictionary features added (words of 2..%d units), their weights starting at zero",
+                 model.config.word_features)
     if adds_mixed:  # it starts as the mean of the other standards
         table = state["std_emb.weight"]
         state["std_emb.weight"] = _mixed_as_mean(torch.cat([table, table[-1:]]))
@@ -524,20 +551,31 @@ def _read_checkpoint(path: Path) -> tuple[dict[str, Any], Vocab, ModelConfig] | 
 
 
 def _new_vocab_and_config(corpora: Sequence[Corpus], model_options: dict[str, Any], cfg: TrainConfig,
-                          multi: bool, teacher: _Teacher | None, mixed: bool = False) -> tuple[Vocab, ModelConfig]:
-    """A new model's vocabulary (the teacher's unless `cfg.own_vocab`, else built from the training
-    sentences) and configuration (with the teacher's labels, and the corpora's standards when `multi`,
-    then `MIXED` when `mixed`)."""
-    if teacher is not None:
-        model_options = dict(model_options, labels=teacher.config.labels)
+                          multi: bool, teacher: _Teacher | None, mixed: bool = False,
+                          init: artifact.Artifact | None = None) -> tuple[Vocab, ModelConfig]:
+    """A new model's vocabulary (the teacher's unless `cfg.own_vocab`; without a teacher, that of
+    the model the run starts from, `init`; else built from the training sentences) and configuration
+    (with the labels of the teacher, else of `init`; the corpora's standards when `multi`, then
+    `MIXED` when `mixed`)."""
+    source = teacher.config if teacher is not None else init.config if init is not None else None
+    if source is not None:
+        model_options = dict(model_options, labels=source.labels)
     if teacher is not None and not cfg.own_vocab:
         vocab = teacher.vocab
+    elif teacher is None and init is not None:
+        vocab = init.vocab
     else:
         vocab = Vocab.build((to_units(s.text).keys for c in corpora for s in c.train),
                             cfg.min_char_count, cfg.min_bigram_count)
     if multi:
         standards = tuple(c.standard for c in corpora) + ((MIXED,) if mixed else ())
         model_options = dict(model_options, standards=standards, standard_dim=model_options.get("standard_dim") or 8)
+    longest = model_options.get("word_features") or 0
+    if longest:  # each standard's dictionary from its training words; the mixed standard's from all
+        words = [WordDict.collect((s.words for s in c.train), longest) for c in corpora]
+        if mixed:
+            words.append(WordDict.collect((s.words for c in corpora for s in c.train), longest))
+        vocab = Vocab(vocab.chars, vocab.bigrams, WordDict(words, longest))
     return vocab, ModelConfig(n_units=len(vocab.chars), n_bigrams=len(vocab.bigrams), **model_options)
 
 
@@ -559,7 +597,15 @@ def _training_examples(corpora: Sequence[Corpus], vocab: Vocab, mcfg: ModelConfi
     examples: list[Example] = []
     groups: list[list[int]] = []
     for k, c in enumerate(corpora):
-        part = make_examples(c.train, vocab, mcfg.max_piece, pos_index, standard=k, teacher_vocab=teacher_vocab)
+        if not mcfg.word_features:
+            part = make_examples(c.train, vocab, mcfg.max_piece, pos_index, standard=k, teacher_vocab=teacher_vocab)
+        else:  # by folds, each with the dictionary of the other folds (WORD_FOLDS)
+            part = []
+            for fold in range(WORD_FOLDS):
+                rest = (s.words for i, s in enumerate(c.train) if i % WORD_FOLDS != fold)
+                words = WordDict([WordDict.collect(rest, mcfg.word_features)], mcfg.word_features)
+                part += make_examples(c.train[fold::WORD_FOLDS], vocab, mcfg.max_piece, pos_index, standard=k,
+                                      teacher_vocab=teacher_vocab, words=words)
         groups.append(list(range(len(examples), len(examples) + len(part))))
         examples += part
     return examples, groups
@@ -642,7 +688,8 @@ def _train_step(run: _Run, batch: Batch) -> float:
         read_as = (torch.full_like(standards, mixed) if cfg.mixed_only
                    else standards.masked_fill(torch.rand(standards.shape) < cfg.mixed_share, mixed))
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
-        scores = run.model(chars, bigrams, lengths, read_as if run.multi else None)  # (batch, seq, tags)
+        scores = run.model(chars, bigrams, lengths, read_as if run.multi else None,
+                           batch.features)  # (batch, seq, tags)
     loss = tag_loss(scores.float(), tags, joint, soft, cfg.distill_alpha, cfg.distill_temperature,
                     factored=run.mcfg.factored)
     loss.backward()
@@ -708,6 +755,8 @@ def _load_teacher(paths: str | Path | Sequence[str | Path], standards: Sequence[
     vocab: Vocab | None = None
     for path in paths:
         art = artifact.load(path)
+        if art.config.word_features:
+            raise ValueError(f"teacher {path} reads dictionary features: a teacher with them is not supported yet")
         missing = [s for s in standards if art.config.standards and s not in art.config.standards]
         if missing or (len(standards) > 1 and not art.config.standards):
             raise ValueError(f"teacher {path} has standards {list(art.config.standards) or '(one, unnamed)'}; "

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from segmenter.text import ENG, NUM, URL, Units
+from segmenter.text import ENG, NUM, URL, Units, normalise
 
 PAD = "<PAD>"
 UNK = "<UNK>"
@@ -141,6 +141,74 @@ class _IntMap:
         return out
 
 
+_HASH_MUL = np.uint64(0x100000001B3)  # FNV-1a's prime: n-gram keys as one 64-bit hash per position
+
+
+def ngram_keys(codes: np.ndarray, n: int) -> np.ndarray:
+    """(len(codes) - n + 1,) int64: a hash of every run of `n` consecutive key codes (FNV-1a over
+    the codes, the length mixed in, the top bit cleared), the same function for dictionary words
+    and for text. Two different runs share a key with a chance of about one in 2**63 per pair."""
+    m = len(codes) - n + 1
+    if m <= 0:
+        return np.zeros(0, dtype=np.int64)
+    c = codes.astype(np.uint64)
+    h = np.full(m, np.uint64(0xCBF29CE484222325) ^ np.uint64(n), dtype=np.uint64)
+    for j in range(n):
+        h = (h ^ c[j:j + m]) * _HASH_MUL
+    return (h >> np.uint64(1)).astype(np.int64)
+
+
+class WordDict:
+    """The words (2 to `longest` characters) of each standard's training text, behind the model's
+    dictionary features (`ModelConfig.word_features`): at every unit, whether a word of the standard's
+    list of each length starts there, and whether one ends there. A word is kept only if every
+    character of it is non-ASCII after normalisation, so each is one unit in any text; `words[k]`
+    holds standard `k`'s words joined by a space (as `vocab.json` stores them)."""
+
+    def __init__(self, words: Sequence[str], longest: int) -> None:
+        if longest < 2:
+            raise ValueError(f"dictionary words are at least 2 characters long: longest {longest}")
+        self.words = list(words)
+        self.longest = longest
+        self._maps = [self._map(text.split(" ") if text else []) for text in self.words]
+
+    def _map(self, words: list[str]) -> list[_IntMap]:
+        """One map per word length 2..longest (of the words' keys)."""
+        maps = []
+        for n in range(2, self.longest + 1):
+            same = [w for w in words if len(w) == n]
+            codes = np.frombuffer("".join(same).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            keys = np.unique(ngram_keys(codes.astype(np.int64), n)[::n]) if same else np.zeros(0, np.int64)
+            maps.append(_IntMap(keys, np.full(len(keys), 2, dtype=np.int64)))
+        return maps
+
+    @property
+    def width(self) -> int:
+        """Features per unit: starts, then ends, of a word of 2..longest units."""
+        return 2 * (self.longest - 1)
+
+    def features(self, codes: np.ndarray, standard: int = 0) -> np.ndarray:
+        """(len(codes), width) uint8 of the key codes of a flat run of units (e.g. `Encoded`'s
+        layout, where the `<S>`/`</S>` codes match no word): column `n - 2` is 1 where a word of
+        `n` units of standard `standard` starts, column `longest - 1 + n - 2` where one ends."""
+        out = np.zeros((len(codes), self.width), dtype=np.uint8)
+        for n, found in zip(range(2, self.longest + 1), self._maps[standard]):
+            if len(codes) < n:
+                continue
+            hit = np.flatnonzero(found.get(ngram_keys(codes, n)) > 1)
+            out[hit, n - 2] = 1
+            out[hit + n - 1, self.longest - 1 + n - 2] = 1
+        return out
+
+    @staticmethod
+    def collect(sentences: Iterable[Sequence[str]], longest: int) -> str:
+        """The distinct dictionary words (see the class) among gold word sequences, sorted, joined by
+        a space."""
+        found = {w for words in sentences for w in map(normalise, words)
+                 if 2 <= len(w) <= longest and all(ord(ch) > 127 and not ch.isspace() for ch in w)}
+        return " ".join(sorted(found))
+
+
 def _sorted_table(codes: list[int] | np.ndarray, first_id: int) -> tuple[np.ndarray, np.ndarray]:
     """Codes sorted, and the id of each (entry `i` of `codes` has id `first_id + i`)."""
     arr = np.asarray(codes, dtype=np.int64)
@@ -160,14 +228,17 @@ class Encoded:
     chars: np.ndarray  # (total,) int64
     bigrams: np.ndarray  # (total,) int64
     offsets: np.ndarray  # (texts,) int64
+    features: np.ndarray | None = None  # (total, WordDict.width) uint8, for a model with dictionary features
 
 
 @dataclass
 class Vocab:
-    """Index 0 is padding and 1 the unknown entry in both tables."""
+    """Index 0 is padding and 1 the unknown entry in both tables. `words`: the dictionary of a model
+    with dictionary features (not part of equality: it does not change any id)."""
 
     chars: list[str]
     bigrams: Sequence[str]  # a list, or the `BigramText` of a loaded vocabulary
+    words: WordDict | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         n = len(_RESERVED)  # <PAD> and <UNK> are never looked up
@@ -211,8 +282,9 @@ class Vocab:
         n = len(units)
         return enc.chars[1:n + 1].tolist(), enc.bigrams[:n + 1].tolist()
 
-    def encode_many(self, texts: Sequence[Units]) -> Encoded:
-        """Ids of the units of many texts at once (see `Encoded` for the layout)."""
+    def encode_many(self, texts: Sequence[Units], standard: int = 0, words: WordDict | None = None) -> Encoded:
+        """Ids of the units of many texts at once (see `Encoded` for the layout), and with a
+        dictionary (`words`, default the vocabulary's own) its features in standard `standard`."""
         joined = [u.key_chars for u in texts]
         lengths = np.fromiter((len(u) + 2 for u in texts), dtype=np.int64, count=len(texts))
         offsets = np.zeros(len(texts), dtype=np.int64)
@@ -229,7 +301,8 @@ class Vocab:
         pair = np.zeros_like(codes)
         pair[:-1] = codes[:-1] << _CODE_BITS | codes[1:]
         bigrams = self._bigram_ids.get(pair)
-        return Encoded(chars, bigrams, offsets)
+        words = words if words is not None else self.words
+        return Encoded(chars, bigrams, offsets, None if words is None else words.features(codes, standard))
 
     def translation(self, other: Vocab) -> tuple[np.ndarray, np.ndarray]:
         """(char ids, bigram ids): for each id of this vocabulary, the id of the same key in
@@ -252,10 +325,11 @@ class Vocab:
         their two keys and a tab between bigrams (whitespace is never a key), which JSON stores
         without the quotes, comma and escaped "\u001f" that each bigram of a list of joined strings
         needs."""
+        words = {} if self.words is None else {"words": self.words.words, "word_longest": self.words.longest}
         if isinstance(self.bigrams, BigramText):
-            return {"chars": self.chars, "bigram_text": self.bigrams.text}
+            return {"chars": self.chars, "bigram_text": self.bigrams.text, **words}
         pairs = [b.replace(_SEP, " ") for b in self.bigrams]
-        return {"chars": self.chars, "bigram_text": "\t".join(pairs)}
+        return {"chars": self.chars, "bigram_text": "\t".join(pairs), **words}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Vocab:
@@ -264,7 +338,8 @@ class Vocab:
             bigrams = BigramText(d["bigram_text"])
         else:  # the list form of earlier model files
             bigrams = list(d["bigrams"])
-        return cls(list(d["chars"]), bigrams)
+        words = WordDict(d["words"], d["word_longest"]) if "words" in d else None
+        return cls(list(d["chars"]), bigrams, words)
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":")), encoding="utf-8")

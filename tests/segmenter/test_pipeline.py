@@ -53,7 +53,7 @@ class PatternScorer:
     def __init__(self, tag_of, outputs=4):
         self.tag_of, self.outputs, self.calls = tag_of, outputs, []
 
-    def __call__(self, chars, bigrams, lengths, standards):
+    def __call__(self, chars, bigrams, lengths, standards, features):
         self.calls.append((chars.shape, lengths.tolist(), None if standards is None else standards.tolist()))
         scores = np.zeros((*chars.shape, self.outputs), dtype=np.float32)
         for (r, t), c in np.ndenumerate(chars):

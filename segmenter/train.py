@@ -574,7 +574,7 @@ def _new_vocab_and_config(corpora: Sequence[Corpus], model_options: dict[str, An
     if longest:  # each standard's dictionary from its training words; the mixed standard's from all
         words = [WordDict.collect((s.words for s in c.train), longest) for c in corpora]
         if mixed:
-            words.append(WordDict.collect((s.words for c in corpora for s in c.train), longest))
+            words.append(WordDict.UNION)
         vocab = Vocab(vocab.chars, vocab.bigrams, WordDict(words, longest))
     return vocab, ModelConfig(n_units=len(vocab.chars), n_bigrams=len(vocab.bigrams), **model_options)
 

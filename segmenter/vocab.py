@@ -142,20 +142,20 @@ class _IntMap:
 
 
 _HASH_MUL = np.uint64(0x100000001B3)  # FNV-1a's prime: n-gram keys as one 64-bit hash per position
+_HASH_SEED = np.uint64(0xCBF29CE484222325)
 
 
-def ngram_keys(codes: np.ndarray, n: int) -> np.ndarray:
-    """(len(codes) - n + 1,) int64: a hash of every run of `n` consecutive key codes (FNV-1a over
-    the codes, the length mixed in, the top bit cleared), the same function for dictionary words
-    and for text. Two different runs share a key with a chance of about one in 2**63 per pair."""
-    m = len(codes) - n + 1
-    if m <= 0:
-        return np.zeros(0, dtype=np.int64)
+def ngram_keys(codes: np.ndarray, longest: int) -> Iterator[np.ndarray]:
+    """For n = 2..longest, (len(codes) - n + 1,) int64: a hash of every run of `n` consecutive key
+    codes (FNV-1a over the codes, each from the one of n - 1, top bit cleared), the same function for
+    dictionary words and for text. Runs of one length share a key with a chance of about one in
+    2**63 per pair."""
     c = codes.astype(np.uint64)
-    h = np.full(m, np.uint64(0xCBF29CE484222325) ^ np.uint64(n), dtype=np.uint64)
-    for j in range(n):
-        h = (h ^ c[j:j + m]) * _HASH_MUL
-    return (h >> np.uint64(1)).astype(np.int64)
+    h = (_HASH_SEED ^ c) * _HASH_MUL  # n = 1
+    for n in range(2, longest + 1):
+        m = len(codes) - n + 1
+        h = (h[:max(m, 0)] ^ c[n - 1:]) * _HASH_MUL
+        yield (h >> np.uint64(1)).astype(np.int64)
 
 
 class WordDict:
@@ -163,24 +163,46 @@ class WordDict:
     dictionary features (`ModelConfig.word_features`): at every unit, whether a word of the standard's
     list of each length starts there, and whether one ends there. A word is kept only if every
     character of it is non-ASCII after normalisation, so each is one unit in any text; `words[k]`
-    holds standard `k`'s words joined by a space (as `vocab.json` stores them)."""
+    holds standard `k`'s words joined by a space (as `vocab.json` stores them), or `UNION` for the
+    words of every other entry (the mixed standard's: stored once, not twice).
+
+    A standard's lookup tables are built the first time it is asked for (a process that segments in
+    one standard holds one standard's): a bit per hash value modulo 2**23 that lets most runs of text
+    out with one read, and the sorted keys of each length for the runs left."""
+
+    _BITS = 23
+    UNION = "*"
 
     def __init__(self, words: Sequence[str], longest: int) -> None:
         if longest < 2:
             raise ValueError(f"dictionary words are at least 2 characters long: longest {longest}")
         self.words = list(words)
         self.longest = longest
-        self._maps = [self._map(text.split(" ") if text else []) for text in self.words]
+        self._tables: dict[int, tuple[np.ndarray, list[np.ndarray]]] = {}
 
-    def _map(self, words: list[str]) -> list[_IntMap]:
-        """One map per word length 2..longest (of the words' keys)."""
-        maps = []
-        for n in range(2, self.longest + 1):
-            same = [w for w in words if len(w) == n]
-            codes = np.frombuffer("".join(same).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-            keys = np.unique(ngram_keys(codes.astype(np.int64), n)[::n]) if same else np.zeros(0, np.int64)
-            maps.append(_IntMap(keys, np.full(len(keys), 2, dtype=np.int64)))
-        return maps
+    def _table(self, standard: int) -> tuple[np.ndarray, list[np.ndarray]]:
+        """(bit set, sorted keys of each length 2..longest) of standard `standard`'s words."""
+        found = self._tables.get(standard)
+        if found is None:
+            text = self.words[standard]
+            if text == self.UNION:
+                words = sorted({w for t in self.words if t != self.UNION for w in (t.split(" ") if t else [])})
+            else:
+                words = text.split(" ") if text else []
+            sorted_keys = []
+            for n in range(2, self.longest + 1):
+                same = [w for w in words if len(w) == n]
+                keys = np.zeros(0, np.int64)
+                if same:
+                    codes = np.frombuffer("".join(same).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+                    *_, of_n = ngram_keys(codes.astype(np.int64), n)
+                    keys = np.unique(of_n[::n])  # the runs that start a word
+                sorted_keys.append(keys)
+            bits = np.zeros(1 << (self._BITS - 3), dtype=np.uint8)
+            every = np.concatenate(sorted_keys) & ((1 << self._BITS) - 1)
+            np.bitwise_or.at(bits, every >> 3, (1 << (every & 7)).astype(np.uint8))
+            found = self._tables[standard] = (bits, sorted_keys)
+        return found
 
     @property
     def width(self) -> int:
@@ -192,10 +214,15 @@ class WordDict:
         layout, where the `<S>`/`</S>` codes match no word): column `n - 2` is 1 where a word of
         `n` units of standard `standard` starts, column `longest - 1 + n - 2` where one ends."""
         out = np.zeros((len(codes), self.width), dtype=np.uint8)
-        for n, found in zip(range(2, self.longest + 1), self._maps[standard]):
-            if len(codes) < n:
+        bits, tables = self._table(standard)
+        low = (1 << self._BITS) - 1
+        for n, table, keys in zip(range(2, self.longest + 1), tables, ngram_keys(codes, self.longest)):
+            if not len(table):
                 continue
-            hit = np.flatnonzero(found.get(ngram_keys(codes, n)) > 1)
+            cut = keys & low
+            maybe = np.flatnonzero((bits[cut >> 3] >> (cut & 7).astype(np.uint8)) & 1)  # the rest are no word
+            at = np.minimum(np.searchsorted(table, keys[maybe]), len(table) - 1)
+            hit = maybe[table[at] == keys[maybe]]
             out[hit, n - 2] = 1
             out[hit + n - 1, self.longest - 1 + n - 2] = 1
         return out

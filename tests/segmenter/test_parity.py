@@ -27,7 +27,7 @@ from segmenter.text import split_pieces, to_units
 def reference_cut(seg: Segmenter, texts: list[str]) -> list[list[str]]:
     m, cfg = seg.model, seg.config
     rnn = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[cfg.cell.value](
-        m.char_emb.embedding_dim + 2 * cfg.bigram_dim + cfg.standard_dim, cfg.hidden, num_layers=cfg.layers,
+        cfg.input_dim, cfg.hidden, num_layers=cfg.layers,
         bidirectional=True, batch_first=True)
     state = {}
     for layer in range(cfg.layers):
@@ -42,6 +42,8 @@ def reference_cut(seg: Segmenter, texts: list[str]) -> list[list[str]]:
         for text in texts:
             units = to_units(text)
             chars, bigrams = seg.vocab.encode(units)
+            std_index = cfg.standards.index(seg.standard) if cfg.standards else 0
+            feats = seg.vocab.encode_many([units], std_index).features  # dictionary features, if the model has them
             mask, _ = constraints(units, seg.lexicon)
             labels = np.zeros(len(units), dtype=np.int64)
             for s, e in split_pieces(units, cfg.max_piece):
@@ -51,8 +53,10 @@ def reference_cut(seg: Segmenter, texts: list[str]) -> list[list[str]]:
                 if m.bigram_emb is not None:
                     x = torch.cat([x, m.bigram_emb(bg[:, :-1]), m.bigram_emb(bg[:, 1:])], dim=-1)
                 if m.std_emb is not None:
-                    std = m.std_emb.weight[cfg.standards.index(seg.standard)]
+                    std = m.std_emb.weight[std_index]
                     x = torch.cat([x, std.expand(1, x.shape[1], -1)], dim=-1)
+                if feats is not None:
+                    x = torch.cat([x, torch.from_numpy(feats[None, 1 + s:1 + e]).to(x.dtype)], dim=-1)
                 h, _ = rnn(x.float())
                 scores = m.out(h).float()
                 if cfg.factored:  # the BMES head

@@ -10,7 +10,6 @@ from segmenter import Segmenter
 from segmenter.cli import main
 from segmenter.config import ModelConfig, TrainConfig
 from segmenter.corpus import Sentence, split_dev
-from segmenter.model import BiRNNTagger
 from segmenter.ort import OrtTagger
 from segmenter.text import to_units
 from segmenter.train import WORD_FOLDS, Corpus, _training_examples, train
@@ -39,6 +38,9 @@ def test_features_flag_where_a_dictionary_word_starts_and_ends():
     assert got == {"start2": ["北"], "end2": ["京"], "start3": ["天"], "end3": ["门"], "start4": [], "end4": []}
     assert flags(words, "我爱北京天安门。", standard=1)["start2"] == ["天"]  # the other standard's words
     assert flags(words, "京北")["start2"] == []
+    union = WordDict(["北京", "天安门", WordDict.UNION], longest=3)
+    assert flags(union, "我爱北京天安门。", standard=2) == {  # the union of the other entries
+        "start2": ["北"], "end2": ["京"], "start3": ["天"], "end3": ["门"]}
 
 
 def test_features_never_match_across_texts_or_class_symbols():
@@ -93,7 +95,8 @@ def test_both_runtimes_read_the_features_alike(options):
         zero = model(torch.from_numpy(chars), torch.from_numpy(bigrams), torch.from_numpy(lengths),
                      None if std is None else torch.from_numpy(std), torch.zeros_like(torch.from_numpy(feats))).numpy()
     assert not np.allclose(ref, zero)  # the features reach the scores
-    assert_real_positions_close(OrtTagger(config, numpy_state(model))(chars, bigrams, lengths, std, feats), ref, LENGTHS)
+    got = OrtTagger(config, numpy_state(model))(chars, bigrams, lengths, std, feats)
+    assert_real_positions_close(got, ref, LENGTHS)
     with pytest.raises(ValueError, match="dictionary features"):
         model(torch.from_numpy(chars), torch.from_numpy(bigrams), torch.from_numpy(lengths),
               None if std is None else torch.from_numpy(std))

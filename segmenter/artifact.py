@@ -147,6 +147,11 @@ def load(path: str | Path) -> Artifact:
         raise ModelLoadError(f"{path}: incompatible model files: {e}") from e
     if len(vocab.chars) != config.n_units or len(vocab.bigrams) != config.n_bigrams:
         raise ModelLoadError(f"{path}: vocabulary sizes do not match {CONFIG}")
+    words = vocab.words
+    if (words is None) != (config.word_features == 0) or (words is not None and (
+            words.longest != config.word_features or len(words.words) != max(1, len(config.standards)))):
+        raise ModelLoadError(f"{path}: the dictionaries of {VOCAB} do not match {CONFIG} "
+                             f"(word_features {config.word_features}, {max(1, len(config.standards))} standard(s))")
     want = expected_shapes(config)
     got = {k: tuple(v.shape) for k, v in state.items()}
     if got != want:

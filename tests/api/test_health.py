@@ -16,5 +16,6 @@ def test_metrics_count_requests_chars_batches_and_errors(client):
     assert re.search(r'segmenter_requests_total\{route="/v1/segment",status="200"\} [1-9]', text)
     assert re.search(rf'segmenter_chars_total\{{kind="segment",model="{DEFAULT_MODEL}"\}} [1-9]', text)
     assert re.search(rf'segmenter_batch_texts_count\{{model="{DEFAULT_MODEL}"\}} [1-9]', text)
-    assert re.search(r'segmenter_request_seconds_bucket\{le="0.05",route="/v1/segment"\} [1-9]', text)
+    # the latency histogram counted them (its +Inf bucket: a busy machine may take longer than any bound)
+    assert re.search(r'segmenter_request_seconds_bucket\{le="\+Inf",route="/v1/segment"\} [1-9]', text)
     assert re.search(r'segmenter_errors_total\{kind="unknown_model"\} [1-9]', text)

@@ -12,10 +12,13 @@ def test_models_lists_the_shipped_model_with_its_scores(client):
     assert {"pku", "ctb6", "weibo", DEFAULT_MODEL} <= set(multi["names"])
     assert 0.9 < multi["scores"]["dev"]["f1"] <= 1.0
     assert all(0.85 < s["f1"] <= 1.0 for s in multi["scores"]["dev_by_standard"].values())
-    # each corpus's dev set read in the mixed standard, below its own standard's score
+    # each corpus's dev set read in the mixed standard: on the whole below the sets' own standards
+    # (not on every set: the 95 sentences of WTB read in mixed score above its own standard)
     mixed = multi["scores"]["dev_mixed_by_standard"]
-    assert set(mixed) == set(multi["standards"]) - {"mixed"} == set(multi["scores"]["dev_by_standard"])
-    assert all(0.7 < mixed[k]["f1"] < multi["scores"]["dev_by_standard"][k]["f1"] for k in mixed)
+    own = multi["scores"]["dev_by_standard"]
+    assert set(mixed) == set(multi["standards"]) - {"mixed"} == set(own)
+    assert all(0.7 < mixed[k]["f1"] <= 1.0 for k in mixed)
+    assert sum(mixed[k]["f1"] for k in mixed) < sum(own[k]["f1"] for k in mixed) - 0.1
     assert 0.9 < multi["scores"]["test"]["f1"] <= 1.0
     assert multi["precision"] == "fp32"
 

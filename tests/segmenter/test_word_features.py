@@ -121,6 +121,34 @@ def test_a_trained_model_with_features_segments_the_same_on_both_runtimes(tmp_pa
     assert seg.vocab.words is not None and "中国" in seg.vocab.words.words[0].split(" ")
 
 
+def test_a_model_whose_dictionaries_do_not_match_its_config_fails_to_load(tmp_path):
+    import json
+    import shutil
+
+    from segmenter import artifact
+    from segmenter.errors import ModelLoadError
+
+    out = tmp_path / "wf"
+    sents = [Sentence(["北京", "天安门"]), Sentence(["我", "爱", "北京"])] * 10
+    train([Corpus("a", sents, sents[:2])], out, dict(TINY_MODEL, word_features=3), TrainConfig(epochs=1),
+          progress=False)
+    assert Segmenter.load(out).cut("我爱北京") == Segmenter.load(out, runtime="onnxruntime").cut("我爱北京")
+    for change in ({"word_longest": 4}, {"words": ["北京", "天安门"]}, {"words": None}):
+        bad = tmp_path / "bad"
+        shutil.rmtree(bad, ignore_errors=True)
+        shutil.copytree(out, bad)
+        vocab = json.loads((bad / "vocab.json").read_text(encoding="utf-8"))
+        vocab.update(change)
+        if vocab["words"] is None:
+            del vocab["words"], vocab["word_longest"]
+        (bad / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+        meta = artifact.read_meta(bad)
+        meta["sha256"]["vocab.json"] = artifact.sha256_file(bad / "vocab.json")
+        artifact.write_meta(bad, meta)
+        with pytest.raises(ModelLoadError, match="dictionaries"):
+            Segmenter.load(bad)
+
+
 def test_init_adds_features_to_a_model_without_them_and_computes_the_same(tmp_path, tiny_corpus):
     train_set, dev_set = split_dev(tiny_corpus[:200])
     corpus = [Corpus("pku", train_set, dev_set)]

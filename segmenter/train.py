@@ -98,9 +98,10 @@ def make_examples(sentences: Sequence[Sentence], vocab: Vocab, max_piece: int,
         joint = pos_index is None or sent.pos is not None
         if pos_index is not None and sent.pos is not None:
             tags = _joint_tags(sent, units.ends, tags, pos_index)
-        chars, bigrams = vocab.encode(units)
+        enc = vocab.encode_many([units], 0, words)  # the features only from `words`, a fold's dictionary
+        chars, bigrams = enc.chars[1:len(units) + 1].tolist(), enc.bigrams[:len(units) + 1].tolist()
         t_chars, t_bigrams = teacher_vocab.encode(units) if teacher_vocab is not None else (None, None)
-        feats = None if words is None else vocab.encode_many([units], 0, words).features
+        feats = None if words is None else enc.features
         for s, e in split_pieces(units, max_piece):
             out.append(Example(chars[s:e], bigrams[s:e + 1], tags[s:e], standard, joint,
                                None if t_chars is None else t_chars[s:e],
@@ -458,6 +459,7 @@ def _prepare(out: Path, corpora: Sequence[Corpus], model_options: dict[str, Any]
         raise ValueError("--mixed-share and --mixed-only do not go with --word-features yet")
     teacher_model = _load_teacher(teacher, [c.standard for c in corpora]) if teacher is not None else None
     checkpoint = _read_checkpoint(out / CHECKPOINT) if resume else None
+    start = artifact.load(init) if init is not None and checkpoint is None else None  # the model fine-tuned
     if checkpoint is not None:
         state, vocab, mcfg = checkpoint
         saved = tuple(state.get("mixed", (0.0, False)))  # checkpoints before the mixed standard: neither
@@ -468,15 +470,14 @@ def _prepare(out: Path, corpora: Sequence[Corpus], model_options: dict[str, Any]
         if cfg.mixed_only and init is None:
             raise ValueError("--mixed-only trains the mixed standard of a trained model: give --init MODEL_DIR")
         # a model that has the mixed standard keeps it when fine-tuned without training it (as the mean)
-        keeps_mixed = init is not None and MIXED in artifact.read_config(init).standards
+        keeps_mixed = start is not None and MIXED in start.config.standards
         vocab, mcfg = _new_vocab_and_config(corpora, model_options, cfg, multi, teacher_model,
-                                            mixed=cfg.trains_mixed or keeps_mixed,
-                                            init=artifact.load(init) if init is not None else None)
+                                            mixed=cfg.trains_mixed or keeps_mixed, init=start)
     model = BiRNNTagger(mcfg)
     if checkpoint is None and pretrained is not None:
         log.info("pretrained embeddings from %s: %s", pretrained, load_pretrained(model, vocab, pretrained))
-    if checkpoint is None and init is not None:
-        _load_init(model, vocab, init)
+    if start is not None:
+        _load_init(model, vocab, start, str(init))
     if cfg.mixed_only:  # the standard embedding alone learns; of it, only the mixed row is ever read
         for name, param in model.named_parameters():
             param.requires_grad_(name == "std_emb.weight")
@@ -498,9 +499,8 @@ def _prepare(out: Path, corpora: Sequence[Corpus], model_options: dict[str, Any]
                 units_per_epoch), record
 
 
-def _load_init(model: BiRNNTagger, vocab: Vocab, path: str | Path) -> None:
-    """Start from the weights of the model directory `path` (same vocabulary and configuration)."""
-    art = artifact.load(path)
+def _load_init(model: BiRNNTagger, vocab: Vocab, art: artifact.Artifact, path: str) -> None:
+    """Start from the weights of `art`, the model directory `path` (same vocabulary and configuration)."""
     state = _torch_state(art)
     # a run that adds the mixed standard to a trained model (which has a standard embedding), or
     # dictionary features to one without them

@@ -177,7 +177,7 @@ def test_a_mixed_standard_starts_from_the_mean_and_learns_what_the_standards_sha
     art = artifact.load(base)
     cfg = ModelConfig(**{**art.config.to_json(), "standards": (*art.config.standards, MIXED)})
     model = BiRNNTagger(cfg)
-    _load_init(model, art.vocab, base)
+    _load_init(model, art.vocab, art, str(base))
     table = model.std_emb.weight.detach().numpy()
     assert table[:2] == pytest.approx(art.state["std_emb.weight"])
     assert table[2] == pytest.approx(art.state["std_emb.weight"].mean(0))

@@ -34,8 +34,10 @@ def child(path: Path, model: str, threads: int) -> dict[str, float]:
     for r in rows:  # 12 x 25 = 300 shapes, as a server meets them
         for w in range(8, 201, 8):
             ones = torch.ones(r, w, dtype=torch.long)
+            std = torch.zeros(r, dtype=torch.long) if seg.config.standards else None  # a multi-standard model
+            feats = torch.zeros(r, w, seg.config.feature_dim) if seg.config.feature_dim else None
             with torch.inference_mode():
-                seg.model(ones, torch.ones(r, w + 1, dtype=torch.long), torch.full((r,), w))
+                seg.model(ones, torch.ones(r, w + 1, dtype=torch.long), torch.full((r,), w), std, feats)
     rss1 = rss_mib()
     texts = make_texts(path, 50, 2048)
     out = {"rss_loaded_mib": round(rss0), "rss_after_shapes_mib": round(rss1)}

@@ -455,11 +455,18 @@ def _prepare(out: Path, corpora: Sequence[Corpus], model_options: dict[str, Any]
         raise ValueError(f"no corpus may be named {MIXED!r}: that is the standard --mixed-share trains")
     if cfg.trains_mixed and not multi:
         raise ValueError("a mixed standard is trained beside several standards: --train NAME=PATH for each")
-    if cfg.trains_mixed and model_options.get("word_features"):
-        raise ValueError("--mixed-share and --mixed-only do not go with --word-features yet")
     teacher_model = _load_teacher(teacher, [c.standard for c in corpora]) if teacher is not None else None
     checkpoint = _read_checkpoint(out / CHECKPOINT) if resume else None
     start = artifact.load(init) if init is not None and checkpoint is None else None  # the model fine-tuned
+    if start is not None and not model_options.get("word_features") and start.config.word_features:
+        model_options = dict(model_options, word_features=start.config.word_features)  # kept when fine-tuned
+    joint_init = start is not None and len(start.config.labels) > 4
+    if start is not None and teacher is None and joint_init != (len(model_options.get("labels", "BMES")) > 4):
+        raise ValueError(f"--init {init}: it {'tags' if joint_init else 'does not tag'} parts of speech; "
+                         "give --pos exactly when it does")
+    if cfg.trains_mixed and model_options.get("word_features"):
+        raise ValueError("--mixed-share and --mixed-only do not go with dictionary features (--word-features, "
+                         "or an --init model that has them) yet")
     if checkpoint is not None:
         state, vocab, mcfg = checkpoint
         saved = tuple(state.get("mixed", (0.0, False)))  # checkpoints before the mixed standard: neither

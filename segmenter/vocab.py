@@ -227,6 +227,15 @@ class WordDict:
             out[hit + n - 1, self.longest - 1 + n - 2] = 1
         return out
 
+    def clear_across(self, features: np.ndarray, gaps: np.ndarray) -> None:
+        """Unflag, in `features` (of `features`), every word that runs across a gap: `gaps` are the
+        rows of the units that whitespace separates from the unit before."""
+        for n in range(2, self.longest + 1):
+            for g in gaps.tolist():
+                for s in range(max(g - n + 1, 0), g):  # a word of n units starting at s reaches g
+                    if features[s, n - 2]:
+                        features[s, n - 2] = features[s + n - 1, self.longest - 1 + n - 2] = 0
+
     @staticmethod
     def collect(sentences: Iterable[Sequence[str]], longest: int) -> str:
         """The distinct dictionary words (see the class) among gold word sequences, sorted, joined by
@@ -329,7 +338,13 @@ class Vocab:
         pair[:-1] = codes[:-1] << _CODE_BITS | codes[1:]
         bigrams = self._bigram_ids.get(pair)
         words = words if words is not None else self.words
-        return Encoded(chars, bigrams, offsets, None if words is None else words.features(codes, standard))
+        features = None
+        if words is not None:
+            features = words.features(codes, standard)
+            for k, u in enumerate(texts):  # whitespace ends a word: no dictionary word runs across it
+                if True in u.gap_before[1:]:
+                    words.clear_across(features, offsets[k] + 1 + np.flatnonzero(u.gap_before[1:]) + 1)
+        return Encoded(chars, bigrams, offsets, features)
 
     def translation(self, other: Vocab) -> tuple[np.ndarray, np.ndarray]:
         """(char ids, bigram ids): for each id of this vocabulary, the id of the same key in

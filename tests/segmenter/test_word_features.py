@@ -53,6 +53,18 @@ def test_features_never_match_across_texts_or_class_symbols():
     assert starts.tolist() == [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]
 
 
+def test_no_dictionary_word_runs_across_whitespace():
+    words = WordDict(["中国 人民 中国人民 国人"], longest=4)
+    joined = flags(words, "中国人民")
+    assert joined["start4"] == ["中"] and joined["start2"] == ["中", "国", "人"]
+    # "中国 人民": the words on each side stay, "国人" and "中国人民" across the space go
+    vocab = Vocab(["<PAD>", "<UNK>"], ["<PAD>", "<UNK>"], words)
+    enc = vocab.encode_many([to_units("中国 人民")])
+    assert enc.features is not None
+    assert enc.features[1:5, 0].tolist() == [1, 0, 1, 0] and enc.features[1:5, 2].tolist() == [0, 0, 0, 0]
+    assert enc.features[1:5, 3].tolist() == [0, 1, 0, 1] and enc.features[1:5, 5].tolist() == [0, 0, 0, 0]
+
+
 def test_collect_keeps_words_of_two_to_longest_non_ascii_characters_normalised():
     text = WordDict.collect([["北京", "天安门", "中华人民共和国", "A股", "我"], ["北京", "ＡＢ", "國家"]], 4)
     assert text.split(" ") == sorted(["北京", "天安门", "国家"])  # Traditional -> Simplified, as the model reads
@@ -176,3 +188,17 @@ def test_cli_refuses_bad_word_feature_options(tmp_path):
     train([Corpus("a", [Sentence(["北京", "天安门"])] * 20, [Sentence(["北京"])])], wf,
           dict(TINY_MODEL, word_features=3), TrainConfig(epochs=1), progress=False)
     assert main(["train", "--train", f"a={good}", "--out", out, "--teacher", str(wf)]) == 2
+
+
+def test_fine_tuning_keeps_the_features_of_the_init_model_and_its_kind_of_labels(tmp_path):
+    sents = [Sentence(["北京", "天安门"]), Sentence(["我", "爱", "北京"])] * 10
+    corpora = [Corpus("a", sents, sents[:2]), Corpus("b", sents, sents[:2])]
+    train(corpora, tmp_path / "wf", dict(TINY_MODEL, word_features=3), TrainConfig(epochs=1), progress=False)
+    train(corpora, tmp_path / "tuned", dict(TINY_MODEL), TrainConfig(epochs=1), init=tmp_path / "wf", progress=False)
+    assert Segmenter.load(tmp_path / "tuned").config.word_features == 3  # not asked again: kept
+    with pytest.raises(ValueError, match="dictionary features"):
+        train(corpora, tmp_path / "mixed", dict(TINY_MODEL), TrainConfig(epochs=1, mixed_only=True),
+              init=tmp_path / "wf", progress=False)
+    with pytest.raises(ValueError, match="--pos"):
+        train(corpora, tmp_path / "pos", dict(TINY_MODEL, labels=tuple(f"{t}-{p}" for p in "nv" for t in "BMES")),
+              TrainConfig(epochs=1), init=tmp_path / "wf", progress=False)

@@ -209,13 +209,16 @@ class WordDict:
         """Features per unit: starts, then ends, of a word of 2..longest units."""
         return 2 * (self.longest - 1)
 
-    def features(self, codes: np.ndarray, standard: int = 0) -> np.ndarray:
+    def features(self, codes: np.ndarray, standard: int = 0, gaps: np.ndarray | None = None) -> np.ndarray:
         """(len(codes), width) uint8 of the key codes of a flat run of units (e.g. `Encoded`'s
         layout, where the `<S>`/`</S>` codes match no word): column `n - 2` is 1 where a word of
-        `n` units of standard `standard` starts, column `longest - 1 + n - 2` where one ends."""
+        `n` units of standard `standard` starts, column `longest - 1 + n - 2` where one ends. `gaps`
+        (bool, one per code): the units that whitespace separates from the one before; no word runs
+        across such a gap."""
         out = np.zeros((len(codes), self.width), dtype=np.uint8)
         bits, tables = self._table(standard)
         low = (1 << self._BITS) - 1
+        seen = None if gaps is None else np.cumsum(gaps)  # gaps up to each unit
         for n, table, keys in zip(range(2, self.longest + 1), tables, ngram_keys(codes, self.longest)):
             if not len(table):
                 continue
@@ -223,18 +226,11 @@ class WordDict:
             maybe = np.flatnonzero((bits[cut >> 3] >> (cut & 7).astype(np.uint8)) & 1)  # the rest are no word
             at = np.minimum(np.searchsorted(table, keys[maybe]), len(table) - 1)
             hit = maybe[table[at] == keys[maybe]]
+            if seen is not None:  # a word from h to h + n - 1 with no gap after h
+                hit = hit[seen[hit + n - 1] == seen[hit]]
             out[hit, n - 2] = 1
             out[hit + n - 1, self.longest - 1 + n - 2] = 1
         return out
-
-    def clear_across(self, features: np.ndarray, gaps: np.ndarray) -> None:
-        """Unflag, in `features` (of `features`), every word that runs across a gap: `gaps` are the
-        rows of the units that whitespace separates from the unit before."""
-        for n in range(2, self.longest + 1):
-            for g in gaps.tolist():
-                for s in range(max(g - n + 1, 0), g):  # a word of n units starting at s reaches g
-                    if features[s, n - 2]:
-                        features[s, n - 2] = features[s + n - 1, self.longest - 1 + n - 2] = 0
 
     @staticmethod
     def collect(sentences: Iterable[Sequence[str]], longest: int) -> str:
@@ -340,10 +336,13 @@ class Vocab:
         words = words if words is not None else self.words
         features = None
         if words is not None:
-            features = words.features(codes, standard)
-            for k, u in enumerate(texts):  # whitespace ends a word: no dictionary word runs across it
+            gaps = None  # whitespace ends a word: no dictionary word runs across it
+            for k, u in enumerate(texts):
                 if True in u.gap_before[1:]:
-                    words.clear_across(features, offsets[k] + 1 + np.flatnonzero(u.gap_before[1:]) + 1)
+                    if gaps is None:
+                        gaps = np.zeros(len(codes), dtype=bool)
+                    gaps[offsets[k] + 1 + np.flatnonzero(u.gap_before[1:]) + 1] = True
+            features = words.features(codes, standard, gaps)
         return Encoded(chars, bigrams, offsets, features)
 
     def translation(self, other: Vocab) -> tuple[np.ndarray, np.ndarray]:

@@ -3,7 +3,9 @@
 - `config.json`: the `ModelConfig`;
 - `vocab.json`: unit and bigram vocabularies;
 - `model.safetensors`: the weights, stored as float16 (half the size; computed in float32
-  after loading);
+  after loading), except the character and bigram embedding tables (most of a model's bytes):
+  int8 with one float16 scale per row (`NAME_scale`), a quarter of float32 (format version 2;
+  version 1 files, all float16, still load);
 - `meta.json`: format version, SHA-256 of the three files above, and provenance (data
   hash, scores, command, commit, training time).
 
@@ -26,7 +28,10 @@ from segmenter.config import ModelConfig
 from segmenter.errors import ModelLoadError
 from segmenter.vocab import Vocab
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # 1: every tensor float16
+INT8_TABLES = ("char_emb.weight", "bigram_emb.weight")  # stored as int8 rows times a float16 scale
+SCALE = "_scale"
 CONFIG, VOCAB, WEIGHTS, META = "config.json", "vocab.json", "model.safetensors", "meta.json"
 
 
@@ -67,8 +72,12 @@ def save(path: str | Path, config: ModelConfig, vocab: Vocab, state: dict[str, A
     path.mkdir(parents=True, exist_ok=True)
     tensors = {
         k: (v.detach().to(torch.float16) if v.is_floating_point() else v.detach()).contiguous().cpu()
-        for k, v in state.items()
+        for k, v in state.items() if k not in INT8_TABLES
     }
+    for k in INT8_TABLES:
+        if k in state:
+            q, scale = quantise_rows(state[k].detach().cpu().float().numpy())
+            tensors[k], tensors[k + SCALE] = torch.from_numpy(q), torch.from_numpy(scale)
 
     def write(name: str, writer: Any) -> None:
         tmp = path / (name + ".tmp")
@@ -83,6 +92,30 @@ def save(path: str | Path, config: ModelConfig, vocab: Vocab, state: dict[str, A
     full["format_version"] = FORMAT_VERSION
     full["sha256"] = {name: sha256_file(path / name) for name in (CONFIG, VOCAB, WEIGHTS)}
     write_meta(path, full)
+
+
+def quantise_rows(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(int8 rows, float16 scale per row) with `rows * scale[:, None]` ≈ `table`: each row's largest
+    magnitude maps to 127 (an all-zero row, e.g. padding, has scale 0). The error of an entry is at most
+    half its row's scale; on the shipped models' dev sets it moved mean F1 by under 0.01."""
+    scale = (np.abs(table).max(axis=1) / 127).astype(np.float16)
+    s = scale.astype(np.float32)[:, None]
+    rows = np.round(np.divide(table, s, out=np.zeros_like(table), where=s > 0))
+    return rows.clip(-127, 127).astype(np.int8), scale
+
+
+def _dequantise(tensors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The float32 state of a weights file: float16 tensors widened, int8 tables times their scales."""
+    state = {}
+    for k, v in tensors.items():
+        if k.endswith(SCALE) and k[: -len(SCALE)] in tensors:
+            continue
+        if v.dtype == np.int8:
+            if k + SCALE not in tensors:
+                raise ValueError(f"the int8 tensor {k} has no {k + SCALE}")
+            v = v.astype(np.float32) * tensors[k + SCALE].astype(np.float32)[:, None]
+        state[k] = v.astype(np.float32) if np.issubdtype(v.dtype, np.floating) else v
+    return state
 
 
 def write_meta(path: str | Path, meta: dict[str, Any]) -> None:
@@ -120,8 +153,9 @@ def verify(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     meta = read_meta(path)
     version = meta.get("format_version")
-    if version != FORMAT_VERSION:
-        raise ModelLoadError(f"{path}: model format version {version!r}, this library reads version {FORMAT_VERSION}")
+    if version not in READABLE_VERSIONS:
+        raise ModelLoadError(f"{path}: model format version {version!r}, this library reads versions "
+                             + " and ".join(map(str, READABLE_VERSIONS)))
     expected = meta.get("sha256") or {}
     for name in (CONFIG, VOCAB, WEIGHTS):
         file = path / name
@@ -141,8 +175,7 @@ def load(path: str | Path) -> Artifact:
     try:
         config = ModelConfig.from_json(json.loads((path / CONFIG).read_text(encoding="utf-8")))
         vocab = Vocab.load(path / VOCAB)
-        state = {k: v.astype(np.float32) if np.issubdtype(v.dtype, np.floating) else v
-                 for k, v in load_file(str(path / WEIGHTS)).items()}
+        state = _dequantise(load_file(str(path / WEIGHTS)))
     except (ValueError, TypeError, KeyError, SafetensorError) as e:
         raise ModelLoadError(f"{path}: incompatible model files: {e}") from e
     if len(vocab.chars) != config.n_units or len(vocab.bigrams) != config.n_bigrams:

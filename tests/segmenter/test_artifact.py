@@ -1,7 +1,9 @@
 import json
 import shutil
 
+import numpy as np
 import pytest
+from safetensors.numpy import load_file, save_file
 
 from segmenter import Segmenter, artifact
 from segmenter.errors import ModelLoadError
@@ -62,3 +64,50 @@ def test_unknown_model_name_lists_the_available_ones(tmp_path, model_copy):
     with pytest.raises(ModelLoadError, match=r"no model 'nope'.*: m\)"):
         Segmenter.load("nope", models_dir=model_copy.parent)
     assert Segmenter.load("m", models_dir=model_copy.parent).name == "m"
+
+
+def test_embedding_tables_are_stored_as_int8_rows_with_a_scale(tiny_model_dir):
+    raw = load_file(str(tiny_model_dir / "model.safetensors"))
+    for k in artifact.INT8_TABLES:
+        assert raw[k].dtype == np.int8 and raw[k + artifact.SCALE].dtype == np.float16
+        assert raw[k + artifact.SCALE].shape == (raw[k].shape[0],)
+    assert all(v.dtype == np.float16 for k, v in raw.items() if not k.startswith(("char_emb", "bigram_emb")))
+    art = artifact.load(tiny_model_dir)
+    assert set(art.state) == set(artifact.expected_shapes(art.config))  # the scales are folded in
+    assert all(v.dtype == np.float32 for v in art.state.values())
+
+
+def test_quantise_rows_error_is_at_most_half_a_step():
+    rng = np.random.default_rng(0)
+    table = rng.normal(0, 0.3, (50, 16)).astype(np.float32)
+    table[0] = 0.0  # padding row
+    table[1, 3] = 5.0  # one outlier: only its own row gets coarser
+    q, scale = artifact.quantise_rows(table)
+    assert q.dtype == np.int8 and scale[0] == 0 and not q[0].any()
+    back = q.astype(np.float32) * scale.astype(np.float32)[:, None]
+    step = scale.astype(np.float32)[:, None]
+    assert (np.abs(back - table) <= step / 2 + 1e-3 * np.abs(table)).all()  # + the float16 scale's rounding
+    assert np.abs(q).max(axis=1)[1:].min() >= 126  # every row uses its whole range
+    assert step[2, 0] < step[1, 0] / 5
+
+
+def test_a_format_1_model_all_float16_still_loads(tiny_model_dir, model_copy):
+    art = artifact.load(tiny_model_dir)
+    save_file({k: v.astype(np.float16) for k, v in art.state.items()}, str(model_copy / "model.safetensors"))
+    meta = json.loads((model_copy / "meta.json").read_text())
+    meta["format_version"] = 1
+    meta["sha256"]["model.safetensors"] = artifact.sha256_file(model_copy / "model.safetensors")
+    (model_copy / "meta.json").write_text(json.dumps(meta))
+    old, new = Segmenter.load(model_copy), Segmenter.load(tiny_model_dir)
+    assert old.cut_batch(SAMPLE) == new.cut_batch(SAMPLE)
+
+
+def test_an_int8_table_without_its_scale_is_refused(model_copy):
+    raw = load_file(str(model_copy / "model.safetensors"))
+    del raw["char_emb.weight" + artifact.SCALE]
+    save_file(raw, str(model_copy / "model.safetensors"))
+    meta = json.loads((model_copy / "meta.json").read_text())
+    meta["sha256"]["model.safetensors"] = artifact.sha256_file(model_copy / "model.safetensors")
+    (model_copy / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelLoadError, match="char_emb.weight_scale"):
+        Segmenter.load(model_copy)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from segmenter import DEFAULT_MODEL, Segmenter
+from segmenter import DEFAULT_MODEL, MODELS_DIR, Segmenter
 from segmenter.corpus import read_corpus, read_word_list, split_dev
 from segmenter.scoring import score, score_tagged
 
@@ -40,6 +40,12 @@ def test_default_load_is_the_fast_multi_standard_model_in_the_pku_standard():
         loaded = Segmenter.load(name)
         assert loaded.standard == name and loaded.name == DEFAULT_MODEL
     assert Segmenter.load("multi:ctb6").name == "multi"
+
+
+def test_every_shipped_model_is_at_most_20_mb():
+    sizes = {d.name: sum(f.stat().st_size for f in d.iterdir()) for d in MODELS_DIR.iterdir() if d.is_dir()}
+    assert {"multi", "multi-fast", "pku-fast"} <= set(sizes)
+    assert all(size <= 20_000_000 for size in sizes.values()), sizes
 
 
 def test_accuracy_floor_on_the_first_300_sentences(model, data_dir):

@@ -91,13 +91,17 @@ def test_quantise_rows_error_is_at_most_half_a_step():
     assert step[2, 0] < step[1, 0] / 5
 
 
+def _replace_weights(model_dir, tensors, **meta_changes):
+    """Write `tensors` as the model's weights, with their SHA-256 (and `meta_changes`) in meta.json."""
+    save_file(tensors, str(model_dir / "model.safetensors"))
+    meta = json.loads((model_dir / "meta.json").read_text())
+    meta["sha256"]["model.safetensors"] = artifact.sha256_file(model_dir / "model.safetensors")
+    (model_dir / "meta.json").write_text(json.dumps({**meta, **meta_changes}))
+
+
 def test_a_format_1_model_all_float16_still_loads(tiny_model_dir, model_copy):
     art = artifact.load(tiny_model_dir)
-    save_file({k: v.astype(np.float16) for k, v in art.state.items()}, str(model_copy / "model.safetensors"))
-    meta = json.loads((model_copy / "meta.json").read_text())
-    meta["format_version"] = 1
-    meta["sha256"]["model.safetensors"] = artifact.sha256_file(model_copy / "model.safetensors")
-    (model_copy / "meta.json").write_text(json.dumps(meta))
+    _replace_weights(model_copy, {k: v.astype(np.float16) for k, v in art.state.items()}, format_version=1)
     old, new = Segmenter.load(model_copy), Segmenter.load(tiny_model_dir)
     assert old.cut_batch(SAMPLE) == new.cut_batch(SAMPLE)
 
@@ -105,9 +109,6 @@ def test_a_format_1_model_all_float16_still_loads(tiny_model_dir, model_copy):
 def test_an_int8_table_without_its_scale_is_refused(model_copy):
     raw = load_file(str(model_copy / "model.safetensors"))
     del raw["char_emb.weight" + artifact.SCALE]
-    save_file(raw, str(model_copy / "model.safetensors"))
-    meta = json.loads((model_copy / "meta.json").read_text())
-    meta["sha256"]["model.safetensors"] = artifact.sha256_file(model_copy / "model.safetensors")
-    (model_copy / "meta.json").write_text(json.dumps(meta))
+    _replace_weights(model_copy, raw)
     with pytest.raises(ModelLoadError, match="char_emb.weight_scale"):
         Segmenter.load(model_copy)

@@ -113,8 +113,9 @@ def _dequantise(tensors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         if v.dtype == np.int8:
             if k + SCALE not in tensors:
                 raise ValueError(f"the int8 tensor {k} has no {k + SCALE}")
-            v = v.astype(np.float32) * tensors[k + SCALE].astype(np.float32)[:, None]
-        state[k] = v.astype(np.float32) if np.issubdtype(v.dtype, np.floating) else v
+            v = v.astype(np.float32)
+            v *= tensors[k + SCALE].astype(np.float32)[:, None]  # in place: one table-sized allocation
+        state[k] = v.astype(np.float32, copy=False) if np.issubdtype(v.dtype, np.floating) else v
     return state
 
 

@@ -50,8 +50,8 @@ class Ensemble(nn.Module):
         self.config = teacher.config
 
     def forward(self, chars: torch.Tensor, bigrams: torch.Tensor, lengths: torch.Tensor,
-                standards: torch.Tensor) -> torch.Tensor:
-        return self.teacher.scores(chars, bigrams, lengths, standards)
+                standards: torch.Tensor, features: torch.Tensor | None = None) -> torch.Tensor:
+        return self.teacher.scores(chars, bigrams, lengths, standards, features)
 
 
 def main() -> int:

@@ -307,14 +307,23 @@ class _Teacher:
     def config(self) -> ModelConfig:
         return self.models[0].config
 
+    @property
+    def words(self) -> WordDict | None:
+        """The dictionary its members with dictionary features read (the first model's), if any has them."""
+        return self.vocab.words if any(m.config.word_features for m in self.models) else None
+
     def scores(self, chars: torch.Tensor, bigrams: torch.Tensor, lengths: torch.Tensor,
-               standards: torch.Tensor) -> torch.Tensor:
-        """(batch, seq, labels) the teacher's scores of a batch; `standards` in the student's indices.
+               standards: torch.Tensor, features: torch.Tensor | None = None) -> torch.Tensor:
+        """(batch, seq, labels) the teacher's scores of a batch; `standards` in the student's indices;
+        `features` the dictionary features of the batch, from `words`, for members that read them.
         An ensemble's are the log of its members' mean probabilities (per head of a factored one):
         at temperature 1 the student learns the mean distribution."""
+        if features is None and self.words is not None:
+            raise ValueError("this teacher reads dictionary features: give those of the batch")
         with torch.no_grad():
             outs = [m(chars if to is None else to[0][chars], bigrams if to is None else to[1][bigrams], lengths,
-                      None if ix is None else ix[standards]).float()
+                      None if ix is None else ix[standards],
+                      features if m.config.word_features else None).float()
                     for m, ix, to in zip(self.models, self.standards, self.inputs)]
             if len(outs) == 1:
                 return outs[0]
@@ -496,6 +505,11 @@ def _prepare(out: Path, corpora: Sequence[Corpus], model_options: dict[str, Any]
         record = _Record()
     if teacher_model is not None and teacher_model.config.labels != mcfg.labels:
         raise ValueError("the teacher's labels differ from the student's (a resumed run keeps its own)")
+    if (teacher_model is not None and teacher_model.words is not None
+            and (vocab.words is None or not teacher_model.words.same_words(
+                teacher_model.config.standards, vocab.words, mcfg.standards, [c.standard for c in corpora]))):
+        raise ValueError("the teacher reads dictionary features: the student must read the same ones (the same "
+                         "corpora and --word-features as the teacher, without --own-vocab)")
     examples, groups = _training_examples(corpora, vocab, mcfg, teacher_model)
     quotas = epoch_quotas([len(g) for g in groups], cfg.sample_alpha if multi else 1.0)
     units_per_epoch = sum(len(examples[i].chars) for i in epoch_order(groups, quotas, cfg.seed, 1))
@@ -687,7 +701,8 @@ def _train_step(run: _Run, batch: Batch) -> float:
     if run.teacher is not None and cfg.distill_alpha > 0:
         t_chars, t_bigrams = ((chars, bigrams) if batch.teacher_chars is None or batch.teacher_bigrams is None
                               else (batch.teacher_chars, batch.teacher_bigrams))
-        soft = run.teacher.scores(t_chars, t_bigrams, lengths, standards)  # (batch, seq, teacher's outputs)
+        soft = run.teacher.scores(t_chars, t_bigrams, lengths, standards,
+                                  batch.features)  # (batch, seq, teacher's outputs)
     run.opt.zero_grad()
     read_as = standards
     if run.multi and cfg.trains_mixed:  # the rows that read the mixed standard; their labels and teacher
@@ -749,6 +764,13 @@ def _log_row(run: _Run, epoch: int, loss: float, chars_per_s: float, train_secon
     return row
 
 
+def _reads_words(config: ModelConfig, vocab: Vocab | None, other: artifact.Artifact, standards: Sequence[str]) -> bool:
+    """Whether a model of `config` and `vocab` reads the dictionary features of `other` in `standards`."""
+    if vocab is None or vocab.words is None or other.vocab.words is None:
+        return vocab is not None and vocab.words is None and other.vocab.words is None
+    return vocab.words.same_words(config.standards, other.vocab.words, other.config.standards, standards)
+
+
 def _load_teacher(paths: str | Path | Sequence[str | Path], standards: Sequence[str]) -> _Teacher:
     """The trained model(s) of `paths` in evaluation mode, checked to know every standard trained
     on and, for an ensemble, to share one set of labels. An ensemble reads ids of the first
@@ -762,12 +784,13 @@ def _load_teacher(paths: str | Path | Sequence[str | Path], standards: Sequence[
     vocab: Vocab | None = None
     for path in paths:
         art = artifact.load(path)
-        if art.config.word_features:
-            raise ValueError(f"teacher {path} reads dictionary features: a teacher with them is not supported yet")
         missing = [s for s in standards if art.config.standards and s not in art.config.standards]
         if missing or (len(standards) > 1 and not art.config.standards):
             raise ValueError(f"teacher {path} has standards {list(art.config.standards) or '(one, unnamed)'}; "
                              f"the student trains {list(standards)}: the teacher must know each of them")
+        if art.config.word_features and models and not _reads_words(models[0].config, vocab, art, standards):
+            raise ValueError(f"teacher {path} reads dictionary features, and {paths[0]} not the same ones: the "
+                             "members of an ensemble read the first one's (list one with them first)")
         if vocab is not None and (art.config.labels != models[0].config.labels
                                   or art.config.factored != models[0].config.factored):
             raise ValueError(f"teacher {path}: an ensemble's models must share their labels (those of {paths[0]})")

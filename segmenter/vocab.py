@@ -180,6 +180,20 @@ class WordDict:
         self.longest = longest
         self._tables: dict[int, tuple[np.ndarray, list[np.ndarray]]] = {}
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, WordDict) and (self.longest, self.words) == (other.longest, other.words)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def same_words(self, standards: Sequence[str], other: WordDict, other_standards: Sequence[str],
+                   names: Sequence[str]) -> bool:
+        """Whether the standards `names` read the same words here (whose entries are those of
+        `standards`; none for a one-standard model) and in `other` (`other_standards`)."""
+        def entry(words: WordDict, of: Sequence[str], name: str) -> str:
+            return words.words[of.index(name) if of else 0]
+        return self.longest == other.longest and all(
+            entry(self, standards, n) == entry(other, other_standards, n) for n in names)
+
     def _table(self, standard: int) -> tuple[np.ndarray, list[np.ndarray]]:
         """(bit set, sorted keys of each length 2..longest) of standard `standard`'s words."""
         found = self._tables.get(standard)

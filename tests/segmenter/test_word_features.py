@@ -2,6 +2,8 @@
 sentences see them from the other folds' words only, that both runtimes read them alike, and that
 `--init` adds them to a trained model without changing what it computes."""
 
+import random
+
 import numpy as np
 import pytest
 import torch
@@ -12,7 +14,7 @@ from segmenter.config import ModelConfig, TrainConfig
 from segmenter.corpus import Sentence, split_dev
 from segmenter.ort import OrtTagger
 from segmenter.text import to_units
-from segmenter.train import WORD_FOLDS, Corpus, _training_examples, train
+from segmenter.train import WORD_FOLDS, Corpus, _load_teacher, _training_examples, batches, train
 from segmenter.vocab import Vocab, WordDict
 from tests.conftest import TINY_MODEL
 from tests.segmenter.test_ort import LENGTHS, assert_real_positions_close, numpy_state, padded_batch, random_model, tiny
@@ -187,7 +189,33 @@ def test_cli_refuses_bad_word_feature_options(tmp_path):
     wf = tmp_path / "wf"
     train([Corpus("a", [Sentence(["北京", "天安门"])] * 20, [Sentence(["北京"])])], wf,
           dict(TINY_MODEL, word_features=3), TrainConfig(epochs=1), progress=False)
+    # a teacher with dictionary features teaches only a student that reads the same ones
     assert main(["train", "--train", f"a={good}", "--out", out, "--teacher", str(wf)]) == 2
+    assert main(["train", "--train", f"a={good}", "--out", out, "--teacher", str(wf), "--word-features", "2"]) == 2
+
+
+def test_a_teacher_with_dictionary_features_reads_those_of_the_batch(tmp_path, tiny_corpus):
+    train_set, dev_set = split_dev(tiny_corpus[:200])
+    corpus = [Corpus("pku", train_set, dev_set)]
+    options = dict(TINY_MODEL, word_features=3)
+    train(corpus, tmp_path / "teacher", options, TrainConfig(epochs=1, seed=3, lr=1e-2, min_char_count=2),
+          progress=False)
+    teacher = _load_teacher(tmp_path / "teacher", ["pku"])
+    assert teacher.words == Segmenter.load(tmp_path / "teacher").vocab.words
+    student = tmp_path / "student"
+    train(corpus, student, options, TrainConfig(epochs=1, seed=4, lr=1e-2, distill_alpha=1.0),
+          teacher=tmp_path / "teacher", progress=False)
+    examples, _ = _training_examples(corpus, Segmenter.load(student).vocab, teacher.config)
+    batch = next(batches(examples, 16, random.Random(0)))
+    assert batch.features is not None and int(batch.features.sum()) > 0
+    args = (batch.chars, batch.bigrams, batch.lengths, batch.standards)
+    got = teacher.scores(*args, batch.features)
+    with torch.no_grad():
+        assert torch.equal(got, teacher.models[0](*args[:3], None, batch.features).float())
+        # the features change the scores: the teacher does read them
+        assert not torch.allclose(got, teacher.models[0](*args[:3], None, torch.zeros_like(batch.features)).float())
+    with pytest.raises(ValueError, match="dictionary features"):
+        teacher.scores(*args)
 
 
 def test_fine_tuning_keeps_the_features_of_the_init_model_and_its_kind_of_labels(tmp_path):
@@ -202,3 +230,13 @@ def test_fine_tuning_keeps_the_features_of_the_init_model_and_its_kind_of_labels
     with pytest.raises(ValueError, match="--pos"):
         train(corpora, tmp_path / "pos", dict(TINY_MODEL, labels=tuple(f"{t}-{p}" for p in "nv" for t in "BMES")),
               TrainConfig(epochs=1), init=tmp_path / "wf", progress=False)
+
+
+def test_dictionaries_compare_by_the_standards_a_student_trains():
+    full = WordDict(["北京 天安门", "北京", WordDict.UNION], 3)  # with the mixed standard's entry
+    seven = WordDict(["北京 天安门", "北京"], 3)
+    assert full != seven and full == WordDict(["北京 天安门", "北京", WordDict.UNION], 3)
+    assert full.same_words(["a", "b", "mixed"], seven, ["a", "b"], ["a", "b"])
+    assert not full.same_words(["a", "b", "mixed"], seven, ["b", "a"], ["a"])  # its standard a reads other words
+    assert not full.same_words(["a", "b", "mixed"], WordDict(["北京 天安门", "北京"], 4), ["a", "b"], ["a"])
+    assert WordDict(["北京"], 3).same_words([], WordDict(["北京", "天安门"], 3), ["pku", "x"], ["pku"])

@@ -66,7 +66,8 @@ def main() -> int:
     runs = args.ensemble or args.average
     model: nn.Module
     if args.ensemble:
-        teacher = _load_teacher(runs, artifact.read_config(runs[0]).standards)  # checks vocabulary and labels
+        # the standards scored here (not `mixed`), in the first run's order: checks vocabulary and labels
+        teacher = _load_teacher(runs, [s for s in artifact.read_config(runs[0]).standards if s in DEV])
         model, vocab = Ensemble(teacher), teacher.vocab
     else:
         loaded = [_load(r) for r in runs]

@@ -505,9 +505,9 @@ def _prepare(out: Path, corpora: Sequence[Corpus], model_options: dict[str, Any]
         record = _Record()
     if teacher_model is not None and teacher_model.config.labels != mcfg.labels:
         raise ValueError("the teacher's labels differ from the student's (a resumed run keeps its own)")
-    if (teacher_model is not None and teacher_model.words is not None
-            and (vocab.words is None or not teacher_model.words.same_words(
-                teacher_model.config.standards, vocab.words, mcfg.standards, [c.standard for c in corpora]))):
+    if teacher_model is not None and teacher_model.words is not None and not _same_words(
+            teacher_model.words, teacher_model.config.standards, vocab.words, mcfg.standards,
+            [c.standard for c in corpora]):
         raise ValueError("the teacher reads dictionary features: the student must read the same ones (the same "
                          "corpora and --word-features as the teacher, without --own-vocab)")
     examples, groups = _training_examples(corpora, vocab, mcfg, teacher_model)
@@ -764,11 +764,13 @@ def _log_row(run: _Run, epoch: int, loss: float, chars_per_s: float, train_secon
     return row
 
 
-def _reads_words(config: ModelConfig, vocab: Vocab | None, other: artifact.Artifact, standards: Sequence[str]) -> bool:
-    """Whether a model of `config` and `vocab` reads the dictionary features of `other` in `standards`."""
-    if vocab is None or vocab.words is None or other.vocab.words is None:
-        return vocab is not None and vocab.words is None and other.vocab.words is None
-    return vocab.words.same_words(config.standards, other.vocab.words, other.config.standards, standards)
+def _same_words(words: WordDict | None, standards: Sequence[str], other: WordDict | None,
+                other_standards: Sequence[str], names: Sequence[str]) -> bool:
+    """Whether two models' dictionaries (None: no dictionary features) give the standards `names`
+    the same features (`WordDict.same_words`)."""
+    if words is None or other is None:
+        return words is None and other is None
+    return words.same_words(standards, other, other_standards, names)
 
 
 def _load_teacher(paths: str | Path | Sequence[str | Path], standards: Sequence[str]) -> _Teacher:
@@ -788,7 +790,9 @@ def _load_teacher(paths: str | Path | Sequence[str | Path], standards: Sequence[
         if missing or (len(standards) > 1 and not art.config.standards):
             raise ValueError(f"teacher {path} has standards {list(art.config.standards) or '(one, unnamed)'}; "
                              f"the student trains {list(standards)}: the teacher must know each of them")
-        if art.config.word_features and models and not _reads_words(models[0].config, vocab, art, standards):
+        first_words = vocab.words if vocab is not None else None  # the first model's
+        if art.config.word_features and models and not _same_words(
+                first_words, models[0].config.standards, art.vocab.words, art.config.standards, standards):
             raise ValueError(f"teacher {path} reads dictionary features, and {paths[0]} not the same ones: the "
                              "members of an ensemble read the first one's (list one with them first)")
         if vocab is not None and (art.config.labels != models[0].config.labels

@@ -2,16 +2,19 @@
 inference, or with their weights averaged.
 
     python bench/combine.py --data ../shared/data --ensemble RUN RUN [--test]
-    python bench/combine.py --data ../shared/data --average RUN_OR_CHECKPOINT ...
+    python bench/combine.py --data ../shared/data --average RUN_OR_CHECKPOINT ... [--save DIR]
 
 RUN is a model directory; for --average also a training checkpoint (`checkpoint.pt`, or a copy
 of one kept after an epoch). The ensemble is the one `segmenter train --teacher A --teacher B`
 teaches (`train._load_teacher`: the log of the members' mean probabilities, the same checks);
-averaged weights are rounded to float16, as a shipped model is. Multi-standard runs with one
+averaged weights are rounded to float16, as a shipped model is; `--save DIR` writes them as a
+model directory (`artifact.average`) and scores the saved file (int8 embedding tables included),
+recording its dev scores in its meta.json as `segmenter train` does. Multi-standard runs with one
 vocabulary for --average (an ensemble's members may differ in vocabulary, the largest first,
 as for `--teacher`): each standard is scored on its dev set (PFR's last 10% for `pku`), like
 `segmenter train`.
-This measures how far combining runs goes; the product ships single networks.
+This measures how far combining runs goes; the product ships single networks (averaged weights
+are one network).
 """
 
 from __future__ import annotations
@@ -30,11 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import describe
 
 from segmenter import artifact
-from segmenter.config import ModelConfig
+from segmenter.config import MIXED
 from segmenter.corpus import read_corpus, split_dev
 from segmenter.model import BiRNNTagger
+from segmenter.scoring import Score, TaggedScore
 from segmenter.train import _load_teacher, _read_checkpoint, _Teacher, _torch_state, evaluate
-from segmenter.vocab import Vocab
 
 DEV = {"pku": None, "ctb6": "ctb6/dev.txt", "weibo": "weibo/dev.txt", "sxu": "sxu/dev.txt",
        "udc": "udc/dev.txt", "zx": "zx/dev.txt", "wtb": "wtb/dev.txt"}
@@ -61,49 +64,68 @@ def main() -> int:
     how.add_argument("--ensemble", nargs="+", type=Path, help="model directories")
     how.add_argument("--average", nargs="+", type=Path, help="model directories or training checkpoints")
     p.add_argument("--test", action="store_true", help="also the PKU and CTB6 tests (report only)")
+    p.add_argument("--save", type=Path, help="with --average: write the averaged network here")
     args = p.parse_args()
     torch.set_num_threads(1)
     runs = args.ensemble or args.average
+    if args.save and not args.average:
+        p.error("--save goes with --average")
     model: nn.Module
     if args.ensemble:
         # the standards scored here (not `mixed`), in the first run's order: checks vocabulary and labels
         teacher = _load_teacher(runs, [s for s in artifact.read_config(runs[0]).standards if s in DEV])
         model, vocab = Ensemble(teacher), teacher.vocab
     else:
-        loaded = [_load(r) for r in runs]
-        config, vocab = loaded[0][0], loaded[0][1]
-        if any(c != config or v != vocab for c, v, _ in loaded):
-            p.error("runs of one network and vocabulary only")
-        states = [state for _, _, state in loaded]
-        model = BiRNNTagger(config).eval()
-        model.load_state_dict({k: (sum(s[k] for s in states) / len(states)).half().float() for k in states[0]})
+        try:
+            soup = artifact.average([_load(r) for r in runs], [str(r) for r in runs])
+        except ValueError as e:
+            p.error(str(e))
+        if args.save:
+            artifact.save(args.save, soup.config, soup.vocab, _torch_state(soup), soup.meta)
+            soup = artifact.load(args.save)  # scored as saved
+        vocab = soup.vocab
+        model = BiRNNTagger(soup.config).eval()
+        model.load_state_dict({k: v.half().float() for k, v in _torch_state(soup).items()})
     sets = {std: split_dev(read_corpus(args.data / "pku" / "pfr199801_pos.utf8"))[1] if path is None
             else read_corpus(args.data / path) for std, path in DEV.items()}
 
-    def f1(sentences: list, standard: str) -> float:
-        return round(evaluate(model, vocab, sentences, standard=standard)[0].f1 * 100, 3)
-
-    dev = {std: f1(s, std) for std, s in sets.items()}
+    scored = {std: evaluate(model, vocab, s, standard=std) for std, s in sets.items()}
+    dev = {std: round(words.f1 * 100, 3) for std, (words, _) in scored.items()}
+    if args.save:
+        _record_dev(args.save, scored, {std: evaluate(model, vocab, s, standard=MIXED)[0] for std, s in sets.items()}
+                    if MIXED in soup.config.standards else {})
     print(f"# {describe()}; {'ensemble' if args.ensemble else 'weights averaged'} of {len(runs)}")
     row = {"runs": [str(r) for r in runs], "dev": dev, "dev_mean": round(sum(dev.values()) / len(dev), 3)}
     if args.test:
-        row["test"] = {std: f1(read_corpus(args.data / path), std) for std, path in TEST.items()}
+        row["test"] = {std: round(evaluate(model, vocab, read_corpus(args.data / path), standard=std)[0].f1 * 100, 3)
+                       for std, path in TEST.items()}
     print(json.dumps(row))
     return 0
 
 
-def _load(path: Path) -> tuple[ModelConfig, Vocab, dict[str, torch.Tensor]]:
+def _record_dev(path: Path, scored: dict[str, tuple[Score, TaggedScore | None]], mixed: dict[str, Score]) -> None:
+    """Write a saved model's dev scores into its meta.json, under the keys `segmenter train` uses."""
+    meta = artifact.read_meta(path)
+    first, pos = scored[meta.get("default_standard") or next(iter(scored))]
+    meta.update(dev=first.to_json(), dev_by_standard={k: d.to_json() for k, (d, _) in scored.items()})
+    if pos is not None:
+        meta["dev_pos"] = pos.to_json()
+    if mixed:
+        meta["dev_mixed_by_standard"] = {k: d.to_json() for k, d in mixed.items()}
+    artifact.write_meta(path, meta)
+
+
+def _load(path: Path) -> artifact.Artifact:
     """A run's configuration, vocabulary and float32 weights: a model directory's, or a training
     checkpoint's (read as `segmenter train --resume` reads it)."""
     if path.is_dir():
-        art = artifact.load(path)
-        return art.config, art.vocab, {k: v.float() for k, v in _torch_state(art).items()}
+        return artifact.load(path)
     found = _read_checkpoint(path)
     if found is None:
         print(f"error: {path} is neither a model directory nor a training checkpoint", file=sys.stderr)
         raise SystemExit(2)
     ckpt, vocab, config = found
-    return config, vocab, {k: v.float() for k, v in ckpt["model"].items()}
+    return artifact.Artifact(config, vocab, {k: v.float().numpy() for k, v in ckpt["model"].items()}, {})
 
 
 if __name__ == "__main__":

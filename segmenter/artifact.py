@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -193,6 +194,29 @@ def load(path: str | Path) -> Artifact:
         raise ModelLoadError(f"{path}: weights do not fit {CONFIG} (standards, labels or sizes): "
                              + ", ".join(f"{k} {got.get(k)} instead of {want.get(k)}" for k in wrong[:4]))
     return Artifact(config, vocab, state, meta)
+
+
+SCORES = ("dev", "dev_by_standard", "dev_mixed_by_standard", "dev_pos", "best_epoch", "test", "test_by_standard")
+
+
+def average(models: Sequence[Artifact], sources: Sequence[str]) -> Artifact:
+    """One network whose every weight is the mean of `models`' ("weight averaging": runs of one
+    network and vocabulary from one start, such as a run's epochs or its continuations). Its meta
+    is the first model's without the scores, which belong to that model alone, and with `sources`
+    (where each model came from) as `averaged_from`. A `ValueError` when the models differ in
+    configuration, vocabulary or dictionaries."""
+    if not models or len(models) != len(sources):
+        raise ValueError("one source name per model, and at least one model")
+    first = models[0]
+    for art, name in zip(models[1:], sources[1:], strict=True):
+        if art.config != first.config or art.vocab != first.vocab or art.vocab.words != first.vocab.words:
+            raise ValueError(f"{name} is not the network of {sources[0]} (configuration, vocabulary or "
+                             "dictionaries differ): only runs of one network and vocabulary can be averaged")
+    state = {k: np.asarray(np.mean([art.state[k] for art in models], axis=0, dtype=np.float64), dtype=np.float32)
+             for k in first.state}
+    meta = {k: v for k, v in first.meta.items() if k not in SCORES + ("format_version", "sha256")}
+    meta["averaged_from"] = list(sources)
+    return Artifact(first.config, first.vocab, state, meta)
 
 
 def expected_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:

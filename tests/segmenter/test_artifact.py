@@ -3,6 +3,7 @@ import shutil
 
 import numpy as np
 import pytest
+import torch
 from safetensors.numpy import load_file, save_file
 
 from segmenter import Segmenter, artifact
@@ -112,3 +113,35 @@ def test_an_int8_table_without_its_scale_is_refused(model_copy):
     _replace_weights(model_copy, raw)
     with pytest.raises(ModelLoadError, match="char_emb.weight_scale"):
         Segmenter.load(model_copy)
+
+
+def test_average_is_the_mean_of_every_weight_and_keeps_no_scores(tiny_model_dir):
+    a = artifact.load(tiny_model_dir)
+    rng = np.random.default_rng(1)
+    b = artifact.Artifact(a.config, a.vocab, {k: v + rng.normal(0, 0.1, v.shape).astype(np.float32)
+                                              for k, v in a.state.items()}, {})
+    soup = artifact.average([a, b], ["a", "b"])
+    for k, v in a.state.items():
+        np.testing.assert_allclose(soup.state[k], (v + b.state[k]) / 2, rtol=1e-6, atol=1e-6)
+        assert not np.allclose(soup.state[k], v)
+    assert soup.meta["averaged_from"] == ["a", "b"]
+    assert "dev" in a.meta and not set(artifact.SCORES) & set(soup.meta)  # a's scores are not the soup's
+
+
+def test_an_averaged_network_saves_and_segments_like_its_sources(tiny_model_dir, tmp_path):
+    seg = Segmenter.load(tiny_model_dir)
+    a = artifact.load(tiny_model_dir)
+    soup = artifact.average([a, a], ["a", "a"])  # the mean of one network twice is that network
+    artifact.save(tmp_path / "soup", soup.config, soup.vocab,
+                  {k: torch.from_numpy(v) for k, v in soup.state.items()}, soup.meta)
+    again = Segmenter.load(tmp_path / "soup")
+    assert again.cut_batch(SAMPLE) == seg.cut_batch(SAMPLE)
+    assert artifact.read_meta(tmp_path / "soup")["averaged_from"] == ["a", "a"]
+
+
+def test_networks_of_other_shapes_or_vocabularies_are_not_averaged(tiny_model_dir, tiny_pos_model_dir):
+    a, other = artifact.load(tiny_model_dir), artifact.load(tiny_pos_model_dir)
+    with pytest.raises(ValueError, match="pos is not the network of tiny"):
+        artifact.average([a, other], ["tiny", "pos"])
+    with pytest.raises(ValueError, match="one source name per model"):
+        artifact.average([a], [])

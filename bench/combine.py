@@ -37,7 +37,7 @@ from segmenter.config import MIXED
 from segmenter.corpus import read_corpus, split_dev
 from segmenter.model import BiRNNTagger
 from segmenter.scoring import Score, TaggedScore
-from segmenter.train import _load_teacher, _read_checkpoint, _Teacher, _torch_state, evaluate
+from segmenter.train import _load_teacher, _read_checkpoint, _Teacher, _torch_state, dev_meta, evaluate
 
 DEV = {"pku": None, "ctb6": "ctb6/dev.txt", "weibo": "weibo/dev.txt", "sxu": "sxu/dev.txt",
        "udc": "udc/dev.txt", "zx": "zx/dev.txt", "wtb": "wtb/dev.txt"}
@@ -104,14 +104,9 @@ def main() -> int:
 
 
 def _record_dev(path: Path, scored: dict[str, tuple[Score, TaggedScore | None]], mixed: dict[str, Score]) -> None:
-    """Write a saved model's dev scores into its meta.json, under the keys `segmenter train` uses."""
+    """Write a saved model's dev scores into its meta.json, as `segmenter train` records them."""
     meta = artifact.read_meta(path)
-    first, pos = scored[meta.get("default_standard") or next(iter(scored))]
-    meta.update(dev=first.to_json(), dev_by_standard={k: d.to_json() for k, (d, _) in scored.items()})
-    if pos is not None:
-        meta["dev_pos"] = pos.to_json()
-    if mixed:
-        meta["dev_mixed_by_standard"] = {k: d.to_json() for k, d in mixed.items()}
+    meta.update(dev_meta(scored, mixed, meta.get("default_standard") or next(iter(scored)), multi=True))
     artifact.write_meta(path, meta)
 
 

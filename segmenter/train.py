@@ -730,18 +730,27 @@ def _best_meta(run: _Run, meta: dict[str, Any] | None, epoch: int, seconds: floa
     """meta.json of the model saved at `epoch`: `meta`, the training configuration and the dev
     scores (those of the first standard, and of each for a multi-standard model; `mixed`: each
     standard's dev set read in the mixed standard)."""
-    first_dev, first_pos = dev[run.corpora[0].standard]
     full_meta = dict(meta or {})
-    full_meta.update(train_config=run.cfg.to_json(), best_epoch=epoch, dev=first_dev.to_json(),
-                     training_seconds=round(seconds, 1))
+    full_meta.update(train_config=run.cfg.to_json(), best_epoch=epoch, training_seconds=round(seconds, 1),
+                     **dev_meta(dev, mixed, run.corpora[0].standard, run.multi))
     if run.multi:
-        full_meta["dev_by_standard"] = {k: d.to_json() for k, (d, _) in dev.items()}
         full_meta["default_standard"] = run.corpora[0].standard
-    if mixed:
-        full_meta["dev_mixed_by_standard"] = {k: d.to_json() for k, d in mixed.items()}
-    if first_pos is not None:
-        full_meta["dev_pos"] = first_pos.to_json()
     return full_meta
+
+
+def dev_meta(dev: _DevScores, mixed: dict[str, Score], first: str, multi: bool) -> dict[str, Any]:
+    """A model's dev scores as meta.json records them: `dev` (and `dev_pos`) of the standard
+    `first`, `dev_by_standard` of a multi-standard model, `dev_mixed_by_standard` (each dev set
+    read in the mixed standard)."""
+    first_dev, first_pos = dev[first]
+    out: dict[str, Any] = {"dev": first_dev.to_json()}
+    if multi:
+        out["dev_by_standard"] = {k: d.to_json() for k, (d, _) in dev.items()}
+    if mixed:
+        out["dev_mixed_by_standard"] = {k: d.to_json() for k, d in mixed.items()}
+    if first_pos is not None:
+        out["dev_pos"] = first_pos.to_json()
+    return out
 
 
 def _log_row(run: _Run, epoch: int, loss: float, chars_per_s: float, train_seconds: float, improved: bool,

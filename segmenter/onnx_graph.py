@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from segmenter import onnx_proto as proto
 from segmenter.config import Cell, ModelConfig
 
 OPSET = 17
@@ -46,8 +47,8 @@ EXTERNAL_BYTES = 4096
 
 class _Graph:
     def __init__(self, external_bytes: int | None) -> None:
-        self.nodes: list[object] = []
-        self.inits: list[object] = []
+        self.nodes: list[bytes] = []
+        self.inits: list[bytes] = []
         self.external: dict[str, np.ndarray] = {}
         self.external_bytes = external_bytes
         self._n = 0
@@ -57,26 +58,18 @@ class _Graph:
         return f"{hint}_{self._n}"
 
     def const(self, hint: str, value: np.ndarray) -> str:
-        from onnx import TensorProto, helper, numpy_helper
-
         name = self.name(hint)
         value = np.ascontiguousarray(value)
         if self.external_bytes is None or value.nbytes < self.external_bytes:
-            self.inits.append(numpy_helper.from_array(value, name))
-            return name
-        tensor = TensorProto(name=name, data_type=helper.np_dtype_to_tensor_dtype(value.dtype),
-                             dims=value.shape, data_location=TensorProto.EXTERNAL)
-        entry = tensor.external_data.add()
-        entry.key, entry.value = "location", name
-        self.inits.append(tensor)
-        self.external[name] = value
+            self.inits.append(proto.tensor(name, value))
+        else:
+            self.inits.append(proto.external_tensor(name, value.dtype, value.shape))
+            self.external[name] = value
         return name
 
     def op(self, op_type: str, inputs: list[str], hint: str | None = None, **attrs: Any) -> str:
-        from onnx import helper
-
         out = self.name(hint or op_type.lower())
-        self.nodes.append(helper.make_node(op_type, inputs, [out], **attrs))
+        self.nodes.append(proto.node(op_type, inputs, [out], **attrs))
         return out
 
 
@@ -87,8 +80,6 @@ def build(config: ModelConfig, weights: Mapping[str, np.ndarray],
     that share memory with `weights` where no conversion was needed: the session must be given
     them, see `OrtTagger`, and they must live as long as it). `external_bytes` None: every array
     inside the model (a self-contained model file, e.g. to quantise)."""
-    from onnx import TensorProto, helper
-
     w = {k: np.asarray(v, dtype=np.float32) if np.issubdtype(np.asarray(v).dtype, np.floating) else np.asarray(v)
          for k, v in weights.items()}
     if config.standards and config.standard_input != "embedding":
@@ -148,7 +139,7 @@ def build(config: ModelConfig, weights: Mapping[str, np.ndarray],
         if _ACTIVATIONS[cell]:
             attrs["activations"] = _ACTIVATIONS[cell]
         xs = g.op("Transpose", [x], perm=[1, 0, 2])  # (seq, batch, in)
-        lens = g.op("Cast", ["lengths"], to=TensorProto.INT32)
+        lens = g.op("Cast", ["lengths"], to=proto.INT32)
         y = g.op(_OP[cell], [xs, g.const("W", wi), g.const("R", wh), g.const("B", bias), lens], "y", **attrs)
         y = g.op("Squeeze", [y, ax1])  # (seq, batch, hidden)
         return g.op("Transpose", [y], perm=[1, 0, 2])  # (batch, seq, hidden)
@@ -174,17 +165,16 @@ def build(config: ModelConfig, weights: Mapping[str, np.ndarray],
         s_f = g.op("Add", [g.op("MatMul", [h_f, g.const("out_wf", w_f.T)]), g.const("out_b", w["out.bias"])])
         s_r = g.op("MatMul", [h_r, g.const("out_wb", w_b.T)])
         scores = g.op("Add", [s_f, reverse3(s_r)])
-    g.nodes.append(helper.make_node("Identity", [scores], ["scores"]))
+    g.nodes.append(proto.node("Identity", [scores], ["scores"]))
 
-    inputs = [helper.make_tensor_value_info("chars", TensorProto.INT64, ["b", "s"]),
-              helper.make_tensor_value_info("bigrams", TensorProto.INT64, ["b", "s1"]),
-              helper.make_tensor_value_info("lengths", TensorProto.INT64, ["b"])]
+    inputs = [proto.value_info("chars", proto.INT64, ["b", "s"]),
+              proto.value_info("bigrams", proto.INT64, ["b", "s1"]),
+              proto.value_info("lengths", proto.INT64, ["b"])]
     if config.standard_dim:
-        inputs.append(helper.make_tensor_value_info("standards", TensorProto.INT64, ["b"]))
+        inputs.append(proto.value_info("standards", proto.INT64, ["b"]))
     if config.feature_dim:
-        inputs.append(helper.make_tensor_value_info("features", TensorProto.FLOAT, ["b", "s", config.feature_dim]))
-    outputs = [helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["b", "s", config.n_outputs])]
-    graph = helper.make_graph(g.nodes, "birnn_tagger", inputs, outputs, initializer=g.inits)  # type: ignore[arg-type]
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="segmenter")
-    model.ir_version = 8
-    return bytes(model.SerializeToString()), g.external
+        inputs.append(proto.value_info("features", proto.FLOAT, ["b", "s", config.feature_dim]))
+    outputs = [proto.value_info("scores", proto.FLOAT, ["b", "s", config.n_outputs])]
+    model = proto.model(g.nodes, "birnn_tagger", inputs, outputs, g.inits, opsets=[("", OPSET)], ir_version=8,
+                        producer="segmenter")
+    return model, g.external

@@ -1,8 +1,9 @@
 """ONNX Runtime for a tagger network, float32, without torch.
 
 The graph is built from the weights at load (`onnx_graph.build`, part of the load time that
-`bench/startup.py` measures), not exported from torch, so that segmenting and serving need
-neither torch nor its import time and memory. torch stays the reference:
+`bench/startup.py` measures), not exported from torch, and written as protobuf bytes without the
+`onnx` package (`onnx_proto`), so that segmenting and serving need neither torch nor onnx, nor
+their import time and memory. torch stays the reference:
 `tests/segmenter/test_parity.py` checks the two agree on the PKU test.
 """
 
@@ -23,7 +24,6 @@ AUTO_MAX_HIDDEN = 64
 
 def available() -> bool:
     try:
-        import onnx  # noqa: F401  (the graph builder)
         import onnxruntime  # noqa: F401
     except ImportError:
         return False

@@ -324,7 +324,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 STANDARD_HELP = ("segmentation standard of a multi-standard model (e.g. pku, ctb6, weibo; default: the one the "
                  "model name selects, else the model's first)")
 MODELS_DIR_HELP = "folder of named models (default: SEGMENTER_MODELS_DIR, else the shipped models)"
-PRECISION_HELP = "inference number format: fp32 (the reference) or bf16 (faster where the CPU has bf16 support)"
+PRECISION_HELP = ("inference number format: fp32 (the reference), bf16 (torch; faster where the CPU has bf16 support) "
+                  "or int8 (ONNX Runtime, int8 LSTM weights; faster where the CPU has VNNI)")
 _SubParsers = argparse._SubParsersAction  # what `ArgumentParser.add_subparsers` returns
 
 

@@ -24,6 +24,7 @@ from segmenter import onnx_proto as proto
 from segmenter.config import Cell, ModelConfig
 
 OPSET = 17
+MS_DOMAIN = "com.microsoft"  # ONNX Runtime's own operators (DynamicQuantizeLSTM)
 _ACTIVATIONS = {Cell.LSTM: None, Cell.GRU: None, Cell.RNN: ["Tanh"]}
 _OP = {Cell.LSTM: "LSTM", Cell.GRU: "GRU", Cell.RNN: "RNN"}
 
@@ -67,19 +68,31 @@ class _Graph:
             self.external[name] = value
         return name
 
-    def op(self, op_type: str, inputs: list[str], hint: str | None = None, **attrs: Any) -> str:
+    def op(self, op_type: str, inputs: list[str], hint: str | None = None, domain: str = "", **attrs: Any) -> str:
         out = self.name(hint or op_type.lower())
-        self.nodes.append(proto.node(op_type, inputs, [out], **attrs))
+        self.nodes.append(proto.node(op_type, inputs, [out], domain, **attrs))
         return out
 
 
+def quantise_columns(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(int8 weights, float32 scale per column) of a (rows, columns) matrix, symmetric (zero point
+    0): each column's largest magnitude maps to 127."""
+    scale = np.abs(w).max(axis=0) / 127
+    q = np.round(np.divide(w, scale, out=np.zeros_like(w), where=scale > 0))
+    return q.clip(-127, 127).astype(np.int8), scale.astype(np.float32)
+
+
 def build(config: ModelConfig, weights: Mapping[str, np.ndarray],
-          external_bytes: int | None = EXTERNAL_BYTES) -> tuple[bytes, dict[str, np.ndarray]]:
+          external_bytes: int | None = EXTERNAL_BYTES, int8: bool = False) -> tuple[bytes, dict[str, np.ndarray]]:
     """The serialised ONNX model of a network with `config` and `weights` (the state dict as NumPy
     arrays, any float type; computed in float32), and its external initializers by name (arrays
     that share memory with `weights` where no conversion was needed: the session must be given
     them, see `OrtTagger`, and they must live as long as it). `external_bytes` None: every array
-    inside the model (a self-contained model file, e.g. to quantise)."""
+    inside the model (a self-contained model file). `int8`: LSTM layers as ONNX Runtime's
+    `DynamicQuantizeLSTM` (com.microsoft), their input and recurrent weights int8 with a scale per
+    gate unit (`quantise_columns`), activations quantised on the fly (by ONNX Runtime, per batch:
+    a text's scores then depend a little on the texts batched with it); GRU and RNN layers and the
+    output layer stay float32."""
     w = {k: np.asarray(v, dtype=np.float32) if np.issubdtype(np.asarray(v).dtype, np.floating) else np.asarray(v)
          for k, v in weights.items()}
     if config.standards and config.standard_input != "embedding":
@@ -140,7 +153,14 @@ def build(config: ModelConfig, weights: Mapping[str, np.ndarray],
             attrs["activations"] = _ACTIVATIONS[cell]
         xs = g.op("Transpose", [x], perm=[1, 0, 2])  # (seq, batch, in)
         lens = g.op("Cast", ["lengths"], to=proto.INT32)
-        y = g.op(_OP[cell], [xs, g.const("W", wi), g.const("R", wh), g.const("B", bias), lens], "y", **attrs)
+        if int8 and cell is Cell.LSTM:  # weights (1, in, 4h) and (1, h, 4h), transposed, int8 per column
+            (wq, ws), (rq, rs) = quantise_columns(wi[0].T), quantise_columns(wh[0].T)
+            zero_point = g.const("zp", np.zeros((1, wq.shape[1]), dtype=np.int8))
+            y = g.op("DynamicQuantizeLSTM", [xs, g.const("Wq", wq[None]), g.const("Rq", rq[None]), g.const("B", bias),
+                                             lens, "", "", "", g.const("Ws", ws[None]), zero_point,
+                                             g.const("Rs", rs[None]), zero_point], "y", domain=MS_DOMAIN, **attrs)
+        else:
+            y = g.op(_OP[cell], [xs, g.const("W", wi), g.const("R", wh), g.const("B", bias), lens], "y", **attrs)
         y = g.op("Squeeze", [y, ax1])  # (seq, batch, hidden)
         return g.op("Transpose", [y], perm=[1, 0, 2])  # (batch, seq, hidden)
 
@@ -175,6 +195,7 @@ def build(config: ModelConfig, weights: Mapping[str, np.ndarray],
     if config.feature_dim:
         inputs.append(proto.value_info("features", proto.FLOAT, ["b", "s", config.feature_dim]))
     outputs = [proto.value_info("scores", proto.FLOAT, ["b", "s", config.n_outputs])]
-    model = proto.model(g.nodes, "birnn_tagger", inputs, outputs, g.inits, opsets=[("", OPSET)], ir_version=8,
+    opsets = [("", OPSET)] + ([(MS_DOMAIN, 1)] if int8 else [])
+    model = proto.model(g.nodes, "birnn_tagger", inputs, outputs, g.inits, opsets=opsets, ir_version=8,
                         producer="segmenter")
     return model, g.external

@@ -50,7 +50,7 @@ class OrtTagger:
     loop of the service); `Segmenter` gets its parallelism from running batches side by side, and
     sessions are thread-safe."""
 
-    def __init__(self, config: ModelConfig, weights: Mapping[str, np.ndarray]) -> None:
+    def __init__(self, config: ModelConfig, weights: Mapping[str, np.ndarray], int8: bool = False) -> None:
         import onnxruntime as ort
 
         from segmenter.onnx_graph import build
@@ -61,7 +61,7 @@ class OrtTagger:
         so.inter_op_num_threads = 1
         so.add_session_config_entry("session.intra_op.allow_spinning", "0")
         so.log_severity_level = 3
-        graph, external = build(config, weights)
+        graph, external = build(config, weights, int8=int8)
         # The large arrays go to the session as they are, not through the serialised graph (which
         # would hold a second copy of them); the session copies them into its own buffers while it
         # is built (onnxruntime 1.32, tests/segmenter/test_ort.py), so they are let go after it.

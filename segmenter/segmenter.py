@@ -249,8 +249,11 @@ class Segmenter:
                                     f"{', '.join(r.value for r in Runtime)}") from None
         has_torch = self._module is not None or torch_available()
         if runtime is Runtime.AUTO:
-            use_ort = self.precision is Precision.FP32 and ort.prefers_ort(self.config, has_torch)
+            use_ort = self.precision is Precision.INT8 or (
+                self.precision is Precision.FP32 and ort.prefers_ort(self.config, has_torch))
             runtime = Runtime.ONNXRUNTIME if use_ort or not has_torch else Runtime.TORCH
+        if runtime is Runtime.TORCH and self.precision is Precision.INT8:
+            raise InvalidInputError("precision 'int8' runs on the onnxruntime runtime only")
         if runtime is Runtime.TORCH:
             if not has_torch:
                 raise InvalidInputError("runtime 'torch' (and precision 'bf16') need torch: "
@@ -261,14 +264,14 @@ class Segmenter:
             # process (`configure_process(threads=1)`, the program's call, not this constructor's).
             dtype = torch.bfloat16 if self.precision is Precision.BF16 else torch.float32
             return runtime, _TorchScorer(self.model.eval().to(dtype))
-        if self.precision is not Precision.FP32:
-            raise InvalidInputError("the onnxruntime runtime runs float32 only; use precision='fp32'")
+        if self.precision is Precision.BF16:
+            raise InvalidInputError("the onnxruntime runtime runs fp32 and int8; bf16 needs runtime='torch'")
         if not ort.available():
             raise InvalidInputError("runtime 'onnxruntime' needs the onnxruntime package")
         if not ort.supports(self.config):
             raise InvalidInputError("this model reads its standard as tokens, which runs on torch only: "
                                     "pip install 'segmenter[train]'")
-        return runtime, ort.OrtTagger(self.config, self.weights.state)
+        return runtime, ort.OrtTagger(self.config, self.weights.state, int8=self.precision is Precision.INT8)
 
     # ----------------------------------------------------------------- loading
     @staticmethod

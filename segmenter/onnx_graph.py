@@ -146,7 +146,7 @@ def build(config: ModelConfig, weights: Mapping[str, np.ndarray],
         wh = _gate_order(cell, w[f"{prefix}.weight_hh_l0"])[None]
         bias = np.concatenate([_gate_order(cell, w[f"{prefix}.bias_ih_l0"]),
                                _gate_order(cell, w[f"{prefix}.bias_hh_l0"])])[None]
-        attrs: dict[str, object] = {"hidden_size": config.hidden, "direction": "forward"}
+        attrs: dict[str, Any] = {"hidden_size": config.hidden, "direction": "forward"}
         if cell is Cell.GRU:
             attrs["linear_before_reset"] = 1
         if _ACTIVATIONS[cell]:

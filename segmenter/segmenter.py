@@ -417,7 +417,8 @@ class Segmenter:
         return pipeline.analyse(texts, vocab=self.vocab, scorer=self._infer, pos_tags=self.pos_tags,
                                 factored=self.config.factored, max_piece=self.config.max_piece,
                                 batch_size=self.batch_size, lexicon=lexicon, standard=std, probs=probs,
-                                map_batches=self._map_batches)
+                                map_batches=self._map_batches,
+                                max_batch_units=pipeline.batch_units(self.config.hidden, self.config.layers))
 
     # ----------------------------------------------------------------- helpers
     def _pool(self) -> ThreadPoolExecutor:

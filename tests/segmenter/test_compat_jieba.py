@@ -97,6 +97,7 @@ def test_full_mode_gives_every_dictionary_word(default):
         for w in full:  # substrings, in order of their starts
             at = text.index(w, at)
             starts.append(at)
+        assert len(set(zip(full, starts))) == len(full)  # no word twice
         covered = {i for w, s in zip(full, starts) for i in range(s, s + len(w))}
         assert covered == set(range(len(text)))  # every character is in some word
         cut_words = [w for w in default.lcut(text) if len(w) > 1]
@@ -104,6 +105,7 @@ def test_full_mode_gives_every_dictionary_word(default):
         assert all(default.FREQ.get(w) or w in cut_words for w in full if len(w) > 1 and not w.isspace())
     full = default.lcut("我来到北京清华大学", cut_all=True)
     assert {"北京", "清华", "大学", "清华大学"} <= set(full)  # jieba's README example: nested words included
+    assert full.count("大学") == 1
     dag = default.get_DAG("我来到北京清华大学")
     assert set(dag) == set(range(9)) and 8 in dag[5] and 6 in dag[5]  # 清华大学 and 清华 start at 5
     route: dict = {}

@@ -221,7 +221,7 @@ class Tokenizer:
                 continue
             dag[t.start].add(t.end - 1)
             for s in range(t.start, t.end):
-                for length in range(2, longest + 1):
+                for length in range(2, min(longest, len(text) - s) + 1):
                     if norm[s:s + length] in words:  # dictionary words hold no whitespace
                         dag[s].add(s + length - 1)
         # jieba lists the position itself only where no longer word starts

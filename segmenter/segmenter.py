@@ -257,7 +257,7 @@ class Segmenter:
         if runtime is Runtime.TORCH:
             if not has_torch:
                 raise InvalidInputError("runtime 'torch' (and precision 'bf16') need torch: "
-                                        "pip install 'segmenter[train]'")
+                                        "pip install 'segmenter-cws[train]'")
             import torch
 
             # With `threads` > 1 batches run side by side: give torch one intra-op thread for the
@@ -270,7 +270,7 @@ class Segmenter:
             raise InvalidInputError("runtime 'onnxruntime' needs the onnxruntime package")
         if not ort.supports(self.config):
             raise InvalidInputError("this model reads its standard as tokens, which runs on torch only: "
-                                    "pip install 'segmenter[train]'")
+                                    "pip install 'segmenter-cws[train]'")
         return runtime, ort.OrtTagger(self.config, self.weights.state, int8=self.precision is Precision.INT8)
 
     # ----------------------------------------------------------------- loading

@@ -271,11 +271,14 @@ def word_spans(units: Sequence[Units], enc: Encoded, tags: np.ndarray) -> list[t
     is_unit = np.ones(len(tags), dtype=bool)
     is_unit[enc.offsets] = is_unit[enc.offsets + n + 1] = False  # the <S> and </S> slots
     firsts, lasts, bounds = word_bounds(tags[is_unit], n)
-    base = np.zeros(len(units), dtype=np.int64)  # index of each text's first unit among all units
-    np.cumsum(n[:-1], out=base[1:])
-    text_of = np.repeat(np.arange(len(units)), np.diff(bounds, prepend=0))
-    first_local = firsts - base[text_of]
-    last_local = lasts - base[text_of]
+    if len(units) == 1:  # one text (a call of `cut`): its units are all the units
+        first_local, last_local = firsts, lasts
+    else:
+        base = np.zeros(len(units), dtype=np.int64)  # index of each text's first unit among all units
+        np.cumsum(n[:-1], out=base[1:])
+        text_of = np.repeat(np.arange(len(units)), np.diff(bounds, prepend=0))
+        first_local = firsts - base[text_of]
+        last_local = lasts - base[text_of]
     # Character offsets: the unit's index, unless the text has multi-character units or whitespace.
     cs, ce = first_local.copy(), last_local + 1
     for k, u in enumerate(units):

@@ -104,23 +104,28 @@ class _IntMap:
 
     def __init__(self, keys: np.ndarray, ids: np.ndarray) -> None:
         bits = max(4, (2 * len(keys)).bit_length())
+        size = 1 << bits
         self._shift = np.uint64(64 - bits)
-        self._keys = np.full(1 << bits, -1, dtype=np.int64)
-        self._ids = np.ones(1 << bits, dtype=np.int64)
+        self._keys = np.full(size, -1, dtype=np.int64)
+        self._ids = np.ones(size, dtype=np.int64)
         home = self._home(keys)
-        pending = np.arange(len(keys))
-        self._probes = 0
-        while len(pending):  # place every pending key whose slot at this probe distance is free
-            slot = (home[pending] + self._probes) & (len(self._keys) - 1)
-            free = self._keys[slot] == -1
-            taken, first = np.unique(slot[free], return_index=True)  # one key per free slot
-            winners = pending[free][first]
-            self._keys[taken] = keys[winners]
-            self._ids[taken] = ids[winners]
-            placed = np.zeros(len(keys), dtype=bool)
-            placed[winners] = True
-            pending = pending[~placed[pending]]
-            self._probes += 1
+        # Linear probing, built in one pass: taken in order of home slot, each key goes to the first
+        # slot at or after its home that no earlier key took, i.e. slot_i = i + max_{j <= i}(home_j - j)
+        # (a running maximum); every slot from a key's home to its own is then taken, which is what
+        # a lookup needs. The few keys pushed past the table's end wrap round, one probe at a time.
+        order = np.argsort(home, kind="stable")
+        rank = np.arange(len(keys))
+        slot = np.maximum.accumulate(home[order] - rank) + rank if len(keys) else rank
+        inside = slot < size
+        self._keys[slot[inside]] = keys[order[inside]]
+        self._ids[slot[inside]] = ids[order[inside]]
+        self._probes = int((slot - home[order]).max()) + 1 if len(keys) else 0
+        for k in order[~inside].tolist():  # wrapped: probe on from slot 0
+            s, probes = 0, size - int(home[k]) + 1
+            while self._keys[s] != -1:
+                s, probes = s + 1, probes + 1
+            self._keys[s], self._ids[s] = keys[k], ids[k]
+            self._probes = max(self._probes, probes)
 
     def _home(self, keys: np.ndarray) -> np.ndarray:
         return ((keys.astype(np.uint64) * self._MUL) >> self._shift).astype(np.int64)

@@ -207,32 +207,31 @@ class WordDict:
             text = self.words[standard]
             texts = [t for t in self.words if t != self.UNION] if text == self.UNION else [text]
             of_texts = [self._word_keys(t) for t in texts]
-            by_length = [np.unique(np.concatenate([k[i] for k in of_texts])) for i in range(self.longest - 1)]
-            keys = np.concatenate(by_length)
-            lengths = np.repeat(np.arange(2, self.longest + 1, dtype=np.int8), [len(k) for k in by_length])
-            order = np.argsort(keys, kind="stable")
+            keys, first = np.unique(np.concatenate([k for k, _ in of_texts]), return_index=True)  # one sort
+            lengths = np.concatenate([n for _, n in of_texts])[first]
             bits = np.zeros(1 << (self._BITS - 3), dtype=np.uint8)
             low = keys & ((1 << self._BITS) - 1)
             np.bitwise_or.at(bits, low >> 3, (1 << (low & 7)).astype(np.uint8))
-            found = self._tables[standard] = (bits, keys[order], lengths[order])
+            found = self._tables[standard] = (bits, keys, lengths)
         return found
 
-    def _word_keys(self, text: str) -> list[np.ndarray]:
+    def _word_keys(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The `ngram_keys` hash of every word of 2..longest characters in `text` (words joined by a
-        space), by length: all words of one length hashed at once, column by column (a table is
-        built when a standard is first used, so this is part of a cold start's first call)."""
+        space), and each word's length: all words of one length hashed at once, column by column (a
+        table is built when a standard is first used, so this is part of a cold start's first call)."""
         codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
         spaces = np.flatnonzero(codes == ord(" "))
         starts = np.concatenate([[0], spaces + 1])
         lengths = np.concatenate([spaces, [len(codes)]]) - starts
-        out = []
+        keys, of_n = [], []
         for n in range(2, self.longest + 1):
             first = starts[lengths == n]
             h = (_HASH_SEED ^ codes[first]) * _HASH_MUL
             for j in range(1, n):
                 h = (h ^ codes[first + j]) * _HASH_MUL
-            out.append(np.unique((h >> np.uint64(1)).astype(np.int64)))
-        return out
+            keys.append((h >> np.uint64(1)).astype(np.int64))
+            of_n.append(np.full(len(first), n, dtype=np.int8))
+        return np.concatenate(keys), np.concatenate(of_n)
 
     @property
     def width(self) -> int:

@@ -180,12 +180,17 @@ async function start() {
   $("chars").checked = q.get("chars") === "1";
   $("user-words").value = q.getAll("word").join("\n");
   if (q.getAll("word").length) $("user-words-box").open = true;
-  try {
-    await loadModels(q.get("model"));
-  } catch (e) {
-    $("status").textContent = "cannot list the models: " + e.message;
-  }
-  fillStandards();
+  const listModels = async (wanted) => {
+    try {
+      await loadModels(wanted);
+      $("status").textContent = "";
+    } catch (e) {
+      $("status").textContent = "cannot list the models: " + e.message;
+    }
+    fillStandards();
+  };
+  $("key").addEventListener("change", () => listModels($("model").value));  // a key given after a 401
+  await listModels(q.get("model"));
   if (q.get("standard")) $("standard").value = q.get("standard");
   $("pos").checked = q.get("pos") === "1" && !$("pos").disabled;
   if (q.has("text")) {

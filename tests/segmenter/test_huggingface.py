@@ -64,3 +64,11 @@ def test_segment_batch_pickles_as_its_settings(seg):
     copy = pickle.loads(data)
     assert copy._seg is None
     assert copy({"body": [text]})["words"] == words == [seg.cut(text, standard="ctb6", user_words=["新年讲话"])]
+
+
+def test_datasets_fingerprint_is_stable_between_instances():
+    from datasets.fingerprint import Hasher
+
+    # the same settings hash the same: `map` finds its cache again in the next run
+    assert Hasher.hash(SegmentBatch("multi-fast")) == Hasher.hash(SegmentBatch("multi-fast"))
+    assert Hasher.hash(SegmentBatch("multi-fast")) != Hasher.hash(SegmentBatch("multi-fast", standard="ctb6"))

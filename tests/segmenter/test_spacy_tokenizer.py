@@ -1,6 +1,8 @@
 """The spaCy door: found through the `spacy_tokenizers` entry point, our words and tags, the text
 kept exactly, and a saved pipeline that loads back with its settings and user words."""
 
+import pickle
+
 import pytest
 import spacy
 from hypothesis import given, settings
@@ -91,6 +93,16 @@ def test_a_saved_pipeline_loads_back_with_its_settings_and_user_words(tmp_path):
     assert loaded.tokenizer.seg.standard == "ctb6" and loaded.tokenizer.pos
     assert [(t.text, t.tag_, t.pos_, t.whitespace_) for t in loaded(text)] == before
     assert loaded.from_bytes(nlp.to_bytes())(text).text == text
+
+
+def test_the_tokenizer_pickles_with_its_user_words():
+    nlp = blank(pos=True, standard="ctb6")
+    nlp.tokenizer.seg.add_word("天气很好", "l")
+    copy = pickle.loads(pickle.dumps(nlp.tokenizer))
+    assert copy.seg is not nlp.tokenizer.seg and copy.seg.standard == "ctb6"
+    text = "今天天气很好"
+    assert [(t.text, t.tag_) for t in copy(text)] == [(t.text, t.tag_) for t in nlp(text)]
+    assert ("天气很好", "l") in [(t.text, t.tag_) for t in copy(text)]
 
 
 def test_parts_of_speech_from_a_model_without_a_tagger_are_refused():

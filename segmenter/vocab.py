@@ -199,24 +199,31 @@ class WordDict:
         found = self._tables.get(standard)
         if found is None:
             text = self.words[standard]
-            if text == self.UNION:
-                words = sorted({w for t in self.words if t != self.UNION for w in (t.split(" ") if t else [])})
-            else:
-                words = text.split(" ") if text else []
-            sorted_keys = []
-            for n in range(2, self.longest + 1):
-                same = [w for w in words if len(w) == n]
-                keys = np.zeros(0, np.int64)
-                if same:
-                    codes = np.frombuffer("".join(same).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-                    *_, of_n = ngram_keys(codes.astype(np.int64), n)
-                    keys = np.unique(of_n[::n])  # the runs that start a word
-                sorted_keys.append(keys)
+            texts = [t for t in self.words if t != self.UNION] if text == self.UNION else [text]
+            of_texts = [self._word_keys(t) for t in texts]
+            sorted_keys = [np.unique(np.concatenate([k[i] for k in of_texts])) for i in range(self.longest - 1)]
             bits = np.zeros(1 << (self._BITS - 3), dtype=np.uint8)
             every = np.concatenate(sorted_keys) & ((1 << self._BITS) - 1)
             np.bitwise_or.at(bits, every >> 3, (1 << (every & 7)).astype(np.uint8))
             found = self._tables[standard] = (bits, sorted_keys)
         return found
+
+    def _word_keys(self, text: str) -> list[np.ndarray]:
+        """The `ngram_keys` hash of every word of 2..longest characters in `text` (words joined by a
+        space), by length: all words of one length hashed at once, column by column (a table is
+        built when a standard is first used, so this is part of a cold start's first call)."""
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+        spaces = np.flatnonzero(codes == ord(" "))
+        starts = np.concatenate([[0], spaces + 1])
+        lengths = np.concatenate([spaces, [len(codes)]]) - starts
+        out = []
+        for n in range(2, self.longest + 1):
+            first = starts[lengths == n]
+            h = (_HASH_SEED ^ codes[first]) * _HASH_MUL
+            for j in range(1, n):
+                h = (h ^ codes[first + j]) * _HASH_MUL
+            out.append(np.unique((h >> np.uint64(1)).astype(np.int64)))
+        return out
 
     @property
     def width(self) -> int:

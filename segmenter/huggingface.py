@@ -1,12 +1,12 @@
-"""Hugging Face doors (`pip install 'segmenter[hf]'`): a pre-tokenizer for `tokenizers` and a
+"""Hugging Face doors (`pip install 'segmenter-cws[hf]'`): a pre-tokenizer for `tokenizers` and a
 batch function for `datasets.Dataset.map(batched=True)`.
 
 - `pre_tokenizer(seg)`: a `tokenizers` pre-tokenizer that splits text into our words, with offsets
   into the original string (also after a normaliser). `tokenizers` cannot save a custom
   pre-tokenizer in `tokenizer.json`: set it again after `Tokenizer.from_file`.
 - `SegmentBatch(model)`: adds the columns `words` and `offsets` (and `pos`) to every batch; it
-  pickles as its settings, not its network, so `map(num_proc=N)` loads the model once per process
-  and the `datasets` cache fingerprint stays the same between runs.
+  pickles as its `Segmenter` does (not the network), so `map(num_proc=N)` loads the model once per
+  process and the `datasets` cache fingerprint stays the same between runs.
 """
 
 from __future__ import annotations
@@ -65,56 +65,25 @@ class SegmentBatch:
     batch, the columns `words` (list of str), `offsets` (list of [start, end]) and, with
     `pos=True`, `pos` (a part of speech per word); None in each for a missing text.
 
-    `model` is a name or a model directory (`Segmenter.load`), or a loaded `Segmenter`, which is
-    then pickled as its model directory, standard and user dictionary."""
+    `model`: a loaded `Segmenter`, or a name or model directory to load (`Segmenter.load`, with
+    `standard` and `user_words`). It pickles as its segmenter does (model reference, standard, user
+    dictionary: not the network), so `map(num_proc=N)` workers load the model themselves and the
+    `datasets` cache fingerprint is the same in the next run."""
 
     def __init__(self, model: str | Path | Segmenter = DEFAULT_MODEL, *, column: str = "text", pos: bool = False,
                  standard: str | None = None, user_words: Sequence[str | Entry] = ()) -> None:
-        if isinstance(model, Segmenter):
-            if model.path is None:
-                raise ValueError("SegmentBatch needs a segmenter loaded from a model directory (it reloads it "
-                                 "in each worker process)")
-            self._seg: Segmenter | None = model
-            self.model: str | Path = model.path
-            self.entries: list[str | Entry] = [*model.lexicon, *user_words]
-            self.standard = standard if standard is not None else model.standard
-        else:
-            self._seg = None
-            self.model = model
-            self.entries = list(user_words)
-            self.standard = standard
+        self.seg = model if isinstance(model, Segmenter) else Segmenter.load(model, standard=standard,
+                                                                            user_words=user_words)
         self.column = column
         self.pos = pos
         self.seg.require_pos(pos)
-
-    @property
-    def seg(self) -> Segmenter:
-        if self._seg is None:
-            self._seg = Segmenter.load(self.model, user_words=self.entries, standard=self.standard, threads=1)
-        return self._seg
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "_seg"}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._seg = None
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
         words: list[Any] = []
         offsets: list[Any] = []
         pos: list[Any] = []
         for a in analyse_column(batch[self.column], self.seg):
-            if a is None:
-                words.append(None)
-                offsets.append(None)
-                pos.append(None)
-                continue
-            words.append(a.words())
-            offsets.append([[s, e] for s, e in zip(a.starts, a.ends)])
-            if self.pos:
-                pos.append(a.word_pos())
-        out = {"words": words, "offsets": offsets}
-        if self.pos:
-            out["pos"] = pos
-        return out
+            words.append(None if a is None else a.words())
+            offsets.append(None if a is None else [[s, e] for s, e in zip(a.starts, a.ends)])
+            pos.append(None if a is None else a.word_pos())
+        return {"words": words, "offsets": offsets, "pos": pos} if self.pos else {"words": words, "offsets": offsets}

@@ -1,4 +1,4 @@
-"""The spaCy door (`pip install 'segmenter[spacy]'`): a tokenizer registered through the
+"""The spaCy door (`pip install 'segmenter-cws[spacy]'`): a tokenizer registered through the
 `spacy_tokenizers` entry point as `segmenter.ChineseTokenizer.v1`.
 
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "segmenter.ChineseTokenizer.v1",
@@ -94,15 +94,9 @@ class ChineseTokenizer:
     def __init__(self, vocab: Any, *, model: str = DEFAULT_MODEL, standard: str | None = None, pos: bool = False,
                  user_words: Sequence[str] = ()) -> None:
         self.vocab = vocab
-        self.model, self.standard = model, standard
         self.seg = Segmenter.load(model, user_words=user_words, standard=standard)
         self.pos = pos
         self.seg.require_pos(pos)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        """Pickled as its settings and user dictionary (`nlp.pipe(n_process=N)` under spawn):
-        each process loads the model itself."""
-        return _rebuild, (self.vocab, self.model, self.standard, self.pos, self.to_bytes())
 
     def _doc(self, a: Analysis) -> Any:
         from spacy.tokens import Doc
@@ -148,10 +142,6 @@ class ChineseTokenizer:
 
     def from_disk(self, path: str | Path, **kwargs: Any) -> ChineseTokenizer:
         return self.from_bytes((Path(path) / USER_WORDS).read_bytes())
-
-
-def _rebuild(vocab: Any, model: str, standard: str | None, pos: bool, data: bytes) -> ChineseTokenizer:
-    return ChineseTokenizer(vocab, model=model, standard=standard, pos=pos).from_bytes(data)
 
 
 def create_tokenizer(model: str = DEFAULT_MODEL, standard: str | None = None, pos: bool = False,

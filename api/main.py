@@ -33,7 +33,7 @@ from .deps import AppState, require_api_key
 from .errors import STATUS, answer_for, detail_of
 from .logs import REQUEST_ID, RequestIdMiddleware
 from .metrics import Metrics
-from .routes import docs, health, models, segment, tag
+from .routes import demo, docs, health, models, segment, tag
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -262,13 +262,14 @@ def _start_batcher(state: AppState, key: str, seg: Segmenter) -> Batcher:
 
 
 def _include_routers(app: FastAPI) -> None:
-    """The API's routes behind the API key; health and the documentation open to all."""
+    """The API's routes behind the API key; health, the documentation and the demo page open to all."""
     secured = [Depends(require_api_key)]
     app.include_router(segment.router, dependencies=secured)
     app.include_router(tag.router, dependencies=secured)
     app.include_router(models.router, dependencies=secured)
     app.include_router(health.router)
     app.include_router(docs.router(app))
+    app.include_router(demo.router(app))
 
 
 def _add_middleware(app: FastAPI, state: AppState) -> None:

@@ -34,6 +34,7 @@ from .errors import STATUS, answer_for, detail_of
 from .logs import REQUEST_ID, RequestIdMiddleware
 from .metrics import Metrics
 from .routes import docs, health, models, segment, tag
+from .schemas import MAX_PROBLEMS
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -158,9 +159,14 @@ def _drain_on_sigterm(state: AppState, timeout: float) -> None:
         pass
 
 
-def _validation_message(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
-    detail = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in errors]
+def _validation_message(errors: list[dict[str, Any]], total: int) -> tuple[str, list[dict[str, Any]]]:
+    """The message and detail of a 422: the first `MAX_PROBLEMS` problems (names and messages cut
+    to 100 and 200 characters), and how many there are in all: an answer of at most a few KB."""
+    detail = [{"loc": [p[:100] if isinstance(p, str) else p for p in e.get("loc", ())],
+               "msg": str(e.get("msg", ""))[:200], "type": e.get("type", "")} for e in errors[:MAX_PROBLEMS]]
     text = "; ".join(f"{'.'.join(str(p) for p in d['loc'] if p != 'body') or 'body'}: {d['msg']}" for d in detail)
+    if total > len(detail):
+        text += f"; and {total - len(detail):,} more problems ({total:,} in all)"
     return text or "invalid request", detail
 
 
@@ -212,6 +218,7 @@ def _lifespan(state: AppState) -> Callable[[FastAPI], AbstractAsyncContextManage
             state.ready = False
             for b in state.batchers.values():
                 await b.close(settings.shutdown_timeout_s)
+            state.parser.shutdown(wait=True)
 
     return lifespan
 
@@ -293,7 +300,8 @@ def _add_error_handlers(app: FastAPI, state: AppState) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        message, detail = _validation_message(list(exc.errors()))
+        errors = list(exc.errors())
+        message, detail = _validation_message(errors, getattr(exc, "total", len(errors)))
         return fail(422, "validation_error", message, detail)
 
     @app.exception_handler(HTTPException)

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
 
     max_chars_per_text: int = Field(20_000, ge=1, description="longest text accepted, in characters")
     max_texts: int = Field(256, ge=1, description="most texts in one request")
+    max_request_chars: int = Field(100_000, ge=1, description="most characters in one request, all texts together "
+                                   "(more: 413): the largest /v1/tag answer (~7 MB) then takes ~2 s on multi-fast "
+                                   "and ~100 MB of memory (BENCHMARKS.md: Request limits)")
     max_body_bytes: int = Field(4_000_000, ge=1024, description="largest request body, in bytes")
     max_user_words: int = Field(1000, ge=0, description="most user words in one request")
     max_user_word_chars: int = Field(32, ge=1, description="longest user word, in characters")

@@ -1,5 +1,8 @@
 """Every kind of bad request gets a 4xx with one JSON error shape, never a 500."""
 
+import json
+import time
+
 import pytest
 
 from segmenter import Segmenter
@@ -47,6 +50,62 @@ def test_text_over_the_character_limit(client):
 def test_too_many_texts(client):
     assert_error(client.post("/v1/segment", json={"texts": ["a"] * 17}), 422, "limit_exceeded", "17 texts",
                  "max_texts")
+
+
+@pytest.fixture(scope="module")
+def default_client():
+    """The app with the default limits (a 4 MB body)."""
+    with make_client() as c:
+        yield c
+
+
+def post_json(client, path: str, body: object):
+    data = json.dumps(body).encode()
+    t0 = time.perf_counter()
+    r = client.post(path, content=data, headers={"content-type": "application/json"})
+    return r, time.perf_counter() - t0
+
+
+@pytest.mark.parametrize("path", ["/v1/segment", "/v1/tag"])
+@pytest.mark.parametrize("field,limit", [("user_words", "max_user_words"), ("texts", "max_texts")])
+def test_a_huge_list_is_refused_before_its_items_are_validated(default_client, path, field, limit):
+    body = {field: [None] * 400_000, **({"text": "a"} if field != "texts" else {})}  # 2.4 MB, under the body limit
+    r, took = post_json(default_client, path, body)
+    err = assert_error(r, 422, "limit_exceeded", "400000 ", limit)
+    assert err["detail"]["limit"] == limit
+    assert len(r.content) < 1000 and took < 1.0, (len(r.content), took)
+
+
+def test_many_unknown_keys_get_a_short_answer(default_client):
+    body = {"text": "a", **{f"{i}": 0 for i in range(300_000)}}  # 3.5 MB
+    r, took = post_json(default_client, "/v1/segment", body)
+    err = assert_error(r, 422, "validation_error", "0: Extra inputs", "9: Extra", "299,990 more problems",
+                       "300,000 in all")
+    assert [d["loc"] for d in err["detail"]] == [["body", f"{i}"] for i in range(10)]
+    assert len(r.content) < 4096 and took < 1.5, (len(r.content), took)
+
+
+def test_an_unknown_key_as_long_as_the_body_is_cut_in_the_answer(default_client):
+    r, _ = post_json(default_client, "/v1/segment", {"text": "a", "x" * 1_000_000: 1})
+    err = assert_error(r, 422, "validation_error", "Extra inputs")
+    assert len(err["detail"][0]["loc"][1]) == 100 and len(r.content) < 1000
+
+
+def test_many_invalid_items_inside_the_limits_report_the_first_ten_and_a_count(client):
+    r, _ = post_json(client, "/v1/segment", {"texts": [1] * 16})
+    err = assert_error(r, 422, "validation_error", "texts.0:", "texts.9:", "6 more problems (16 in all)")
+    assert [d["loc"] for d in err["detail"]] == [["body", "texts", i] for i in range(10)]
+    assert "texts.10" not in err["message"]
+
+
+@pytest.mark.parametrize("path", ["/v1/segment", "/v1/tag"])
+def test_a_request_over_the_total_character_limit_is_413(default_client, path):
+    texts = ["中" * 20_000] * 5 + ["文"]  # every text within max_chars_per_text, 100,001 characters in all
+    err = assert_error(default_client.post(path, json={"texts": texts}), 413, "limit_exceeded", "100,001 characters",
+                       "max_request_chars")
+    assert err["detail"] == {"limit": "max_request_chars", "value": 100_000}
+    ok = default_client.post(path, json={"texts": texts[:5]})  # exactly at the limit
+    assert ok.status_code == 200 and len(ok.json()["results"]) == 5
 
 
 def test_body_over_the_size_limit(client):

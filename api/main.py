@@ -72,16 +72,20 @@ class BodyLimitMiddleware:
         received = 0
         complete = False
         timeout = self.state.settings.body_timeout_s
+        deadline: float | None = None  # the whole body must arrive within `timeout`, not each piece
 
         async def limited() -> Message:
-            nonlocal received, complete
+            nonlocal received, complete, deadline
             if complete:  # the body is read: what comes next is the disconnect, whenever it comes
                 return await receive()
+            now = time.monotonic()
+            deadline = deadline if deadline is not None else now + timeout
             try:
-                msg = await asyncio.wait_for(receive(), timeout)
+                msg = await asyncio.wait_for(receive(), max(0.0, deadline - now))
             except TimeoutError:
-                raise HTTPException(408, f"the request body stopped arriving for {timeout:g} s "
-                                         "(shorter than its Content-Length?)") from None
+                raise HTTPException(408, f"the request body did not arrive whole within {timeout:g} s "
+                                         "(body_timeout_s; shorter than its Content-Length, or sent too slowly?)"
+                                    ) from None
             if msg["type"] == "http.request":
                 received += len(msg.get("body", b""))
                 if received > limit:
@@ -201,7 +205,7 @@ def _lifespan(state: AppState) -> Callable[[FastAPI], AbstractAsyncContextManage
         configure_process(threads)
         sys.setswitchinterval(settings.switch_interval_ms / 1000)
         await _load_models(state)
-        log.info("serving models %s (names %s) with %d torch threads", sorted(state.models), sorted(state.names),
+        log.info("serving models %s (names %s) with %d inference threads", sorted(state.models), sorted(state.names),
                  threads)
         # Everything loaded so far (models, vocabularies, the app) lives as long as the process:
         # moved out of the collector's reach, full collections no longer walk it on every pass

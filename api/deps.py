@@ -82,7 +82,9 @@ async def texts_request(request: Request, state: StateDep) -> TextsRequest:
     held behind it."""
     body = await request.body()
     s = state.settings
-    limits = {"texts": s.max_texts, "user_words": s.max_user_words}
+    limits = {"texts": s.max_texts, "user_words": s.max_user_words,
+              # every separator of a largest valid request: in its texts and user words, and between its items
+              "separators": s.max_request_chars + s.max_user_words * (s.max_user_word_chars + 1) + s.max_texts + 64}
     if len(body) <= SMALL_BODY_BYTES:
         return read_texts_request(body, limits)
     return await asyncio.get_running_loop().run_in_executor(state.parser, read_texts_request, body, limits)

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
 from starlette.exceptions import HTTPException
 
-from .errors import LimitError
+from .errors import LimitError, TooLargeError
 
 
 def json_response(body: dict[str, Any]) -> Response:
@@ -110,11 +110,22 @@ class BoundedValidationError(RequestValidationError):
 
 
 def read_texts_request(body: bytes, limits: dict[str, int]) -> TextsRequest:
-    """The `TextsRequest` in a request body, at a cost bounded by the body's size: unknown keys and
-    lists longer than `limits` (field -> its setting's value, keyed like `LIST_LIMITS`) are refused
-    before any item is validated, and at most `MAX_PROBLEMS` problems are reported.
+    """The `TextsRequest` in a request body, at a bounded cost: unknown keys and lists longer than
+    `limits` (field -> its setting's value, keyed like `LIST_LIMITS`) are refused before any item is
+    validated, and at most `MAX_PROBLEMS` problems are reported.
 
-    Raises `BoundedValidationError` (422), `LimitError` (422) or `HTTPException` (400: not UTF-8)."""
+    The cost of parsing is the number of keys, items and containers, not the body's bytes: a body
+    with more separators (`,` `:` `[` `{`, counted in C before parsing) than a request within the
+    limits can hold, in its structure and its strings together (`limits["separators"]`), is refused
+    unparsed.
+
+    Raises `BoundedValidationError` (422), `LimitError` (422), `TooLargeError` (413) or
+    `HTTPException` (400: not UTF-8)."""
+    separators = sum(body.count(c) for c in (b",", b":", b"[", b"{"))
+    if separators > limits["separators"]:
+        raise TooLargeError(f"the body holds {separators:,} JSON separators (',', ':', '[', '{{'), more than a "
+                            f"request within the limits can ({limits['separators']:,}: max_request_chars, "
+                            "max_texts, max_user_words)", "json_separators", limits["separators"])
     try:
         data = json.loads(body)
     except json.JSONDecodeError as e:

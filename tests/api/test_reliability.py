@@ -10,9 +10,11 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -21,11 +23,18 @@ from tests.api.test_server import free_port, http
 BIG_TEXT = "中华人民共和国成立以来，我们在经济建设和社会发展方面取得了巨大的成就。" * 28  # ~1,000 characters
 
 
+LOGS: dict[int, IO[bytes]] = {}  # each server's log file, by process id
+
+
 def start(**env: str) -> tuple[subprocess.Popen[bytes], str]:
+    """A `segmenter serve` subprocess, ready; its log goes to a file (a pipe nobody reads fills up
+    after a few hundred requests and then blocks the server's event loop on its next log line)."""
     port = free_port()
     exe = Path(sys.executable).parent / "segmenter"
     full = dict(os.environ, SEGMENTER_HOST="127.0.0.1", SEGMENTER_PORT=str(port), **env)
-    proc = subprocess.Popen([str(exe), "serve"], env=full, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen([str(exe), "serve"], env=full, stdout=log, stderr=subprocess.STDOUT)
+    LOGS[proc.pid] = log
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and proc.poll() is None:
@@ -36,7 +45,7 @@ def start(**env: str) -> tuple[subprocess.Popen[bytes], str]:
             pass
         time.sleep(0.2)
     proc.kill()
-    pytest.fail(f"server did not become ready: {proc.stdout.read().decode()[-2000:]}")
+    pytest.fail(f"server did not become ready: {stop(proc)[-2000:]}")
 
 
 def stop(proc: subprocess.Popen[bytes]) -> str:
@@ -45,11 +54,13 @@ def stop(proc: subprocess.Popen[bytes]) -> str:
     if proc.poll() is None:
         proc.terminate()
     try:
-        out, _ = proc.communicate(timeout=30)
+        proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
-        out, _ = proc.communicate(timeout=30)
-    return out.decode()
+        proc.wait(timeout=30)
+    log = LOGS.pop(proc.pid)
+    log.seek(0)
+    return log.read().decode()
 
 
 def raw(base: str, data: bytes, *, read: bool = True, timeout: float = 30) -> bytes:
@@ -201,6 +212,37 @@ def test_a_chunked_body_trickled_slowly_is_timed_out(server):
     assert answer.startswith(b"HTTP/1.1 408"), (answer[:80], took)
     assert 1.5 < took < 5, took
     assert json.loads(answer.partition(b"\r\n\r\n")[2])["error"]["type"] == "body_timeout"
+
+
+def test_huge_invalid_bodies_do_not_stall_small_requests(server):
+    # four clients loop 2-3 MB invalid bodies (400k nulls, 250k unknown keys); /healthz and a small
+    # segmentation stay fast: the big bodies are refused early, and parsed off the event loop
+    bodies = [post_bytes({"user_words": [None] * 400_000, "text": "a"}),
+              post_bytes({"text": "a", **{f"{i}": 0 for i in range(250_000)}})]
+    stop_at = time.monotonic() + 6
+    statuses: list[bytes] = []
+
+    def hostile(body: bytes) -> None:
+        while time.monotonic() < stop_at:
+            statuses.append(raw(server, body.replace(b"HTTP/1.1\r\n", b"HTTP/1.1\r\nConnection: close\r\n", 1),
+                                timeout=30)[:12])
+
+    threads = [threading.Thread(target=hostile, args=(bodies[i % 2],)) for i in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)
+    waits = []
+    while time.monotonic() < stop_at - 0.5:
+        t0 = time.monotonic()
+        status, answer = http("POST", server + "/v1/segment", {"text": "今天天气很好"})
+        waits.append(time.monotonic() - t0)
+        assert status == 200 and answer["results"][0]["tokens"]
+        time.sleep(0.05)
+    for t in threads:
+        t.join()
+    waits.sort()
+    assert len(statuses) >= 8 and set(statuses) == {b"HTTP/1.1 413"}, statuses
+    assert waits[len(waits) // 2] < 0.05 and waits[int(len(waits) * 0.9)] < 0.1, waits
 
 
 def test_character_bound_on_the_queue_answers_busy():

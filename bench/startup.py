@@ -30,7 +30,8 @@ seg = Segmenter.load(sys.argv[1])
 seg.cut(sys.argv[2])
 load = time.perf_counter() - t0
 rss = int(next(l for l in open("/proc/self/status") if l.startswith("VmRSS")).split()[1]) / 1024
-print(json.dumps({"load_s": load, "rss_mib": rss, "torch": "torch" in sys.modules, "runtime": seg.runtime.value}))
+print(json.dumps({"load_s": load, "rss_mib": rss, "torch": "torch" in sys.modules, "onnx": "onnx" in sys.modules,
+                  "runtime": seg.runtime.value}))
 """
 
 
@@ -43,8 +44,8 @@ def main() -> int:
     cli = str(Path(args.python).parent / "segmenter")
     print(f"# {describe()}; {args.python}; median of {args.repeat} fresh processes")
     print("| model | `segmenter segment` one sentence, wall s | load + first call in-process s | RSS MiB "
-          "| torch imported | runtime |")
-    print("|---|---|---|---|---|---|")
+          "| torch imported | onnx imported | runtime |")
+    print("|---|---|---|---|---|---|---|")
     for model in args.model or ["multi"]:
         walls, probes = [], []
         for _ in range(args.repeat):
@@ -59,7 +60,7 @@ def main() -> int:
         load = statistics.median(p["load_s"] for p in probes)
         rss = statistics.median(p["rss_mib"] for p in probes)
         print(f"| {model} | {statistics.median(walls):.3f} | {load:.3f} | {rss:.0f} | {probes[0]['torch']} "
-              f"| {probes[0]['runtime']} |")
+              f"| {probes[0]['onnx']} | {probes[0]['runtime']} |")
     return 0
 
 

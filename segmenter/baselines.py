@@ -27,7 +27,7 @@ def _jieba() -> Any:
     try:
         import jieba
     except ImportError as e:
-        raise SegmenterError("the jieba baseline needs jieba: pip install -e '.[eval]'") from e
+        raise SegmenterError("the jieba baseline needs jieba: pip install 'segmenter-cws[eval]'") from e
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     return jieba

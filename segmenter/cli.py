@@ -316,7 +316,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         from segmenter_api.serve import run
     except ImportError as e:
         raise SegmenterError(f"the service needs its extra packages ({e.name} is missing): "
-                             "pip install -e '.[serve]'") from e
+                             "pip install 'segmenter-cws[serve]'") from e
     run(host=args.host, port=args.port, workers=args.workers, model=args.model)
     return 0
 
@@ -324,7 +324,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 STANDARD_HELP = ("segmentation standard of a multi-standard model (e.g. pku, ctb6, weibo; default: the one the "
                  "model name selects, else the model's first)")
 MODELS_DIR_HELP = "folder of named models (default: SEGMENTER_MODELS_DIR, else the shipped models)"
-PRECISION_HELP = "inference number format: fp32 (the reference) or bf16 (faster where the CPU has bf16 support)"
+PRECISION_HELP = ("inference number format: fp32 (the reference), bf16 (torch; faster where the CPU has bf16 support) "
+                  "or int8 (ONNX Runtime, int8 LSTM weights; faster where the CPU has VNNI)")
 _SubParsers = argparse._SubParsersAction  # what `ArgumentParser.add_subparsers` returns
 
 
@@ -467,7 +468,7 @@ def _add_segment_command(sub: _SubParsers) -> None:
     s.add_argument("--resume", action="store_true", help="skip outputs that are already complete")
     s.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
     s.add_argument("--engine", choices=["local", "ray"], default="local",
-                   help="ray: run on a Ray cluster (pip install -e '.[ray]'); --workers is then the actor count")
+                   help="ray: run on a Ray cluster (pip install 'segmenter-cws[ray]'); --workers: the actor count")
     s.add_argument("--address", help="Ray cluster address (default: start a local Ray instance)")
     _add_precision(s)
     s.add_argument("--pos", action="store_true",

@@ -18,10 +18,14 @@ class Cell(str, Enum):
 
 class Precision(str, Enum):
     """Number format of inference. FP32 is the reference; BF16 runs the weights and activations in
-    bfloat16 (faster on CPUs with AVX512-BF16 or AMX, see BENCHMARKS.md) and may change a tie."""
+    bfloat16 on torch (faster on CPUs with AVX512-BF16 or AMX, see BENCHMARKS.md) and may change a
+    tie; INT8 runs the LSTM layers on ONNX Runtime with int8 weights and activations quantised per
+    batch (faster on CPUs with AVX-512 VNNI; a word may differ from FP32, and a text's words may
+    depend a little on the texts batched with it: README, Precision)."""
 
     FP32 = "fp32"
     BF16 = "bf16"
+    INT8 = "int8"
 
 
 class Runtime(str, Enum):

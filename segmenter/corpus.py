@@ -99,6 +99,22 @@ def read_corpus(path: str | Path, fmt: CorpusFormat | str = CorpusFormat.AUTO) -
     return out
 
 
+def read_articles(path: str | Path) -> list[list[Sentence]]:
+    """The sentences of a PFR-format file grouped into articles (blank lines separate them)."""
+    path = Path(path)
+    articles: list[list[Sentence]] = [[]]
+    for no, line in utf8_lines(path):
+        tokens = line.split()
+        if tokens and _PFR_ID.match(tokens[0]):
+            tokens = tokens[1:]
+        if not line.strip():
+            if articles[-1]:
+                articles.append([])
+        elif tokens:
+            articles[-1].append(_parse_pfr(path, no, tokens))
+    return [a for a in articles if a]
+
+
 def split_dev(sentences: Sequence[Sentence], fraction: float = 0.1) -> tuple[list[Sentence], list[Sentence]]:
     """(train, dev): the last `fraction` of the sentences, by order, is the development set."""
     if not 0.0 < fraction < 1.0:

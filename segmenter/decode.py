@@ -7,6 +7,14 @@ are followed by B or S of any; a sequence starts with B or S and ends with E or 
 recursion uses that structure, so a step costs O(labels), not O(labels^2):
 - B-p and S-p continue the best closed state (E-q or S-q, any q);
 - M-p and E-p continue the better of B-p and M-p.
+
+Plain BMES scores (a factored model's segmentation head) are decoded in float64, by one of two
+implementations of the same recursion with the same tie rules, chosen by the number of rows only:
+a NumPy one for batches (`_viterbi_bmes_sorted`, one set of array operations per step for all
+rows) and a scalar one for a few rows (`_viterbi_bmes_rows`, Python floats: a 50-character
+sentence in about 30 µs, where a step of array operations costs more than a row's whole step).
+Both add the same float64 numbers in the same order, so a text gets the same labels whichever
+path decodes it (`tests/segmenter/test_decode.py`).
 """
 
 from __future__ import annotations
@@ -16,6 +24,9 @@ import numpy as np
 from segmenter.tags import N_TAGS, B, E, M, S
 
 NEG = np.float32(-1e9)
+# Up to this many rows, plain BMES rows are decoded one by one in Python scalars
+# (`_viterbi_bmes_rows`); above it, with NumPy over the batch (`bench/decode.py` measures both).
+SCALAR_MAX_ROWS = 8
 
 
 def viterbi(scores: np.ndarray, lengths: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
@@ -28,8 +39,12 @@ def viterbi(scores: np.ndarray, lengths: np.ndarray, mask: np.ndarray | None = N
     batch, seq, n = scores.shape
     if n % N_TAGS:
         raise ValueError(f"{n} labels is not a multiple of {N_TAGS}")
-    if n == N_TAGS and batch and (np.diff(lengths) <= 0).all():
-        return _viterbi_bmes_sorted(scores if mask is None else scores + mask, lengths)
+    if n == N_TAGS and batch:
+        plain = scores if mask is None else scores + mask
+        if batch <= SCALAR_MAX_ROWS:
+            return _viterbi_bmes_rows(plain, lengths)
+        if (np.diff(lengths) <= 0).all():
+            return _viterbi_bmes_sorted(plain, lengths)
     return _viterbi_general(scores, lengths, mask)
 
 
@@ -83,7 +98,7 @@ def _viterbi_bmes_sorted(scores: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     them): the rows still running at step t are a prefix, so each step works on slices in
     place, with two comparisons and four additions. Same result as the general recursion."""
     batch, seq, _ = scores.shape
-    sc = np.ascontiguousarray(scores.transpose(1, 2, 0))  # (seq, 4, batch): a step's column is contiguous
+    sc = np.ascontiguousarray(scores.transpose(1, 2, 0), dtype=np.float64)  # (seq, 4, batch): steps contiguous
     score = sc[0].copy()  # (4, batch)
     score[[M, E]] = NEG  # a sequence starts with B or S
     from_s = np.zeros((seq, batch), dtype=bool)  # B/S at t came from S (else E) at t-1
@@ -112,3 +127,46 @@ def _viterbi_bmes_sorted(scores: np.ndarray, lengths: np.ndarray) -> np.ndarray:
             cur[:k] = np.where((cur[:k] == B) | (cur[:k] == S), np.where(from_s[t, :k], S, E),
                                np.where(from_m[t, :k], M, B))
     return out
+
+
+def _viterbi_bmes_rows(scores: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """`_viterbi_bmes_sorted` row by row in Python floats (float64, as it computes): for a call of
+    one or a few texts, where NumPy's per-step call overhead is the whole cost."""
+    batch, seq, _ = scores.shape
+    out = np.zeros((batch, seq), dtype=np.int16)
+    rows = scores.astype(np.float64).tolist()
+    for r, n in enumerate(lengths.tolist()):
+        out[r, :n] = _bmes_row(rows[r], n)
+    return out
+
+
+def _bmes_row(x: list[list[float]], n: int) -> list[int]:
+    """Best legal BMES labels of one row's first `n` score rows [B, M, E, S]. The state is two
+    numbers: the best path ending in a closed word (E or S) and in an open one (B or M); ties go
+    to E and to B, as in `_viterbi_bmes_sorted`."""
+    b, _, _, s = x[0]
+    m = e = float(NEG)
+    from_s = [False] * n  # B/S at t came from S (else E) at t - 1
+    from_m = [False] * n  # M/E at t came from M (else B) at t - 1
+    for t in range(1, n):
+        xb, xm, xe, xs = x[t]
+        if s > e:
+            from_s[t] = True
+            closed = s
+        else:
+            closed = e
+        if m > b:
+            from_m[t] = True
+            opened = m
+        else:
+            opened = b
+        b, s, m, e = closed + xb, closed + xs, opened + xm, opened + xe
+    cur = S if s > e else E
+    tags = [0] * n
+    for t in range(n - 1, -1, -1):
+        tags[t] = cur
+        if cur == B or cur == S:
+            cur = S if from_s[t] else E
+        else:
+            cur = M if from_m[t] else B
+    return tags

@@ -36,7 +36,7 @@ def _ray() -> Any:
         import ray
         import ray.data
     except ImportError as e:
-        raise SegmenterError("the Ray engine needs Ray Data: pip install -e '.[ray]' "
+        raise SegmenterError("the Ray engine needs Ray Data: pip install 'segmenter-cws[ray]' "
                              f"(or pip install 'ray[data]'); {e}") from e
     return ray
 

@@ -1,8 +1,9 @@
 """ONNX Runtime for a tagger network, float32, without torch.
 
 The graph is built from the weights at load (`onnx_graph.build`, part of the load time that
-`bench/startup.py` measures), not exported from torch, so that segmenting and serving need
-neither torch nor its import time and memory. torch stays the reference:
+`bench/startup.py` measures), not exported from torch, and written as protobuf bytes without the
+`onnx` package (`onnx_proto`), so that segmenting and serving need neither torch nor onnx, nor
+their import time and memory. torch stays the reference:
 `tests/segmenter/test_parity.py` checks the two agree on the PKU test.
 """
 
@@ -23,7 +24,6 @@ AUTO_MAX_HIDDEN = 64
 
 def available() -> bool:
     try:
-        import onnx  # noqa: F401  (the graph builder)
         import onnxruntime  # noqa: F401
     except ImportError:
         return False
@@ -50,7 +50,7 @@ class OrtTagger:
     loop of the service); `Segmenter` gets its parallelism from running batches side by side, and
     sessions are thread-safe."""
 
-    def __init__(self, config: ModelConfig, weights: Mapping[str, np.ndarray]) -> None:
+    def __init__(self, config: ModelConfig, weights: Mapping[str, np.ndarray], int8: bool = False) -> None:
         import onnxruntime as ort
 
         from segmenter.onnx_graph import build
@@ -61,7 +61,7 @@ class OrtTagger:
         so.inter_op_num_threads = 1
         so.add_session_config_entry("session.intra_op.allow_spinning", "0")
         so.log_severity_level = 3
-        graph, external = build(config, weights)
+        graph, external = build(config, weights, int8=int8)
         # The large arrays go to the session as they are, not through the serialised graph (which
         # would hold a second copy of them); the session copies them into its own buffers while it
         # is built (onnxruntime 1.32, tests/segmenter/test_ort.py), so they are let go after it.

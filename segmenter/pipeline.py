@@ -26,6 +26,19 @@ from segmenter.vocab import Encoded, Vocab
 Scorer = Callable[[np.ndarray, np.ndarray, np.ndarray, "np.ndarray | None", "np.ndarray | None"], np.ndarray]
 # Runs `job(b)` for every batch start `b`, in any order (batches write disjoint parts of the output).
 BatchMap = Callable[[Callable[[int], None], Sequence[int]], None]
+# A batch of a network with `hidden` units per direction and `layers` layers holds at most about
+# ACTIVATION_BUDGET / (hidden × layers) units of padded input (`batch_units`, `Plan.batches`): the
+# working memory of a batch (activations, ONNX Runtime's buffers) is then about the same for every
+# network. 128 pieces of 200 units for `multi-fast` (1 × 64: no bound below `batch_size`), 4,096
+# units for `multi` (2 × 200), whose ONNX Runtime process held 490 MB after one 1,024-line chunk of
+# PFR with 128 pieces a batch and 300-345 MB with this bound (2026-12-06, BENCHMARKS.md).
+ACTIVATION_BUDGET = 128 * 200 * 64
+MAX_BATCH_UNITS = 128 * 200
+
+
+def batch_units(hidden: int, layers: int) -> int:
+    """The most units of padded input a batch of this network holds (see ACTIVATION_BUDGET)."""
+    return max(256, ACTIVATION_BUDGET // max(1, hidden * layers))
 
 
 class Constraints(Protocol):
@@ -192,6 +205,20 @@ class Plan:
         pieces = np.array(rows, dtype=np.int64).reshape(-1, 3)
         return cls(pieces, enc.offsets[pieces[:, 0]] + pieces[:, 1], pieces[:, 2] - pieces[:, 1])
 
+    def batches(self, batch_size: int, max_units: int) -> dict[int, int]:
+        """{first row: end row} of every batch: at most `batch_size` pieces and, past its first
+        piece, at most `max_units` units of padded input (the first piece's length times the rows:
+        pieces are longest first), so that a batch of long pieces holds fewer of them and the
+        working memory of a batch (the network's activations, ONNX Runtime's buffers) stays bounded
+        whatever the texts."""
+        out = {}
+        b, n = 0, len(self.size)
+        while b < n:
+            rows = min(batch_size, max(1, max_units // max(1, int(self.size[b]))))
+            out[b] = min(n, b + rows)
+            b = out[b]
+        return out
+
     def gather(self, enc: Encoded, rows: slice) -> tuple[np.ndarray, ...]:
         """Inputs of the batch of pieces `rows`, gathered from the flat arrays: unit ids (n, seq),
         bigram ids (n, seq + 1), lengths (n,), and the flat position of every (piece, step) with
@@ -244,11 +271,14 @@ def word_spans(units: Sequence[Units], enc: Encoded, tags: np.ndarray) -> list[t
     is_unit = np.ones(len(tags), dtype=bool)
     is_unit[enc.offsets] = is_unit[enc.offsets + n + 1] = False  # the <S> and </S> slots
     firsts, lasts, bounds = word_bounds(tags[is_unit], n)
-    base = np.zeros(len(units), dtype=np.int64)  # index of each text's first unit among all units
-    np.cumsum(n[:-1], out=base[1:])
-    text_of = np.repeat(np.arange(len(units)), np.diff(bounds, prepend=0))
-    first_local = firsts - base[text_of]
-    last_local = lasts - base[text_of]
+    if len(units) == 1:  # one text (a call of `cut`): its units are all the units
+        first_local, last_local = firsts, lasts
+    else:
+        base = np.zeros(len(units), dtype=np.int64)  # index of each text's first unit among all units
+        np.cumsum(n[:-1], out=base[1:])
+        text_of = np.repeat(np.arange(len(units)), np.diff(bounds, prepend=0))
+        first_local = firsts - base[text_of]
+        last_local = lasts - base[text_of]
     # Character offsets: the unit's index, unless the text has multi-character units or whitespace.
     cs, ce = first_local.copy(), last_local + 1
     for k, u in enumerate(units):
@@ -273,11 +303,13 @@ def serial(job: Callable[[int], None], starts: Sequence[int]) -> None:
 
 def analyse(texts: Sequence[str], *, vocab: Vocab, scorer: Scorer, pos_tags: tuple[str, ...] | None,
             factored: bool, max_piece: int, batch_size: int, lexicon: Constraints,
-            standard: int | None = None, probs: bool = False, map_batches: BatchMap = serial) -> list[Analysis]:
+            standard: int | None = None, probs: bool = False, map_batches: BatchMap = serial,
+            max_batch_units: int = MAX_BATCH_UNITS) -> list[Analysis]:
     """One `Analysis` per text.
 
     All texts are encoded at once into one flat array (`Vocab.encode_many`); their pieces are
-    sorted longest first and cut into batches of `batch_size` (`Plan`); each batch is gathered from
+    sorted longest first and cut into batches of `batch_size` pieces and at most about
+    `max_batch_units` units (`Plan.batches`); each batch is gathered from
     the flat array with NumPy, scored, decoded under the text's constraints, and its labels
     scattered back; the words of all texts come from one `word_spans` call.
     `pos_tags`: the part-of-speech names of a joint model (None: BMES only);
@@ -289,9 +321,10 @@ def analyse(texts: Sequence[str], *, vocab: Vocab, scorer: Scorer, pos_tags: tup
     plan = Plan.of(units, enc, max_piece)
     labels = np.zeros(len(enc.chars), dtype=np.int16)  # flat, as enc.chars
     chosen = np.zeros(len(enc.chars), dtype=np.float32) if probs else None
+    ends = plan.batches(batch_size, max_batch_units)
 
     def run(b: int) -> None:  # one batch; batches write disjoint parts of labels and chosen
-        rows = slice(b, b + batch_size)
+        rows = slice(b, ends[b])
         chars, bigrams, lengths, at, inside = plan.gather(enc, rows)
         std = None if standard is None else np.full(len(lengths), standard, dtype=np.int64)
         scores = scorer(chars, bigrams, lengths, std, plan.features(enc, at, inside))  # (n, seq, outputs) float32
@@ -305,7 +338,7 @@ def analyse(texts: Sequence[str], *, vocab: Vocab, scorer: Scorer, pos_tags: tup
         if chosen is not None:
             chosen[at[inside]] = _chosen_probs(scores, best)[inside]
 
-    map_batches(run, range(0, len(plan.pieces), batch_size))
+    map_batches(run, list(ends))
     tags = labels % N_TAGS
     out = []
     for k, (text, u, c, w) in enumerate(zip(texts, units, found, word_spans(units, enc, tags))):

@@ -141,6 +141,13 @@ def _check_text(text: object) -> str:
     return text
 
 
+def _unpickle(ref: str, models_dir: str | None, options: dict[str, Any],
+              entries: list[tuple[tuple[str, ...], str | None]]) -> Segmenter:
+    """The segmenter `Segmenter.__reduce__` describes (a model directory gone since: `ModelLoadError`)."""
+    return Segmenter.load(ref, models_dir=models_dir, user_words=[Entry(tuple(p), pos) for p, pos in entries],
+                          **options)
+
+
 class Segmenter:
     """A loaded model with jieba's verbs. Holds no global state: instances are independent, and
     each has its own user dictionary (`lexicon`)."""
@@ -151,6 +158,7 @@ class Segmenter:
                  user_words: Iterable[str | Entry] = (), max_user_word_chars: int = MAX_ENTRY_CHARS,
                  threads: int | None = None, runtime: Runtime | str = Runtime.AUTO,
                  standard: str | None = None) -> None:
+        self._asked = {"threads": threads, "runtime": runtime}  # as given: what pickling carries
         threads = default_threads() if threads is None else threads
         if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
             raise InvalidInputError(f"threads must be a positive integer, got {threads!r}")
@@ -170,6 +178,7 @@ class Segmenter:
         self.meta = meta or {}
         self.batch_size = batch_size
         self.path = path  # the model directory it was loaded from, if any
+        self._ref: tuple[str, str | None] | None = None  # (name or absolute path, models folder): set by `load`
         if self.runtime is Runtime.ONNXRUNTIME and self._module is None and path is not None:
             self._weights = None  # the session holds the network (float32): no second copy in memory
         self.lexicon = Lexicon(user_words, max_chars=max_user_word_chars)
@@ -240,26 +249,29 @@ class Segmenter:
                                     f"{', '.join(r.value for r in Runtime)}") from None
         has_torch = self._module is not None or torch_available()
         if runtime is Runtime.AUTO:
-            use_ort = self.precision is Precision.FP32 and ort.prefers_ort(self.config, has_torch)
+            use_ort = self.precision is Precision.INT8 or (
+                self.precision is Precision.FP32 and ort.prefers_ort(self.config, has_torch))
             runtime = Runtime.ONNXRUNTIME if use_ort or not has_torch else Runtime.TORCH
+        if runtime is Runtime.TORCH and self.precision is Precision.INT8:
+            raise InvalidInputError("precision 'int8' runs on the onnxruntime runtime only")
         if runtime is Runtime.TORCH:
             if not has_torch:
                 raise InvalidInputError("runtime 'torch' (and precision 'bf16') need torch: "
-                                        "pip install 'segmenter[train]'")
+                                        "pip install 'segmenter-cws[train]'")
             import torch
 
             # With `threads` > 1 batches run side by side: give torch one intra-op thread for the
             # process (`configure_process(threads=1)`, the program's call, not this constructor's).
             dtype = torch.bfloat16 if self.precision is Precision.BF16 else torch.float32
             return runtime, _TorchScorer(self.model.eval().to(dtype))
-        if self.precision is not Precision.FP32:
-            raise InvalidInputError("the onnxruntime runtime runs float32 only; use precision='fp32'")
+        if self.precision is Precision.BF16:
+            raise InvalidInputError("the onnxruntime runtime runs fp32 and int8; bf16 needs runtime='torch'")
         if not ort.available():
-            raise InvalidInputError("runtime 'onnxruntime' needs the onnx and onnxruntime packages")
+            raise InvalidInputError("runtime 'onnxruntime' needs the onnxruntime package")
         if not ort.supports(self.config):
             raise InvalidInputError("this model reads its standard as tokens, which runs on torch only: "
-                                    "pip install 'segmenter[train]'")
-        return runtime, ort.OrtTagger(self.config, self.weights.state)
+                                    "pip install 'segmenter-cws[train]'")
+        return runtime, ort.OrtTagger(self.config, self.weights.state, int8=self.precision is Precision.INT8)
 
     # ----------------------------------------------------------------- loading
     @staticmethod
@@ -308,7 +320,31 @@ class Segmenter:
         seg = cls(art.weights, art.vocab, name=path.name, meta=art.meta, batch_size=batch_size, path=path,
                   precision=precision, user_words=entries, max_user_word_chars=max_user_word_chars,
                   threads=threads, runtime=runtime, standard=standard)
+        # What `__reduce__` carries: a path as an absolute path, a name with the folder it was looked up in.
+        if looks_like_path(name_or_path if name_or_path is not None else DEFAULT_MODEL):
+            seg._ref = (str(path.resolve()), None)
+        else:
+            root = models_dir if models_dir is not None else os.environ.get("SEGMENTER_MODELS_DIR")
+            seg._ref = (str(name_or_path or DEFAULT_MODEL).partition(":")[0],
+                        None if root is None else str(Path(root).expanduser().resolve()))
         return seg
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickling carries the model's reference (its name and the models folder it came from, or
+        its directory's absolute path), the standard, the options and this instance's user
+        dictionary, not the network: unpickling loads the model again (`Segmenter.load`), so a
+        process pool, a Spark UDF or `datasets.map` can take a segmenter. A model that was not
+        loaded from a directory (e.g. a network being trained) cannot be pickled."""
+        if self._ref is None:
+            raise TypeError("only a Segmenter made by Segmenter.load can be pickled (this one has no model "
+                            "directory to load again)")
+        ref, models_dir = self._ref
+        runtime = self._asked["runtime"]
+        options = {"batch_size": self.batch_size, "precision": self.precision.value, "threads": self._asked["threads"],
+                   "runtime": runtime.value if isinstance(runtime, Runtime) else runtime, "standard": self.standard,
+                   "max_user_word_chars": self.lexicon.max_chars}
+        entries = [(e.parts, e.pos) for e in self.lexicon]
+        return _unpickle, (ref, models_dir, options, entries)
 
     def __repr__(self) -> str:
         c = self.config
@@ -381,7 +417,8 @@ class Segmenter:
         return pipeline.analyse(texts, vocab=self.vocab, scorer=self._infer, pos_tags=self.pos_tags,
                                 factored=self.config.factored, max_piece=self.config.max_piece,
                                 batch_size=self.batch_size, lexicon=lexicon, standard=std, probs=probs,
-                                map_batches=self._map_batches)
+                                map_batches=self._map_batches,
+                                max_batch_units=pipeline.batch_units(self.config.hidden, self.config.layers))
 
     # ----------------------------------------------------------------- helpers
     def _pool(self) -> ThreadPoolExecutor:

@@ -178,7 +178,7 @@ class WordDict:
             raise ValueError(f"dictionary words are at least 2 characters long: longest {longest}")
         self.words = list(words)
         self.longest = longest
-        self._tables: dict[int, tuple[np.ndarray, list[np.ndarray]]] = {}
+        self._tables: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, WordDict) and (self.longest, self.words) == (other.longest, other.words)
@@ -194,29 +194,40 @@ class WordDict:
         return self.longest == other.longest and all(
             entry(self, standards, n) == entry(other, other_standards, n) for n in names)
 
-    def _table(self, standard: int) -> tuple[np.ndarray, list[np.ndarray]]:
-        """(bit set, sorted keys of each length 2..longest) of standard `standard`'s words."""
+    def _table(self, standard: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(bit set, sorted keys, their word lengths) of standard `standard`'s words: the words of
+        every length in one table, so that a text's runs of every length are looked up at once."""
         found = self._tables.get(standard)
         if found is None:
             text = self.words[standard]
-            if text == self.UNION:
-                words = sorted({w for t in self.words if t != self.UNION for w in (t.split(" ") if t else [])})
-            else:
-                words = text.split(" ") if text else []
-            sorted_keys = []
-            for n in range(2, self.longest + 1):
-                same = [w for w in words if len(w) == n]
-                keys = np.zeros(0, np.int64)
-                if same:
-                    codes = np.frombuffer("".join(same).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-                    *_, of_n = ngram_keys(codes.astype(np.int64), n)
-                    keys = np.unique(of_n[::n])  # the runs that start a word
-                sorted_keys.append(keys)
+            texts = [t for t in self.words if t != self.UNION] if text == self.UNION else [text]
+            of_texts = [self._word_keys(t) for t in texts]
+            by_length = [np.unique(np.concatenate([k[i] for k in of_texts])) for i in range(self.longest - 1)]
+            keys = np.concatenate(by_length)
+            lengths = np.repeat(np.arange(2, self.longest + 1, dtype=np.int8), [len(k) for k in by_length])
+            order = np.argsort(keys, kind="stable")
             bits = np.zeros(1 << (self._BITS - 3), dtype=np.uint8)
-            every = np.concatenate(sorted_keys) & ((1 << self._BITS) - 1)
-            np.bitwise_or.at(bits, every >> 3, (1 << (every & 7)).astype(np.uint8))
-            found = self._tables[standard] = (bits, sorted_keys)
+            low = keys & ((1 << self._BITS) - 1)
+            np.bitwise_or.at(bits, low >> 3, (1 << (low & 7)).astype(np.uint8))
+            found = self._tables[standard] = (bits, keys[order], lengths[order])
         return found
+
+    def _word_keys(self, text: str) -> list[np.ndarray]:
+        """The `ngram_keys` hash of every word of 2..longest characters in `text` (words joined by a
+        space), by length: all words of one length hashed at once, column by column (a table is
+        built when a standard is first used, so this is part of a cold start's first call)."""
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+        spaces = np.flatnonzero(codes == ord(" "))
+        starts = np.concatenate([[0], spaces + 1])
+        lengths = np.concatenate([spaces, [len(codes)]]) - starts
+        out = []
+        for n in range(2, self.longest + 1):
+            first = starts[lengths == n]
+            h = (_HASH_SEED ^ codes[first]) * _HASH_MUL
+            for j in range(1, n):
+                h = (h ^ codes[first + j]) * _HASH_MUL
+            out.append(np.unique((h >> np.uint64(1)).astype(np.int64)))
+        return out
 
     @property
     def width(self) -> int:
@@ -228,22 +239,27 @@ class WordDict:
         layout, where the `<S>`/`</S>` codes match no word): column `n - 2` is 1 where a word of
         `n` units of standard `standard` starts, column `longest - 1 + n - 2` where one ends. `gaps`
         (bool, one per code): the units that whitespace separates from the one before; no word runs
-        across such a gap."""
+        across such a gap. The runs of every length are looked up together (one bit-set read, one
+        binary search: a short text's features cost a few array operations, not a few per length)."""
         out = np.zeros((len(codes), self.width), dtype=np.uint8)
-        bits, tables = self._table(standard)
-        low = (1 << self._BITS) - 1
-        seen = None if gaps is None else np.cumsum(gaps)  # gaps up to each unit
-        for n, table, keys in zip(range(2, self.longest + 1), tables, ngram_keys(codes, self.longest)):
-            if not len(table):
-                continue
-            cut = keys & low
-            maybe = np.flatnonzero((bits[cut >> 3] >> (cut & 7).astype(np.uint8)) & 1)  # the rest are no word
-            at = np.minimum(np.searchsorted(table, keys[maybe]), len(table) - 1)
-            hit = maybe[table[at] == keys[maybe]]
-            if seen is not None:  # a word from h to h + n - 1 with no gap after h
-                hit = hit[seen[hit + n - 1] == seen[hit]]
-            out[hit, n - 2] = 1
-            out[hit + n - 1, self.longest - 1 + n - 2] = 1
+        bits, table, table_n = self._table(standard)
+        if not len(table):
+            return out
+        runs = list(ngram_keys(codes, self.longest))
+        keys = np.concatenate(runs)  # every run of 2, then of 3, ... units
+        n = np.repeat(np.arange(2, self.longest + 1), [len(r) for r in runs])
+        first = np.concatenate([np.arange(len(r)) for r in runs])  # the unit each run starts at
+        cut = keys & ((1 << self._BITS) - 1)
+        maybe = np.flatnonzero((bits[cut >> 3] >> (cut & 7).astype(np.uint8)) & 1)  # the rest are no word
+        at = np.minimum(np.searchsorted(table, keys[maybe]), len(table) - 1)
+        hit = maybe[(table[at] == keys[maybe]) & (table_n[at] == n[maybe])]
+        start, n = first[hit], n[hit]
+        if gaps is not None:  # a word from start to start + n - 1 with no gap after start
+            seen = np.cumsum(gaps)
+            keep = seen[start + n - 1] == seen[start]
+            start, n = start[keep], n[keep]
+        out[start, n - 2] = 1
+        out[start + n - 1, self.longest - 1 + n - 2] = 1
         return out
 
     @staticmethod

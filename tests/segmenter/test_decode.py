@@ -135,3 +135,36 @@ def _random_legal(rng, n):
         w = min(int(rng.integers(1, 5)), n - len(tags))
         tags += [S] if w == 1 else [B] + [M] * (w - 2) + [E]
     return tags
+
+
+@pytest.mark.parametrize("kind", ["random", "ties"])
+def test_the_scalar_and_the_batched_bmes_decoders_agree_label_for_label(monkeypatch, kind):
+    """One recursion, two implementations (`decode` module docstring): whichever the row count
+    picks, a text gets the same labels, ties included (scores of few distinct values tie often)."""
+    from segmenter import decode
+
+    rng = np.random.default_rng(7)
+    lengths = np.array(sorted(rng.integers(1, 40, size=30).tolist(), reverse=True))
+    if kind == "ties":
+        scores = rng.integers(-2, 2, size=(30, 40, 4)).astype(np.float32)
+    else:
+        scores = rng.normal(size=(30, 40, 4)).astype(np.float32)
+    mask = np.where(rng.random((30, 40, 4)) < 0.1, NEG, np.float32(0)).astype(np.float32)
+    for m in (None, mask):
+        monkeypatch.setattr(decode, "SCALAR_MAX_ROWS", 0)
+        batched = viterbi(scores, lengths, m)
+        monkeypatch.setattr(decode, "SCALAR_MAX_ROWS", 10**6)
+        scalar = viterbi(scores, lengths, m)
+        for r, n in enumerate(lengths.tolist()):
+            assert scalar[r, :n].tolist() == batched[r, :n].tolist()
+            assert m is not None or is_legal(scalar[r, :n].tolist())  # random masks may forbid every legal path
+
+
+def test_the_scalar_decoder_equals_brute_force():
+    from segmenter import decode
+
+    rng = np.random.default_rng(3)
+    for n in range(1, 7):
+        for _ in range(10):
+            s = rng.normal(size=(n, 4)).astype(np.float32)
+            assert decode._viterbi_bmes_rows(s[None], np.array([n]))[0].tolist() == brute_force(s)

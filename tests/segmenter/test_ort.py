@@ -160,6 +160,7 @@ def test_the_graph_declares_its_inputs_and_output():
     import onnx
 
     single = onnx.load_from_string(build(tiny(), numpy_state(random_model(tiny())))[0])
+    onnx.checker.check_model(single, full_check=True)  # the bytes `onnx_proto` wrote are a valid model
     assert [i.name for i in single.graph.input] == ["chars", "bigrams", "lengths"]
     assert [o.name for o in single.graph.output] == ["scores"]
     multi = tiny(**VARIANTS["multi"])
@@ -227,3 +228,36 @@ def test_the_session_keeps_its_own_copy_of_the_weights_given_as_external_initial
 def test_a_single_standard_network_never_reads_standard_tokens():
     assert ort.supports(tiny(standard_input="tokens"))  # no standards: nothing to read as a token
     assert not ort.supports(tiny(standards=("a", "b"), standard_dim=2, standard_input="tokens"))
+
+
+def test_onnx_proto_writes_what_onnx_reads():
+    """Every field `onnx_proto` writes, read back by the `onnx` package itself."""
+    import onnx
+    from onnx import helper, numpy_helper
+
+    from segmenter import onnx_proto as proto
+
+    attrs = {"i": -3, "f": 0.25, "s": "Tanh", "ints": [1, -1, 2**40], "strings": ["Sigmoid", "Tanh"]}
+    n = onnx.NodeProto.FromString(proto.node("LSTM", ["x", "", "w"], ["y"], domain="com.example", **attrs))
+    assert (n.op_type, list(n.input), list(n.output), n.domain) == ("LSTM", ["x", "", "w"], ["y"], "com.example")
+    got = {a.name: helper.get_attribute_value(a) for a in n.attribute}
+    assert got == {**attrs, "s": b"Tanh", "strings": [b"Sigmoid", b"Tanh"]}
+    for value in (np.arange(-3, 3, dtype=np.int64).reshape(2, 3), np.float32([[1.5, -2]]), np.int8([-128, 127]),
+                  np.float16([0.1, 3]), np.array(7, dtype=np.int64)):
+        t = onnx.TensorProto.FromString(proto.tensor("t", value))
+        np.testing.assert_array_equal(numpy_helper.to_array(t), value)
+        assert numpy_helper.to_array(t).dtype == value.dtype
+    ext = onnx.TensorProto.FromString(proto.external_tensor("big", np.float32, (3, 4)))
+    assert (list(ext.dims), ext.data_location, ext.external_data[0].value) == ([3, 4], onnx.TensorProto.EXTERNAL, "big")
+    v = onnx.ValueInfoProto.FromString(proto.value_info("x", proto.FLOAT, ["b", 5]))
+    dims = v.type.tensor_type.shape.dim
+    assert (v.type.tensor_type.elem_type, dims[0].dim_param, dims[1].dim_value) == (onnx.TensorProto.FLOAT, "b", 5)
+
+
+def test_a_self_contained_graph_of_a_multi_standard_model_passes_the_onnx_checker():
+    import onnx
+
+    multi = tiny(**VARIANTS["multi"])
+    graph, external = build(multi, numpy_state(random_model(multi)), external_bytes=None)
+    assert external == {}
+    onnx.checker.check_model(onnx.load_from_string(graph), full_check=True)

@@ -87,3 +87,22 @@ def test_fast_path_matches_the_torch_reference_on_the_pku_test(name, runtime, da
     gold_words = [g.words for g in gold]
     assert abs(score(gold_words, fast).f1 - score(gold_words, ref).f1) <= 0.001
     assert all("".join(a) == "".join(b) for a, b in zip(fast, ref))
+
+
+def test_int8_stays_near_the_float_reference_on_the_pku_test(data_dir):
+    """precision="int8" (the LSTM on ONNX Runtime's DynamicQuantizeLSTM) against the torch float32
+    reference: on 2026-12-06 the default model's int8 lines were 97.5% identical to float32's on the
+    PKU test, F1 within 0.05 (bench/precision.py, BENCHMARKS.md: Precision)."""
+    gold = read_corpus(data_dir / "pku" / "pku_test_gold.utf8")
+    texts = [g.text for g in gold]
+    seg = Segmenter.load(threads=2, precision="int8")
+    assert seg.runtime.value == "onnxruntime"
+    fast = seg.cut_batch(texts)
+    if seg.name not in _REFERENCE:
+        _REFERENCE[seg.name] = reference_cut(seg, texts)
+    ref = _REFERENCE[seg.name]
+    same = sum(a == b for a, b in zip(fast, ref)) / len(texts)
+    assert 0.95 <= same < 1, f"{same:.4%} identical lines"  # quantised: close, and not the float network
+    gold_words = [g.words for g in gold]
+    assert abs(score(gold_words, fast).f1 - score(gold_words, ref).f1) <= 0.0008
+    assert all("".join(a) == "".join(b) for a, b in zip(fast, ref))

@@ -101,6 +101,34 @@ def test_batching_and_order_of_batches_do_not_change_the_result():
     small = [a.words() for a in run(texts, scorer, batch_size=3, map_batches=backwards)]
     assert small == whole
     assert all("".join(w) == t for w, t in zip(whole, texts))
+    bounded = PatternScorer(scorer.tag_of)
+    assert [a.words() for a in run(texts, bounded, max_batch_units=40)] == whole
+    # a batch holds at most 40 units of padded input past its first piece, at least one piece
+    assert all(shape[0] == 1 or shape[0] * shape[1] <= 40 for shape, _, _ in bounded.calls)
+    assert any(shape[0] > 1 for shape, _, _ in bounded.calls)
+
+
+def test_batches_cover_every_piece_once_in_order_within_both_limits():
+    from segmenter.pipeline import Plan
+
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        size = np.sort(rng.integers(1, 200, size=rng.integers(1, 300)))[::-1]
+        plan = Plan(np.zeros((len(size), 3), dtype=np.int64), np.zeros(len(size), dtype=np.int64), size)
+        batch_size, max_units = int(rng.integers(1, 130)), int(rng.integers(1, 5000))
+        ends = plan.batches(batch_size, max_units)
+        starts = list(ends)
+        assert starts[0] == 0 and [ends[b] for b in starts[:-1]] == starts[1:] and ends[starts[-1]] == len(size)
+        for b, e in ends.items():
+            assert 0 < e - b <= batch_size and (e - b == 1 or (e - b) * size[b] <= max_units)
+
+
+def test_the_unit_budget_shrinks_with_the_network():
+    from segmenter.pipeline import MAX_BATCH_UNITS, batch_units
+
+    assert batch_units(64, 1) == MAX_BATCH_UNITS  # the default model: 128 pieces of the longest
+    assert batch_units(200, 2) == 4096 < batch_units(200, 1) < batch_units(64, 1)
+    assert batch_units(10**6, 10) == 256
 
 
 def test_the_standard_index_reaches_the_scorer():

@@ -117,8 +117,19 @@ def test_bf16_precision_keeps_every_character(tiny_model_dir):
 
 
 def test_unknown_precision_is_a_clear_error(tiny_model_dir):
-    with pytest.raises(InvalidInputError, match="unknown precision 'fp8'.*fp32, bf16"):
+    with pytest.raises(InvalidInputError, match="unknown precision 'fp8'.*fp32, bf16, int8"):
         Segmenter.load(tiny_model_dir, precision="fp8")
+
+
+def test_int8_runs_on_onnxruntime_and_keeps_every_character(tiny_model_dir):
+    q = Segmenter.load(tiny_model_dir, precision="int8")
+    assert (q.precision.value, q.runtime.value) == ("int8", "onnxruntime")
+    text = "他在2026年用iPhone访问了www.example.com。结婚的和尚未结婚的都来了"
+    check_tokens(text, q.tokenize(text))
+    with pytest.raises(InvalidInputError, match="int8.*onnxruntime"):
+        Segmenter.load(tiny_model_dir, precision="int8", runtime="torch")
+    with pytest.raises(InvalidInputError, match="bf16 needs runtime='torch'"):
+        Segmenter.load(tiny_model_dir, precision="bf16", runtime="onnxruntime")
 
 
 def test_tokens_unpack_like_jiebas_tuples(seg):

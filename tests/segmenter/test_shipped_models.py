@@ -112,3 +112,13 @@ def test_standards_differ_where_they_should():
     text = "国家主席江泽民发表新年讲话"
     assert "江泽民" not in Segmenter.load("pku").cut(text)
     assert "江泽民" in Segmenter.load("ctb6").cut(text)
+
+
+def test_one_call_per_line_gives_the_batch_output_on_the_whole_pku_test(data_dir):
+    """The per-call path (a few rows: the scalar decoder) and the batch path (the NumPy decoder over
+    batches of 128 pieces) are one pipeline: the default model cuts every line of the PKU test the
+    same way both ways."""
+    seg = Segmenter.load(threads=1)
+    lines = (data_dir / "pku" / "pku_test.utf8").read_text(encoding="utf-8").splitlines()
+    assert len(lines) > 1900
+    assert [seg.cut(line) for line in lines] == seg.cut_batch(lines)

@@ -10,7 +10,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from segmenter.errors import SegmenterError
+from segmenter.errors import SegmenterError, missing_extra
 
 # jieba.posseg's tags (ICTCLAS-derived) -> the PKU (PFR) tag set. Tags not listed are already PKU
 # tags (n, v, a, nr, ns, ...) or have no PKU counterpart (`UNMAPPED`), and are scored as they are.
@@ -27,7 +27,7 @@ def _jieba() -> Any:
     try:
         import jieba
     except ImportError as e:
-        raise SegmenterError("the jieba baseline needs jieba: pip install -e '.[eval]'") from e
+        raise missing_extra("the jieba baseline", "eval", e) from e
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     return jieba

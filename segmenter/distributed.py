@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from segmenter.errors import SegmenterError
+from segmenter.errors import missing_extra
 from segmenter.lexicon import Entry, Lexicon
 from segmenter.stream import (
     Line,
@@ -36,8 +36,7 @@ def _ray() -> Any:
         import ray
         import ray.data
     except ImportError as e:
-        raise SegmenterError("the Ray engine needs Ray Data: pip install -e '.[ray]' "
-                             f"(or pip install 'ray[data]'); {e}") from e
+        raise missing_extra("the Ray engine", "ray", e) from e
     return ray
 
 

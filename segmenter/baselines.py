@@ -1,5 +1,5 @@
 """Evaluation baselines (never used to segment): jieba's word lists and (word, POS) lists in the
-PKU tag set (the `eval` extra, `pip install -e '.[eval]'`), and pkuseg's default mixed-domain
+PKU tag set (the `eval` extra, `pip install 'segmenter[eval]'`), and pkuseg's default mixed-domain
 model where pkuseg is installed (benchmarks only, never a dependency: `pip install numpy cython
 wheel` then `pip install --no-build-isolation pkuseg==0.0.25`)."""
 

@@ -1,4 +1,4 @@
-"""Segmentation on Ray Data, for corpora that outgrow one machine (`pip install -e '.[ray]'`).
+"""Segmentation on Ray Data, for corpora that outgrow one machine (`pip install 'segmenter[ray]'`).
 
 - `add_tokens_column(ds, model)`: a Ray Dataset with a text column in, the same Dataset with a
   `tokens` column out (a list of `{"text", "start", "end"}` per row); the model is loaded once

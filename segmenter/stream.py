@@ -18,6 +18,7 @@ import os
 import signal
 import stat
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -653,10 +654,18 @@ def segment_files(seg: Any, job: Job, stdout: BinaryIO | None = None) -> Summary
 
 
 def _worker_pool(model: WorkerModel, job: Job) -> Any:
-    """`job.workers` processes that each load `model`."""
+    """`job.workers` processes that each load `model`, started with SIGINT ignored: a Ctrl-C while
+    they start (before `_init_worker` runs) would stop a starting interpreter with a fatal error.
+    An ignored signal stays ignored across exec, and Python keeps it so."""
     # the CLI gives each worker cores / workers (`job.threads`): never oversubscribes
-    return multiprocessing.get_context("spawn").Pool(
-        job.workers, initializer=_init_worker, initargs=(model, job.threads, job.fmt.value, job.pos))
+    main = threading.current_thread() is threading.main_thread()  # only there can signals be set
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        return multiprocessing.get_context("spawn").Pool(
+            job.workers, initializer=_init_worker, initargs=(model, job.threads, job.fmt.value, job.pos))
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, previous)
 
 
 def _counting(lines: Iterable[Line], summary: Summary) -> Iterator[Line]:

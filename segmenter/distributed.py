@@ -1,4 +1,4 @@
-"""Segmentation on Ray Data, for corpora that outgrow one machine (`pip install -e '.[ray]'`).
+"""Segmentation on Ray Data, for corpora that outgrow one machine (`pip install 'segmenter-cws[ray]'`).
 
 - `add_tokens_column(ds, model)`: a Ray Dataset with a text column in, the same Dataset with a
   `tokens` column out (a list of `{"text", "start", "end"}` per row); the model is loaded once
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from segmenter.columns import tokens_for_batch
-from segmenter.errors import SegmenterError
+from segmenter.errors import missing_extra
 from segmenter.lexicon import Entry, Lexicon
 from segmenter.stream import (
     Line,
@@ -37,8 +37,7 @@ def _ray() -> Any:
         import ray
         import ray.data
     except ImportError as e:
-        raise SegmenterError("the Ray engine needs Ray Data: pip install 'segmenter-cws[ray]' "
-                             f"(or pip install 'ray[data]'); {e}") from e
+        raise missing_extra("the Ray engine", "ray", e) from e
     return ray
 
 

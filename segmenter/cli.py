@@ -89,7 +89,7 @@ def _corpora(args: argparse.Namespace) -> list[Any]:
 def _cmd_train(args: argparse.Namespace) -> int:
     from segmenter.artifact import sha256_file
     from segmenter.tags import joint_labels
-    from segmenter.train import pos_tag_set, train
+    from segmenter.train import model_path, pos_tag_set, train
 
     corpora = _corpora(args)
     cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, lr_decay=args.lr_decay,
@@ -98,19 +98,25 @@ def _cmd_train(args: argparse.Namespace) -> int:
                       bf16=args.bf16, unk_replace=args.unk_replace, sample_alpha=args.sample_alpha,
                       distill_alpha=args.distill_alpha, distill_temperature=args.temperature,
                       own_vocab=args.own_vocab, mixed_share=args.mixed_share,
-                      mixed_only=args.mixed_only)
-    model_options = dict(cell=args.cell, layers=args.layers, hidden=args.hidden, char_dim=args.char_dim,
-                         bigram_dim=args.bigram_dim, dropout=args.dropout, max_piece=args.max_piece,
-                         bidirectional=not args.unidirectional, standard_dim=args.standard_dim,
-                         standard_input=args.standard_input,
-                         factored=args.factored, word_features=args.word_features)
-    if len(corpora) == 1:
-        model_options.update(standard_dim=0, standard_input="embedding")
-    if args.pos:
-        try:
-            model_options["labels"] = joint_labels(pos_tag_set([s for c in corpora for s in c.train]))
-        except ValueError as e:
-            raise InvalidInputError(f"--pos: {e}") from None
+                      mixed_only=args.mixed_only, keep_alpha=args.keep_alpha)
+    # the network options given (None: not given); with --init the model's own, else ModelConfig's defaults
+    given = dict(cell=args.cell, layers=args.layers, hidden=args.hidden, char_dim=args.char_dim,
+                 bigram_dim=args.bigram_dim, dropout=args.dropout, max_piece=args.max_piece,
+                 bidirectional=False if args.unidirectional else None, standard_dim=args.standard_dim,
+                 standard_input=args.standard_input, factored=args.factored or None,
+                 word_features=args.word_features)
+    model_options = {k: v for k, v in given.items() if v is not None}
+    if args.init:
+        if args.pos:  # a joint model keeps its tag set; one that has none contradicts --pos
+            model_options["labels"] = joint_labels(["n"])
+    else:
+        if len(corpora) == 1:
+            model_options.update(standard_dim=0, standard_input="embedding")
+        if args.pos:
+            try:
+                model_options["labels"] = joint_labels(pos_tag_set([s for c in corpora for s in c.train]))
+            except ValueError as e:
+                raise InvalidInputError(f"--pos: {e}") from None
     if args.distill_alpha > 0 and not args.teacher:
         raise InvalidInputError("--distill-alpha needs --teacher MODEL_DIR")
     if args.own_vocab and not args.teacher:
@@ -132,7 +138,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         "pretrained": str(args.pretrained) if args.pretrained else None,
         "teacher": (str(args.teacher[0]) if len(args.teacher) == 1 else [str(t) for t in args.teacher])
         if args.teacher else None,
-        "init": str(args.init) if args.init else None,
+        "init": str(model_path(args.init)) if args.init else None,
         "command": "segmenter " + shlex.join(args.argv),
         "git_commit": _git_commit(),
         "segmenter_version": __version__,
@@ -378,8 +384,8 @@ def _add_train_command(sub: _SubParsers) -> None:
     t.add_argument("--bf16", action="store_true", help="bfloat16 autocast (fast on CPUs with AMX)")
     t.add_argument("--unk-replace", type=float, default=d.unk_replace,
                    help="share of known bigrams replaced by <UNK> during training")
-    t.add_argument("--standard-dim", type=int, default=8, help="size of the standard embedding (multi-standard)")
-    t.add_argument("--standard-input", choices=["embedding", "tokens"], default="embedding",
+    t.add_argument("--standard-dim", type=int, help="size of the standard embedding (multi-standard; default 8)")
+    t.add_argument("--standard-input", choices=["embedding", "tokens"],
                    help="multi-standard: a standard embedding at every position, or a standard token read "
                         "first by each direction of the first layer (torch only)")
     t.add_argument("--sample-alpha", type=float, default=d.sample_alpha,
@@ -391,8 +397,14 @@ def _add_train_command(sub: _SubParsers) -> None:
                    help="with --init: train only the mixed standard's embedding, every piece reading it; the "
                         "other standards segment exactly as before")
     t.add_argument("--pretrained", help="embeddings to start from (.npz of `python -m segmenter.pretrain`)")
-    t.add_argument("--init", help="model directory whose weights to start from (fine-tuning; same vocabulary "
-                                  "and network, e.g. a student of the same --teacher)")
+    t.add_argument("--init", metavar="MODEL",
+                   help="fine-tune a trained model: a shipped model's name (e.g. multi-fast) or a model directory. "
+                        "Its vocabulary, network, parts of speech and dictionary features are kept (a network "
+                        "option that contradicts them is an error); --train NAME=PATH continues its standard NAME "
+                        "or adds a new one")
+    t.add_argument("--keep-alpha", type=float, default=d.keep_alpha,
+                   help="with --init: weight of keeping the standards not trained (each training sentence also "
+                        "read in one of them, the starting model's distributions as the target; 0: none)")
     t.add_argument("--teacher", action="append",
                    help="model directory to distil from (the student shares its vocabulary); repeated: an "
                         "ensemble whose mean distributions the student learns (same labels; the largest "
@@ -409,20 +421,21 @@ def _add_train_command(sub: _SubParsers) -> None:
 
 
 def _add_network_options(t: argparse.ArgumentParser) -> None:
-    """The network's shape and labels (`ModelConfig` fields) of `segmenter train`."""
-    t.add_argument("--cell", choices=[c.value for c in Cell], default="lstm")
-    t.add_argument("--layers", type=int, default=1)
-    t.add_argument("--hidden", type=int, default=200, help="hidden size per direction")
-    t.add_argument("--char-dim", type=int, default=100)
-    t.add_argument("--bigram-dim", type=int, default=50, help="0 disables bigram features")
-    t.add_argument("--dropout", type=float, default=0.2)
-    t.add_argument("--max-piece", type=int, default=200)
+    """The network's shape and labels (`ModelConfig` fields) of `segmenter train`: None when not
+    given (the defaults are `ModelConfig`'s; with --init, the model's own)."""
+    t.add_argument("--cell", choices=[c.value for c in Cell], help="default: lstm")
+    t.add_argument("--layers", type=int, help="default: 1")
+    t.add_argument("--hidden", type=int, help="hidden size per direction (default: 200)")
+    t.add_argument("--char-dim", type=int, help="default: 100")
+    t.add_argument("--bigram-dim", type=int, help="0 disables bigram features (default: 50)")
+    t.add_argument("--dropout", type=float, help="default: 0.2 (with --init: the model's)")
+    t.add_argument("--max-piece", type=int, help="default: 200")
     t.add_argument("--unidirectional", action="store_true", help="forward direction only (for comparison)")
     t.add_argument("--pos", action="store_true",
                    help="joint segmentation + part-of-speech model (labels B-n, E-v...; needs a pfr-format corpus)")
     t.add_argument("--factored", action="store_true",
                    help="with --pos: separate BMES and part-of-speech heads (segmentation decodes on 4 scores: faster)")
-    t.add_argument("--word-features", type=int, default=0, metavar="N",
+    t.add_argument("--word-features", type=int, metavar="N",
                    help="dictionary features: at every character, whether a training word of each standard of "
                         "2..N characters starts or ends there (0: none; e.g. 4). With --init from a model "
                         "without them they are added, their weights starting at zero")

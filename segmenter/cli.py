@@ -317,6 +317,38 @@ def _segment_on_ray(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_discover(args: argparse.Namespace) -> int:
+    from segmenter.segmenter import Segmenter
+
+    for path in args.files:
+        if path != "-" and not Path(path).is_file():
+            raise InvalidInputError(f"{path}: no such file")
+    if args.top is not None and args.top < 1:
+        raise InvalidInputError("--top must be at least 1")
+    configure_process(threads=1)
+    seg = Segmenter.load(args.model, threads=1, standard=args.standard, models_dir=args.models_dir)
+
+    def lines() -> Any:  # the files' lines, read lazily: memory stays bounded
+        for path in args.files:
+            with (open(sys.stdin.fileno(), encoding="utf-8", closefd=False) if path == "-"
+                  else open(path, encoding="utf-8")) as fh:
+                try:
+                    yield from fh
+                except UnicodeDecodeError as e:
+                    raise InvalidInputError(f"{path}: not UTF-8 ({e.reason} at byte {e.start})") from None
+
+    t0 = time.perf_counter()
+    found = seg.discover(lines(), min_count=args.min_count, top=args.top, standard=args.standard)
+    text = "".join(c.dict_line() + "\n" for c in found)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+    if not args.quiet:
+        print(f"segmenter: {len(found):,} candidate words in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     try:
         from segmenter_api.serve import run
@@ -342,6 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train_command(sub)
     _add_eval_command(sub)
     _add_segment_command(sub)
+    _add_discover_command(sub)
     _add_serve_command(sub)
     return p
 
@@ -492,6 +525,18 @@ def _add_segment_command(sub: _SubParsers) -> None:
     s.add_argument("--user-word", action="append", metavar="WORD",
                    help="one user word (or 'A B' forced split), added after --user-dict (repeatable)")
     s.set_defaults(func=_cmd_segment)
+
+
+def _add_discover_command(sub: _SubParsers) -> None:
+    d = sub.add_parser("discover", help="propose a domain's words from its raw text, as a user dictionary "
+                       "('WORD COUNT' lines, best first)")
+    d.add_argument("files", nargs="+", metavar="RAW", help="UTF-8 text files ('-': standard input)")
+    _add_model_choice(d)
+    d.add_argument("--min-count", type=int, default=5, help="least occurrences of a candidate (default: 5)")
+    d.add_argument("--top", type=int, help="at most this many words (default: every candidate)")
+    d.add_argument("--output", "-o", help="file to write (default: standard output)")
+    d.add_argument("--quiet", "-q", action="store_true", help="no summary on standard error")
+    d.set_defaults(func=_cmd_discover)
 
 
 def _add_serve_command(sub: _SubParsers) -> None:

@@ -108,7 +108,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     model_options = {k: v for k, v in given.items() if v is not None}
     if args.init:
         if args.pos:  # a joint model keeps its tag set; one that has none contradicts --pos
-            model_options["labels"] = joint_labels(["n"])
+            model_options["pos"] = True
     else:
         if len(corpora) == 1:
             model_options.update(standard_dim=0, standard_input="embedding")

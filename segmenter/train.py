@@ -580,8 +580,13 @@ def model_path(ref: str | Path) -> Path:
 def inherited_options(start: ModelConfig, options: dict[str, Any], init: str) -> dict[str, Any]:
     """`options` (`ModelConfig` fields asked for) with every field of `INHERITED` taken from `start`,
     the model a run fine-tunes; a field asked for with another value is a `ValueError` naming its
-    option. Dictionary features may be added to a model without them; dropout may change."""
+    option (`pos`: True asks for a joint model, as --pos does). Dictionary features may be added to
+    a model without them; dropout may change."""
     joint = len(start.labels) > 4
+    options = dict(options)
+    if options.pop("pos", False) and not joint:
+        raise ValueError(f"--init {init}: it does not tag parts of speech; --pos contradicts it (leave --pos out: "
+                         "a fine-tuned model keeps the network it starts from)")
     for name in INHERITED:
         if name not in options or options[name] == getattr(start, name):
             continue

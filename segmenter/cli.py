@@ -338,7 +338,8 @@ def _cmd_discover(args: argparse.Namespace) -> int:
                     raise InvalidInputError(f"{path}: not UTF-8 ({e.reason} at byte {e.start})") from None
 
     t0 = time.perf_counter()
-    found = seg.discover(lines(), min_count=args.min_count, top=args.top, standard=args.standard)
+    found = seg.discover(lines(), min_count=args.min_count, top=args.top, standard=args.standard,
+                         max_ngrams=args.max_ngrams)
     text = "".join(c.dict_line() + "\n" for c in found)
     if args.output is None:
         sys.stdout.write(text)
@@ -534,6 +535,9 @@ def _add_discover_command(sub: _SubParsers) -> None:
     _add_model_choice(d)
     d.add_argument("--min-count", type=int, default=5, help="least occurrences of a candidate (default: 5)")
     d.add_argument("--top", type=int, help="at most this many words (default: every candidate)")
+    d.add_argument("--max-ngrams", type=int, default=1_000_000,
+                   help="n-gram counts held at most, the rarest pruned first: bounds memory (about 400 bytes "
+                        "each; default: 1000000)")
     d.add_argument("--output", "-o", help="file to write (default: standard output)")
     d.add_argument("--quiet", "-q", action="store_true", help="no summary on standard error")
     d.set_defaults(func=_cmd_discover)

@@ -65,7 +65,7 @@ class DiscoverOptions:
     min_pmi: float = 1.0
     min_entropy: float = 0.5
     known: float = 0.99  # a candidate the model reads as one word this often (mean `whole`) is not new
-    max_ngrams: int = 2_000_000  # n-gram counts kept in memory at most
+    max_ngrams: int = 1_000_000  # n-gram counts kept in memory at most (about 400 bytes each)
     chunk_chars: int = 200_000  # text the model reads at once
     standard: str | None = None  # the standard the model segments in
 

@@ -57,6 +57,15 @@ def test_fine_tuning_by_name_adds_a_standard_and_inherits_the_network(tiny_multi
     raw.write_text("\n".join(texts) + "\n", encoding="utf-8")
     assert main(["segment", "--model", str(out), "--quiet", str(raw)]) == 0
     assert capsys.readouterr().out.splitlines() == [" ".join(words) for words in after]
+    # and the service, from its models folder, in the new standard by default
+    from fastapi.testclient import TestClient
+    from segmenter_api.main import create_app
+    from segmenter_api.settings import Settings
+
+    settings = Settings(_env_file=None, models_dir=tmp_path, default_model="my-model", models=["my-model"])
+    with TestClient(create_app(settings)) as client:
+        got = client.post("/v1/segment", json={"text": texts[0]}).json()
+    assert got["standard"] == "mydomain" and [t["text"] for t in got["results"][0]["tokens"]] == after[0]
 
 
 def test_fine_tuning_by_path_continues_a_standard_and_keeps_its_dictionary(tmp_path, novel):

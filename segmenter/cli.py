@@ -1,4 +1,4 @@
-"""`segmenter train | eval | segment`: thin wrappers over the library.
+"""`segmenter train | eval | segment | discover | serve`: thin wrappers over the library.
 
 Every expected failure (missing file, bad corpus line, unknown model) is one line on
 stderr and exit status 2.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Annotated, Any
@@ -15,9 +17,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from segmenter import Analysis, Entry, Segmenter, parse_entry
 
 from .batching import Batcher, Kind
-from .errors import AuthError, LimitError, UnknownModelError
+from .errors import AuthError, LimitError, TooLargeError, UnknownModelError
 from .metrics import Metrics
-from .schemas import TextsRequest, json_response, tokens_json
+from .schemas import TextsRequest, json_response, read_texts_request, tokens_json
 from .settings import Settings
 
 
@@ -31,6 +33,8 @@ class AppState:
     # each -> (model directory name, standard or None for the model's own default).
     names: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     ready: bool = False
+    # large request bodies are parsed and validated here, one at a time, off the event loop
+    parser: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="parse"))
 
     def add_name(self, name: str, model: str, standard: str | None) -> None:
         self.names.setdefault(name, (model, standard))
@@ -69,32 +73,62 @@ async def require_api_key(state: StateDep,
         raise AuthError("this server needs 'Authorization: Bearer <API key>'")
 
 
+SMALL_BODY_BYTES = 32_768  # bodies up to this size are parsed on the event loop (well under a millisecond)
+
+
+async def texts_request(request: Request, state: StateDep) -> TextsRequest:
+    """The body of /v1/segment and /v1/tag, parsed and validated at a bounded cost
+    (`read_texts_request`); a large body in the parser thread, so that small requests are not
+    held behind it."""
+    body = await request.body()
+    s = state.settings
+    limits = {"texts": s.max_texts, "user_words": s.max_user_words,
+              # every separator of a largest valid request: in its texts and user words, and between its items
+              "separators": s.max_request_chars + s.max_user_words * (s.max_user_word_chars + 1) + s.max_texts + 64}
+    if len(body) <= SMALL_BODY_BYTES:
+        return read_texts_request(body, limits)
+    return await asyncio.get_running_loop().run_in_executor(state.parser, read_texts_request, body, limits)
+
+
+TextsDep = Annotated[TextsRequest, Depends(texts_request)]
+
+
+def model_named(name: str, state: AppState) -> tuple[str, str | None]:
+    """The model (directory name) and standard that `name` selects: a name the server registered,
+    or `MODEL:STANDARD` (a standard of a served model, as in the library and the CLI)."""
+    if name in state.names:
+        return state.names[name]
+    model, sep, standard = name.partition(":")
+    if sep and standard and model in state.models:
+        return model, standard
+    raise UnknownModelError(f"unknown model {name!r}; available: {', '.join(sorted(state.names))} "
+                            "(or MODEL:STANDARD)")
+
+
 def checked(req: TextsRequest, state: AppState) -> Checked:
-    """The model and standard a request names, and its texts, after the configured limits."""
+    """The model and standard a request names, and its texts, after the configured limits (the
+    lengths of its lists were checked while it was read)."""
     s = state.settings
     name = req.model if req.model is not None else s.default_model
-    if name not in state.names:
-        raise UnknownModelError(f"unknown model {name!r}; available: {', '.join(sorted(state.names))}")
-    key, standard = state.names[name]
+    key, standard = model_named(name, state)
     seg = state.models[key]
     if req.standard is not None:
         standard = req.standard
     if standard is not None:
         seg.check_standard(standard)  # InvalidInputError naming the model's standards
     texts = req.all_texts()
-    if len(texts) > s.max_texts:
-        raise LimitError(f"{len(texts)} texts in one request; the limit is {s.max_texts} (max_texts)",
-                         "max_texts", s.max_texts)
     for i, t in enumerate(texts):
         if len(t) > s.max_chars_per_text:
             raise LimitError(f"text {i} has {len(t)} characters; the limit is {s.max_chars_per_text} "
                              "(max_chars_per_text)", "max_chars_per_text", s.max_chars_per_text)
+    total = sum(map(len, texts))
+    if total > s.max_request_chars:
+        raise TooLargeError(f"{total:,} characters in one request; the limit is {s.max_request_chars:,} "
+                            "(max_request_chars): split the texts over several requests", "max_request_chars",
+                            s.max_request_chars)
     if req.pos:
         seg.require_pos(True)
     words = req.user_words or []
-    if len(words) > s.max_user_words:
-        raise LimitError(f"{len(words)} user words in one request; the limit is {s.max_user_words} "
-                         "(max_user_words)", "max_user_words", s.max_user_words)
     entries = tuple(parse_entry(w, max_chars=s.max_user_word_chars) for w in words)  # InvalidInputError names it
     return Checked(name, state.batchers[key], standard or seg.standard, texts, entries)
 

@@ -23,6 +23,10 @@ class LimitError(Exception):
         self.value = value
 
 
+class TooLargeError(LimitError):
+    """The request is larger than the server answers in one go (413)."""
+
+
 class AuthError(Exception):
     """Missing or wrong API key."""
 
@@ -38,6 +42,7 @@ class Answer:
 STATUS: dict[type[Exception], Answer] = {
     AuthError: Answer(401, "unauthorized", {"WWW-Authenticate": "Bearer"}),
     UnknownModelError: Answer(404, "unknown_model"),
+    TooLargeError: Answer(413, "limit_exceeded"),
     LimitError: Answer(422, "limit_exceeded"),
     InvalidInputError: Answer(422, "invalid_input"),
     ClientGoneError: Answer(499, "client_gone"),  # nobody reads it; logged and counted
@@ -56,7 +61,7 @@ def answer_for(exc: Exception) -> Answer:
 
 
 def detail_of(exc: Exception, available: list[str]) -> Any:
-    if isinstance(exc, LimitError):
+    if isinstance(exc, LimitError):  # TooLargeError too
         return {"limit": exc.limit, "value": exc.value}
     if isinstance(exc, UnknownModelError):
         return {"available": available}

@@ -33,7 +33,8 @@ from .deps import AppState, require_api_key
 from .errors import STATUS, answer_for, detail_of
 from .logs import REQUEST_ID, RequestIdMiddleware
 from .metrics import Metrics
-from .routes import docs, health, models, segment, tag
+from .routes import demo, docs, health, models, segment, tag
+from .schemas import MAX_PROBLEMS
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -71,16 +72,20 @@ class BodyLimitMiddleware:
         received = 0
         complete = False
         timeout = self.state.settings.body_timeout_s
+        deadline: float | None = None  # the whole body must arrive within `timeout`, not each piece
 
         async def limited() -> Message:
-            nonlocal received, complete
+            nonlocal received, complete, deadline
             if complete:  # the body is read: what comes next is the disconnect, whenever it comes
                 return await receive()
+            now = time.monotonic()
+            deadline = deadline if deadline is not None else now + timeout
             try:
-                msg = await asyncio.wait_for(receive(), timeout)
+                msg = await asyncio.wait_for(receive(), max(0.0, deadline - now))
             except TimeoutError:
-                raise HTTPException(408, f"the request body stopped arriving for {timeout:g} s "
-                                         "(shorter than its Content-Length?)") from None
+                raise HTTPException(408, f"the request body did not arrive whole within {timeout:g} s "
+                                         "(body_timeout_s; shorter than its Content-Length, or sent too slowly?)"
+                                    ) from None
             if msg["type"] == "http.request":
                 received += len(msg.get("body", b""))
                 if received > limit:
@@ -158,9 +163,14 @@ def _drain_on_sigterm(state: AppState, timeout: float) -> None:
         pass
 
 
-def _validation_message(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
-    detail = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in errors]
+def _validation_message(errors: list[dict[str, Any]], total: int) -> tuple[str, list[dict[str, Any]]]:
+    """The message and detail of a 422: the first `MAX_PROBLEMS` problems (names and messages cut
+    to 100 and 200 characters), and how many there are in all: an answer of at most a few KB."""
+    detail = [{"loc": [p[:100] if isinstance(p, str) else p for p in e.get("loc", ())],
+               "msg": str(e.get("msg", ""))[:200], "type": e.get("type", "")} for e in errors[:MAX_PROBLEMS]]
     text = "; ".join(f"{'.'.join(str(p) for p in d['loc'] if p != 'body') or 'body'}: {d['msg']}" for d in detail)
+    if total > len(detail):
+        text += f"; and {total - len(detail):,} more problems ({total:,} in all)"
     return text or "invalid request", detail
 
 
@@ -195,7 +205,7 @@ def _lifespan(state: AppState) -> Callable[[FastAPI], AbstractAsyncContextManage
         configure_process(threads)
         sys.setswitchinterval(settings.switch_interval_ms / 1000)
         await _load_models(state)
-        log.info("serving models %s (names %s) with %d torch threads", sorted(state.models), sorted(state.names),
+        log.info("serving models %s (names %s) with %d inference threads", sorted(state.models), sorted(state.names),
                  threads)
         # Everything loaded so far (models, vocabularies, the app) lives as long as the process:
         # moved out of the collector's reach, full collections no longer walk it on every pass
@@ -212,6 +222,7 @@ def _lifespan(state: AppState) -> Callable[[FastAPI], AbstractAsyncContextManage
             state.ready = False
             for b in state.batchers.values():
                 await b.close(settings.shutdown_timeout_s)
+            state.parser.shutdown(wait=True)
 
     return lifespan
 
@@ -262,13 +273,14 @@ def _start_batcher(state: AppState, key: str, seg: Segmenter) -> Batcher:
 
 
 def _include_routers(app: FastAPI) -> None:
-    """The API's routes behind the API key; health and the documentation open to all."""
+    """The API's routes behind the API key; health, the documentation and the demo page open to all."""
     secured = [Depends(require_api_key)]
     app.include_router(segment.router, dependencies=secured)
     app.include_router(tag.router, dependencies=secured)
     app.include_router(models.router, dependencies=secured)
     app.include_router(health.router)
     app.include_router(docs.router(app))
+    app.include_router(demo.router(app))
 
 
 def _add_middleware(app: FastAPI, state: AppState) -> None:
@@ -293,7 +305,8 @@ def _add_error_handlers(app: FastAPI, state: AppState) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        message, detail = _validation_message(list(exc.errors()))
+        errors = list(exc.errors())
+        message, detail = _validation_message(errors, getattr(exc, "total", len(errors)))
         return fail(422, "validation_error", message, detail)
 
     @app.exception_handler(HTTPException)

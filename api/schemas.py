@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
+from itertools import islice
 from typing import Any, Literal
 
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
+from starlette.exceptions import HTTPException
+
+from .errors import LimitError, TooLargeError
 
 
 def json_response(body: dict[str, Any]) -> Response:
@@ -21,10 +27,14 @@ def json_response(body: dict[str, Any]) -> Response:
     return Response(content, media_type="application/json")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _no_surrogates(text: str, where: str) -> str:
-    for i, ch in enumerate(text):
-        if "\ud800" <= ch <= "\udfff":
-            raise ValueError(f"{where} holds a lone surrogate (U+{ord(ch):04X}) at character {i}: not valid Unicode")
+    m = _SURROGATE.search(text)  # one C scan, not a Python loop over a long text
+    if m is not None:
+        raise ValueError(f"{where} holds a lone surrogate (U+{ord(m.group()):04X}) at character {m.start()}: "
+                         "not valid Unicode")
     return text
 
 
@@ -81,6 +91,68 @@ class TextsRequest(BaseModel):
 
     def all_texts(self) -> list[str]:
         return [self.text] if self.text is not None else list(self.texts or [])
+
+
+# The body of /v1/segment and /v1/tag in the OpenAPI schema: the routes read it themselves
+# (`read_texts_request`), so FastAPI does not see it as a parameter.
+TEXTS_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": TextsRequest.model_json_schema()}}}}
+MAX_PROBLEMS = 10  # an invalid request's answer lists this many of its problems, and counts them all
+LIST_LIMITS = {"texts": "max_texts", "user_words": "max_user_words"}  # field -> the setting bounding its length
+
+
+class BoundedValidationError(RequestValidationError):
+    """A request's first problems (at most `MAX_PROBLEMS`) and how many it has in all (`total`)."""
+
+    def __init__(self, errors: list[dict[str, Any]], total: int) -> None:
+        super().__init__(errors[:MAX_PROBLEMS])
+        self.total = total
+
+
+def read_texts_request(body: bytes, limits: dict[str, int]) -> TextsRequest:
+    """The `TextsRequest` in a request body, at a bounded cost: unknown keys and lists longer than
+    `limits` (field -> its setting's value, keyed like `LIST_LIMITS`) are refused before any item is
+    validated, and at most `MAX_PROBLEMS` problems are reported.
+
+    The cost of parsing is the number of keys, items and containers, not the body's bytes: a body
+    with more separators (`,` `:` `[` `{`, counted in C before parsing) than a request within the
+    limits can hold, in its structure and its strings together (`limits["separators"]`), is refused
+    unparsed.
+
+    Raises `BoundedValidationError` (422), `LimitError` (422), `TooLargeError` (413) or
+    `HTTPException` (400: not UTF-8)."""
+    separators = sum(body.count(c) for c in (b",", b":", b"[", b"{"))
+    if separators > limits["separators"]:
+        raise TooLargeError(f"the body holds {separators:,} JSON separators (',', ':', '[', '{{'), more than a "
+                            f"request within the limits can ({limits['separators']:,}: max_request_chars, "
+                            "max_texts, max_user_words)", "json_separators", limits["separators"])
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError as e:
+        raise BoundedValidationError([{"type": "json_invalid", "loc": ("body", e.pos),
+                                       "msg": f"JSON decode error: {e.msg}"}], 1) from None
+    except UnicodeDecodeError as e:
+        raise HTTPException(400, str(e)) from None
+    except RecursionError:
+        raise BoundedValidationError([{"type": "json_invalid", "loc": ("body",),
+                                       "msg": "JSON nested too deeply to parse"}], 1) from None
+    if isinstance(data, dict):
+        unknown = data.keys() - TextsRequest.model_fields.keys()
+        if unknown:
+            first = list(islice((k for k in data if k in unknown), MAX_PROBLEMS))  # in the body's order
+            raise BoundedValidationError([{"type": "extra_forbidden", "loc": ("body", k[:100]),
+                                           "msg": "Extra inputs are not permitted"} for k in first], len(unknown))
+        for name, setting in LIST_LIMITS.items():
+            value = data.get(name)
+            if isinstance(value, list) and len(value) > limits[name]:
+                raise LimitError(f"{len(value)} {name.replace('_', ' ')} in one request; the limit is "
+                                 f"{limits[name]} ({setting})", setting, limits[name])
+    try:
+        return TextsRequest.model_validate(data)
+    except ValidationError as e:
+        errors = [{**err, "loc": ("body", *err["loc"])}
+                  for err in e.errors(include_url=False, include_input=False, include_context=False)[:MAX_PROBLEMS]]
+        raise BoundedValidationError(errors, e.error_count()) from None
 
 
 class TokenOut(BaseModel):

@@ -37,7 +37,8 @@ def run(host: str | None = None, port: int | None = None, workers: int | None = 
     uvicorn.run("segmenter_api.main:app", host=host or settings.host, port=port or settings.port, workers=workers,
                 http=JsonErrorH11Protocol, h11_max_incomplete_event_size=settings.max_header_bytes,
                 timeout_keep_alive=int(settings.keep_alive_s),
-                timeout_graceful_shutdown=int(settings.shutdown_timeout_s) + 5,
+                # after the drain's end every request is answered at once: 2 s more is for writing the answers
+                timeout_graceful_shutdown=int(settings.shutdown_timeout_s) + 2,
                 log_config=log_config(settings.log_format == "json"), log_level="info")
 
 

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
 
     max_chars_per_text: int = Field(20_000, ge=1, description="longest text accepted, in characters")
     max_texts: int = Field(256, ge=1, description="most texts in one request")
+    max_request_chars: int = Field(100_000, ge=1, description="most characters in one request, all texts together "
+                                   "(more: 413): the largest /v1/tag answer (~7 MB) then takes ~2 s on multi-fast "
+                                   "and ~100 MB of memory (BENCHMARKS.md: Request limits)")
     max_body_bytes: int = Field(4_000_000, ge=1024, description="largest request body, in bytes")
     max_user_words: int = Field(1000, ge=0, description="most user words in one request")
     max_user_word_chars: int = Field(32, ge=1, description="longest user word, in characters")
@@ -41,18 +44,22 @@ class Settings(BaseSettings):
                                  "cut into several, with other requests' texts in between (larger: more throughput "
                                  "for bulk requests, longer waits for short ones behind them; BENCHMARKS.md)")
     request_timeout_s: float = Field(30.0, gt=0, description="a request not answered by then gets 504")
-    shutdown_timeout_s: float = Field(10.0, ge=0, description="on SIGTERM, queued work still unfinished after this "
-                                      "gets 503 and the process exits")
+    shutdown_timeout_s: float = Field(6.0, ge=0, description="on SIGTERM, queued work still unfinished after this "
+                                      "gets 503 and the process exits (below the 10 s `docker stop` gives before "
+                                      "it kills)")
     max_header_bytes: int = Field(65_536, ge=1024, description="largest request line plus headers (uvicorn's h11 "
                                   "parser refuses more)")
-    body_timeout_s: float = Field(10.0, gt=0, description="a request body that stops arriving (e.g. shorter than "
-                                  "its Content-Length) gets 408 after this many seconds")
+    body_timeout_s: float = Field(10.0, gt=0, description="a request body not complete this many seconds after "
+                                  "the app starts reading it (it stopped arriving, or trickles in) gets 408")
     keep_alive_s: float = Field(5.0, gt=0, description="idle keep-alive connections are closed after this")
-    torch_threads: int = Field(0, ge=0, description="torch intra-op threads per worker (0: cores / workers)")
+    torch_threads: int = Field(0, ge=0, description="inference threads per worker, ONNX Runtime's or torch's "
+                               "(0: cores / workers)")
     switch_interval_ms: float = Field(5.0, gt=0, le=100, description="how long a Python thread (a large answer "
                                       "being serialised) may hold the interpreter before the event loop gets a "
                                       "turn (sys.setswitchinterval)")
-    precision: Precision = Field(Precision.FP32, description="inference number format: fp32 (reference) or bf16")
+    precision: Precision = Field(Precision.FP32, description="inference number format: fp32 (reference), bf16 "
+                                 "(torch) or int8 (ONNX Runtime, int8 LSTM weights; a text's words may then depend "
+                                 "on the texts batched with it)")
 
     api_key: SecretStr | None = Field(None, description="when set, /v1/* needs 'Authorization: Bearer <key>'")
     cors_origins: Annotated[list[str], NoDecode] = Field([], description="origins allowed to call from a browser "

@@ -87,7 +87,8 @@ def wheel_envs(pythons: list[str], venvs: Path) -> dict[str, Path]:
     (wheel,) = dist.glob("*.whl")
     out = {}
     for version in pythons:
-        exe = shutil.which(f"python{version}")
+        found = sorted((Path.home() / ".pyenv" / "versions").glob(f"{version}.*/bin/python3"))
+        exe = str(found[-1]) if found else shutil.which(f"python{version}")
         if exe is None:
             print(f"# python{version} not found: skipped", flush=True)
             continue

@@ -2,11 +2,14 @@
 
 The public surface: `Segmenter` and its results (`Analysis`, the pipeline's result every door
 renders, and its renderings `Token`, `CharTag`), model names (`resolve`, `DEFAULT_MODEL`,
-`MODELS_DIR`), the user-dictionary types (`Lexicon`, `Entry`, `parse_entry`), the process set-up a
-program owning the process calls (`configure_process`, `freeze_heap`, `usable_cores`), and the errors.
+`MODELS_DIR`), the column helpers for pandas, Arrow and `datasets` (`cut_column`,
+`tokenize_column`, `tokens_for_batch`), the user-dictionary types (`Lexicon`, `Entry`,
+`parse_entry`), the process set-up a program owning the process calls (`configure_process`,
+`freeze_heap`, `usable_cores`), and the errors.
 Importing it loads no model, no torch and no web framework.
 """
 
+from segmenter.columns import cut_column, tokenize_column, tokens_for_batch
 from segmenter.config import Precision, Runtime
 from segmenter.errors import CorpusError, InvalidInputError, ModelLoadError, SegmenterError
 from segmenter.lexicon import Entry, Lexicon, parse_entry
@@ -17,4 +20,5 @@ from segmenter.segmenter import DEFAULT_MODEL, MODELS_DIR, Segmenter, resolve
 __version__ = "0.1.0"
 __all__ = ["DEFAULT_MODEL", "MODELS_DIR", "Analysis", "CharTag", "CorpusError", "Entry", "InvalidInputError",
            "Lexicon", "ModelLoadError", "Precision", "Runtime", "Segmenter", "SegmenterError", "Token", "__version__",
-           "configure_process", "freeze_heap", "parse_entry", "resolve", "usable_cores"]
+           "configure_process", "cut_column", "freeze_heap", "parse_entry", "resolve", "tokenize_column",
+           "tokens_for_batch", "usable_cores"]

@@ -27,6 +27,7 @@ from safetensors.numpy import load_file
 
 from segmenter.config import ModelConfig
 from segmenter.errors import ModelLoadError
+from segmenter.tags import pos_of_labels
 from segmenter.vocab import Vocab
 
 FORMAT_VERSION = 2
@@ -135,6 +136,8 @@ def read_meta(path: str | Path) -> dict[str, Any]:
         raise ModelLoadError(f"{path} is not a model directory: {META} is missing") from e
     except (OSError, ValueError) as e:
         raise ModelLoadError(f"{path / META} cannot be read: {e}") from e
+    if not isinstance(meta, dict):
+        raise ModelLoadError(f"{path / META} holds a JSON {type(meta).__name__}, not an object")
     return meta
 
 
@@ -176,10 +179,15 @@ def load(path: str | Path) -> Artifact:
     meta = verify(path)
     try:
         config = ModelConfig.from_json(json.loads((path / CONFIG).read_text(encoding="utf-8")))
+        pos_of_labels(config.labels)  # BMES or joint BMES-POS labels
         vocab = Vocab.load(path / VOCAB)
         state = _dequantise(load_file(str(path / WEIGHTS)))
     except (ValueError, TypeError, KeyError, SafetensorError) as e:
         raise ModelLoadError(f"{path}: incompatible model files: {e}") from e
+    broken = [k for k, v in state.items() if np.issubdtype(v.dtype, np.floating) and not np.isfinite(v).all()]
+    if broken:
+        raise ModelLoadError(f"{path}: weights that are not finite numbers (NaN or infinity) in "
+                             + ", ".join(broken[:4]))
     if len(vocab.chars) != config.n_units or len(vocab.bigrams) != config.n_bigrams:
         raise ModelLoadError(f"{path}: vocabulary sizes do not match {CONFIG}")
     words = vocab.words

@@ -1,5 +1,5 @@
 """Evaluation baselines (never used to segment): jieba's word lists and (word, POS) lists in the
-PKU tag set (the `eval` extra, `pip install -e '.[eval]'`), and pkuseg's default mixed-domain
+PKU tag set (the `eval` extra, `pip install 'segmenter-cws[eval]'`), and pkuseg's default mixed-domain
 model where pkuseg is installed (benchmarks only, never a dependency: `pip install numpy cython
 wheel` then `pip install --no-build-isolation pkuseg==0.0.25`)."""
 
@@ -10,7 +10,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from segmenter.errors import SegmenterError
+from segmenter.errors import SegmenterError, missing_extra
 
 # jieba.posseg's tags (ICTCLAS-derived) -> the PKU (PFR) tag set. Tags not listed are already PKU
 # tags (n, v, a, nr, ns, ...) or have no PKU counterpart (`UNMAPPED`), and are scored as they are.
@@ -27,7 +27,7 @@ def _jieba() -> Any:
     try:
         import jieba
     except ImportError as e:
-        raise SegmenterError("the jieba baseline needs jieba: pip install 'segmenter-cws[eval]'") from e
+        raise missing_extra("the jieba baseline", "eval", e) from e
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     return jieba

@@ -1,7 +1,9 @@
 """`segmenter train | eval | segment | discover | serve`: thin wrappers over the library.
 
-Every expected failure (missing file, bad corpus line, unknown model) is one line on
-stderr and exit status 2.
+Every expected failure (missing file, bad corpus line, unknown model, an input or output that
+cannot be read or written) is one line on stderr and exit status 2. Ctrl-C is one line and
+exit status 130; a reader of standard output who leaves (`| head`) ends the run quietly with
+status 141, as a tool killed by SIGPIPE.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 import logging
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -20,10 +23,12 @@ from typing import Any, TextIO
 
 from segmenter import __version__
 from segmenter.config import Cell, Precision, TrainConfig
-from segmenter.errors import InvalidInputError, SegmenterError
+from segmenter.errors import InvalidInputError, SegmenterError, missing_extra
 from segmenter.process import configure_process, freeze_heap
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, a shell's status for a program ended by Ctrl-C
+EXIT_BROKEN_PIPE = 128 + 13  # 141, a shell's status for a program killed by SIGPIPE (13 on every Unix)
 
 
 def _git_commit() -> str | None:
@@ -89,7 +94,11 @@ def _corpora(args: argparse.Namespace) -> list[Any]:
 def _cmd_train(args: argparse.Namespace) -> int:
     from segmenter.artifact import sha256_file
     from segmenter.tags import joint_labels
-    from segmenter.train import model_path, pos_tag_set, train
+
+    try:
+        from segmenter.train import model_path, pos_tag_set, train
+    except ModuleNotFoundError as e:  # torch, the train extra
+        raise missing_extra("segmenter train", "train", e) from e
 
     corpora = _corpora(args)
     cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, lr_decay=args.lr_decay,
@@ -354,8 +363,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     try:
         from segmenter_api.serve import run
     except ImportError as e:
-        raise SegmenterError(f"the service needs its extra packages ({e.name} is missing): "
-                             "pip install 'segmenter-cws[serve]'") from e
+        raise missing_extra("the service", "serve", e) from e
     run(host=args.host, port=args.port, workers=args.workers, model=args.model)
     return 0
 
@@ -564,13 +572,47 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         bound_backend_caches()
     try:
-        return int(args.func(args))
-    except SegmenterError as e:
-        print(f"segmenter: error: {e}", file=sys.stderr)
-        return EXIT_USAGE
-    except ValueError as e:  # config validation (e.g. dropout out of range)
-        print(f"segmenter: error: {e}", file=sys.stderr)
-        return EXIT_USAGE
+        status = int(args.func(args))
+        if sys.stdout is not None:
+            sys.stdout.flush()  # here, where a full disk is an error like any other, not at exit
+        return status
+    except BrokenPipeError:  # the reader of the output left (`| head`): not an error to report
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        print("segmenter: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (SegmenterError, ValueError) as e:  # ValueError: config validation (e.g. dropout out of range)
+        message = f"segmenter: error: {e}"
+    except OSError as e:  # a file the library does not name (e.g. a full disk under print)
+        message = f"segmenter: error: {e.filename + ': ' if e.filename else ''}{e.strerror or e}"
+    if not _flushed_stdout():
+        _discard_stdout()
+    print(message, file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _flushed_stdout() -> bool:
+    """Whether what is written to standard output reached it (False: its disk is full, its reader left)."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except OSError:
+        return False
+    return True
+
+
+def _discard_stdout() -> None:
+    """Point standard output at /dev/null, so that Python's flush at exit finds no broken pipe
+    or full disk to report as a traceback."""
+    if sys.stdout is None:
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # not a real file (a test's capture): nothing is flushed at exit
+        pass
 
 
 if __name__ == "__main__":

@@ -100,6 +100,8 @@ class ModelConfig:
             raise ValueError("dictionary features need standard_input 'embedding'")
         if len(set(self.standards)) != len(self.standards) or not all(self.standards):
             raise ValueError(f"standard names must be distinct and non-empty, got {list(self.standards)}")
+        if len(set(self.labels)) != len(self.labels) or not all(isinstance(x, str) and x for x in self.labels):
+            raise ValueError(f"labels must be distinct non-empty strings, got {list(self.labels)}")
 
     @property
     def unit_dim(self) -> int:
@@ -137,6 +139,8 @@ class ModelConfig:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> ModelConfig:
+        if not isinstance(d, dict):
+            raise TypeError(f"a model config is a JSON object, got {type(d).__name__}")
         d = {_RENAMED.get(k, k): v for k, v in d.items()}
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = set(d) - known

@@ -1,10 +1,10 @@
-"""Segmentation on Ray Data, for corpora that outgrow one machine (`pip install -e '.[ray]'`).
+"""Segmentation on Ray Data, for corpora that outgrow one machine (`pip install 'segmenter-cws[ray]'`).
 
 - `add_tokens_column(ds, model)`: a Ray Dataset with a text column in, the same Dataset with a
   `tokens` column out (a list of `{"text", "start", "end"}` per row); the model is loaded once
   per worker (an actor class in `map_batches`).
-- `tokens_for_batch(batch, seg)`: the same for one pandas DataFrame, pyarrow Table or dict of
-  columns held without Ray.
+- `tokens_for_batch(batch, seg)` (`segmenter.columns`): the same for one pandas DataFrame, pyarrow
+  Table or dict of columns held without Ray.
 - `segment_files_on_ray(...)`: what `segmenter segment --engine ray` runs: every input file read
   as a Dataset of lines (order kept); the workers segment each line and render its output with
   the formatter of `stream.segment_files`, and the driver writes those through the same output
@@ -17,7 +17,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from segmenter.errors import SegmenterError
+from segmenter.columns import tokens_for_batch
+from segmenter.errors import missing_extra
 from segmenter.lexicon import Entry, Lexicon
 from segmenter.stream import (
     Line,
@@ -36,8 +37,7 @@ def _ray() -> Any:
         import ray
         import ray.data
     except ImportError as e:
-        raise SegmenterError("the Ray engine needs Ray Data: pip install 'segmenter-cws[ray]' "
-                             f"(or pip install 'ray[data]'); {e}") from e
+        raise missing_extra("the Ray engine", "ray", e) from e
     return ray
 
 
@@ -61,23 +61,6 @@ class _SegmentBatches:
         if self.fmt is None:
             return tokens_for_batch(batch, self.seg, self.text_column, pos=self.pos)
         return rendered_batch(batch, self.seg, self.fmt, self.text_column, pos=self.pos)
-
-
-def tokens_for_batch(batch: Any, seg: Any, text_column: str = "text", *, pos: bool = False) -> Any:
-    """`batch` (a dict of columns, a pandas DataFrame or a pyarrow Table) with a `tokens` column
-    added: for each text, its tokens as `{"text", "start", "end"}` dicts (and `"pos"` with
-    `pos=True`)."""
-    arrow = hasattr(batch, "to_pydict") and hasattr(batch, "append_column")  # pyarrow.Table
-    column = batch.column(text_column).to_pylist() if arrow else list(batch[text_column])
-    seg.require_pos(pos)
-    tokens = [[t.to_json() for t in a.tokens(pos)] for a in seg.analyse([str(t) for t in column])]
-    if arrow:
-        return batch.append_column("tokens", [tokens])
-    if hasattr(batch, "assign"):  # pandas.DataFrame
-        return batch.assign(tokens=tokens)
-    out = dict(batch)
-    out["tokens"] = tokens
-    return out
 
 
 def rendered_batch(batch: dict[str, Any], seg: Any, fmt: OutputFormat, text_column: str = "text", *,

@@ -24,3 +24,10 @@ class CorpusError(InvalidInputError):
 
 class ModelLoadError(SegmenterError):
     """A model directory is missing, corrupt or of an incompatible format."""
+
+
+def missing_extra(what: str, extra: str, e: ImportError) -> SegmenterError:
+    """The error of `what` needing the optional dependencies `extra` (`e`: the failed import). The
+    command works for an installed package and for a checkout (`pip install -e .`) alike."""
+    return SegmenterError(f"{what} needs the {extra!r} extra ({e.name or e} is missing): "
+                          f"pip install 'segmenter-cws[{extra}]'")

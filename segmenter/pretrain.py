@@ -6,7 +6,7 @@ Every file is read as a segmented corpus (`corpus.read_corpus`) and only its raw
 the units of each sentence (`text.to_units`, the model's own keys) and the bigrams between them,
 with `<S>`/`</S>` at the ends, exactly as `Vocab` keys them. The output `.npz` holds
 `chars_keys`, `chars_vectors`, `bigrams_keys`, `bigrams_vectors`; `segmenter train --pretrained`
-starts from it. Needs gensim (`pip install -e '.[train]'`).
+starts from it. Needs gensim (`pip install 'segmenter-cws[train]'`).
 """
 
 from __future__ import annotations

@@ -9,11 +9,16 @@ a truncated file that looks complete; `resume` skips outputs that exist.
 
 from __future__ import annotations
 
+import codecs
+import itertools
 import json
 import logging
 import multiprocessing
 import os
+import signal
+import stat
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -25,7 +30,7 @@ from typing import Any, BinaryIO, TextIO
 
 from tqdm import tqdm
 
-from segmenter.errors import CorpusError, InvalidInputError
+from segmenter.errors import CorpusError, InvalidInputError, SegmenterError
 from segmenter.lexicon import Entry
 from segmenter.pipeline import Analysis, concat_tokens
 
@@ -74,24 +79,79 @@ class Line:
 
 
 def read_lines(fh: Iterable[bytes], name: str, encoding: str, on_error: OnError, summary: Summary) -> Iterator[Line]:
-    """Decode the raw lines of `fh` one by one; line ends (LF or CRLF) are dropped."""
+    """Decode the raw lines of `fh` one by one; line ends (LF or CRLF) are dropped. An encoding
+    that does not write LF as the byte 0x0A (UTF-16, UTF-32, EBCDIC) is decoded as one stream
+    first (`_decoded_lines`): there a byte 0x0A may be half of a character (`上` is 0A 4E in UTF-16-LE)."""
+    if "\n".encode(encoding) != b"\n":
+        yield from _decoded_lines(fh, name, encoding, on_error, summary)
+        return
     for number, raw in enumerate(fh, 1):
         raw = raw.rstrip(b"\n").removesuffix(b"\r")
         try:
             text = raw.decode(encoding)
         except UnicodeDecodeError as e:
-            where = f"{name}:{number}"
             reason = f"cannot be decoded as {encoding} ({e.reason} at byte {e.start})"
-            if on_error is OnError.FAIL:
-                raise CorpusError(name, number, reason + "; use --on-error skip|replace or --encoding") from None
-            log.warning("%s: %s; %s", where, reason, "skipped" if on_error is OnError.SKIP else "replaced")
-            if on_error is OnError.SKIP:
-                summary.skipped += 1
-                yield Line(number, None, reason)
-                continue
-            summary.replaced += 1
-            text = raw.decode(encoding, errors="replace")
+            if on_error is OnError.REPLACE:
+                text = raw.decode(encoding, errors="replace")
+            yield _undecodable(name, number, reason, on_error, summary, text if on_error is OnError.REPLACE else None)
+            continue
         yield Line(number, text)
+
+
+def _undecodable(name: str, number: int, reason: str, on_error: OnError, summary: Summary,
+                 replaced: str | None) -> Line:
+    """The `Line` of an undecodable line under `on_error` (`replaced`: its text with U+FFFD), or the
+    `CorpusError` that stops the run."""
+    if on_error is OnError.FAIL:
+        raise CorpusError(name, number, reason + "; use --on-error skip|replace or --encoding")
+    log.warning("%s:%d: %s; %s", name, number, reason, "skipped" if on_error is OnError.SKIP else "replaced")
+    if on_error is OnError.SKIP:
+        summary.skipped += 1
+        return Line(number, None, reason)
+    summary.replaced += 1
+    return Line(number, replaced)
+
+
+# Stands for one undecodable byte sequence in `_decoded_lines`: a lone surrogate, which no strict
+# decoder produces, so it never stands for a character of the input.
+_BAD = "\udcff"
+_MARK_ERRORS = "segmenter.mark"
+
+
+def _mark(e: UnicodeError) -> tuple[str, int]:
+    assert isinstance(e, UnicodeDecodeError)
+    return _BAD, e.end
+
+
+def _decoded_lines(fh: Iterable[bytes], name: str, encoding: str, on_error: OnError,
+                   summary: Summary) -> Iterator[Line]:
+    """`read_lines` for an encoding whose LF is not the byte 0x0A: the bytes decoded as one stream
+    (a BOM read once, at the start), then split on LF."""
+    codecs.register_error(_MARK_ERRORS, _mark)
+    decoder = codecs.getincrementaldecoder(encoding)(errors=_MARK_ERRORS)
+    number = 0
+    pending: list[str] = []  # the decoded pieces of the line read so far
+
+    def line(text: str) -> Line:
+        text = text.removesuffix("\r")
+        if _BAD not in text:
+            return Line(number, text)
+        reason = f"cannot be decoded as {encoding} (undecodable bytes at character {text.index(_BAD)})"
+        return _undecodable(name, number, reason, on_error, summary, text.replace(_BAD, "\ufffd"))
+
+    for block in itertools.chain(fh, [None]):
+        piece = decoder.decode(block) if block is not None else decoder.decode(b"", final=True)
+        if "\n" not in piece:
+            pending.append(piece)
+            continue
+        first, *middle, last = piece.split("\n")
+        for text in ["".join([*pending, first]), *middle]:
+            number += 1
+            yield line(text)
+        pending = [last]
+    if "".join(pending):
+        number += 1
+        yield line("".join(pending))
 
 
 # A line's segmentation: (offset in the line, analysis) of each of its windows, in order; one
@@ -213,67 +273,121 @@ def segment_chunk_with(analyse: Analyse, fmt: OutputFormat, pos: bool = False) -
 
 def expand_inputs(paths: Sequence[str], pattern: str) -> list[tuple[Path, Path]]:
     """(file, path relative to its root) for every input: a file as itself, a directory as every
-    file below it matching `pattern`, sorted."""
+    regular file below it matching `pattern`, sorted. An input that is neither a directory nor a
+    regular file (a pipe such as `<(cmd)` or `/dev/stdin`, a FIFO, a device) is read as a stream."""
     out: list[tuple[Path, Path]] = []
+    wrong = f"--glob {pattern!r}: give a pattern of file names below the input directories, such as '*.txt'"
+    if not pattern or Path(pattern).is_absolute() or ".." in Path(pattern).parts:
+        raise InvalidInputError(wrong)
     for p in map(Path, paths):
         if p.is_dir():
-            files = sorted(f for f in p.rglob(pattern) if f.is_file())
+            try:
+                files = sorted(f for f in p.rglob(pattern) if f.is_file())
+            except (NotImplementedError, ValueError) as e:  # other patterns pathlib refuses, e.g. 'a**'
+                raise InvalidInputError(f"{wrong} ({e})") from None
             out += [(f, f.relative_to(p)) for f in files]
-        elif p.is_file():
+        elif p.exists():
             out.append((p, Path(p.name)))
         else:
             raise CorpusError(str(p), None, "no such file or directory")
     return out
 
 
+def writes_in_place(path: Path) -> bool:
+    """Whether an output is written through rather than replaced by a renamed temporary: an
+    existing symbolic link (its target is written, the link stays), character device, FIFO or
+    socket (`/dev/null`, `/dev/stdout`, a named pipe). Only a new path or a regular file is replaced."""
+    try:
+        return not stat.S_ISREG(path.lstat().st_mode)
+    except FileNotFoundError:
+        return False
+
+
+def _may_replace(path: Path) -> bool:
+    """Whether writing `path` may destroy a file's content: it is a regular file, or a link to one,
+    or new (a device, FIFO or socket is written through: a tty or a pipe may be both read and written)."""
+    return path.is_file() or not path.exists()
+
+
+@contextmanager
+def writing(name: Path | str) -> Iterator[None]:
+    """An `OSError` of writing the output `name` as a `SegmenterError` naming it; a broken pipe
+    (the reader of standard output or of a FIFO left) stays a `BrokenPipeError`, the program's to handle."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as e:
+        raise SegmenterError(f"{name}: cannot be written ({e.strerror or e})") from None
+
+
 class AtomicWriter:
-    """A text file written under a temporary name and renamed into place by `commit()`."""
+    """A text file written under a temporary name and renamed into place by `commit()`; an
+    output that `writes_in_place` is opened and written directly (nothing to rename)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        self.fh: TextIO = self.tmp.open("w", encoding="utf-8", newline="\n")
+        self.tmp: Path | None = None
+        with writing(path):
+            if writes_in_place(path):
+                self.fh: TextIO = path.open("w", encoding="utf-8", newline="\n")
+                return
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+            self.fh = self.tmp.open("w", encoding="utf-8", newline="\n")
 
     def write(self, text: str) -> None:
-        self.fh.write(text)
+        with writing(self.path):
+            self.fh.write(text)
 
     def commit(self) -> None:
-        self.fh.close()
-        os.replace(self.tmp, self.path)
+        with writing(self.path):
+            self.fh.close()
+            if self.tmp is not None:
+                os.replace(self.tmp, self.path)
 
     def abort(self) -> None:
-        self.fh.close()
-        self.tmp.unlink(missing_ok=True)
+        try:
+            self.fh.close()
+        except OSError:  # the unwritten rest of a failed output: it is discarded anyway
+            pass
+        if self.tmp is not None:
+            self.tmp.unlink(missing_ok=True)
 
 
 @contextmanager
 def atomic_output(path: Path) -> Iterator[AtomicWriter]:
-    """An `AtomicWriter` renamed into place when the block ends normally, removed otherwise."""
+    """An `AtomicWriter` renamed into place when the block ends normally, removed otherwise
+    (also when the rename itself fails)."""
     writer = AtomicWriter(path)
     try:
         yield writer
+        writer.commit()
     except BaseException:
         writer.abort()
         raise
-    writer.commit()
 
 
-def check_plan(inputs: Sequence[str], output: str | None, flag: str = "--output") -> None:
-    """An output (given as `flag`) that is none of the inputs, and a directory if one is read."""
+def check_plan(inputs: Sequence[str], output: str | None, flag: str = "--output", many: bool = False) -> None:
+    """An output (given as `flag`) that is none of the inputs; a directory when `many` files or a
+    directory are read, else no directory."""
     if output is None:
         return
     out = Path(output)
-    if out.is_file() and any(Path(p).is_dir() for p in inputs):
-        raise InvalidInputError(f"{flag} {output} is a file, but a directory is read: give a directory")
-    if any(Path(p).resolve() == out.resolve() for p in inputs):
+    if (many or any(Path(p).is_dir() for p in inputs)) and out.exists() and not out.is_dir():
+        raise InvalidInputError(f"{flag} {output} is not a directory, but several files or a directory are read: "
+                                "give a directory")
+    if not many and out.is_dir():
+        raise InvalidInputError(f"{flag} {output} is a directory: give a file name, or {output.rstrip('/')}/ "
+                                "to write into the directory")
+    if _may_replace(out) and any(Path(p).resolve() == out.resolve() for p in inputs):
         raise InvalidInputError(f"{flag} {output} is also an input")
 
 
 def plan_outputs(files: Sequence[tuple[Path, Path]], output: str, many: bool) -> list[tuple[Path, Path]]:
     """(input, output file) pairs of a run that writes files, checked before anything is written:
-    no output is an input, no two inputs share an output. Temporary files that an interrupted
-    run of the same plan left beside its outputs are removed."""
+    no output is an input or a directory, no two inputs share an output. Temporary files that an
+    interrupted run of the same plan left beside its outputs are removed."""
     if many:
         plan = [(f, Path(output) / rel) for f, rel in files]
     else:
@@ -282,12 +396,14 @@ def plan_outputs(files: Sequence[tuple[Path, Path]], output: str, many: bool) ->
     seen: dict[Path, Path] = {}
     for f, target in plan:
         key = target.resolve()
-        if key in sources:
+        if key in sources and _may_replace(target):
             raise InvalidInputError(f"output {target} would overwrite the input {sources[key]}: "
                                     "choose another --output")
         if key in seen:
             raise InvalidInputError(f"inputs {seen[key]} and {f} would both be written to {target}: "
                                     "segment them into different --output directories")
+        if target.is_dir():
+            raise InvalidInputError(f"output {target} is a directory: choose another --output")
         seen[key] = f
     for _, target in plan:
         remove_stale_temporaries(target)
@@ -387,12 +503,15 @@ _WORKER_ERROR: Exception | None = None
 
 
 def _init_worker(model: WorkerModel, threads: int, fmt: str, pos: bool) -> None:
-    """Load the model of a worker process. A failure is kept and raised by the first chunk the
-    worker gets, so the parent reports it (a raising initializer would be restarted forever)."""
+    """Load the model of a worker process (which ignores SIGINT). A failure is kept and raised by the
+    first chunk the worker gets, so the parent reports it (a raising initializer would be restarted forever)."""
     global _WORKER, _WORKER_ERROR
     from segmenter.process import configure_process, freeze_heap
     from segmenter.segmenter import Segmenter
 
+    # Ctrl-C reaches the whole process group: the parent reports it and ends the pool, the workers
+    # stay quiet (a worker's KeyboardInterrupt would print a traceback each)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     configure_process(threads=1)  # parallelism comes from the worker processes and Segmenter threads
     try:
         seg = Segmenter.load(model.path, precision=model.precision, user_words=model.entries, threads=threads,
@@ -446,15 +565,23 @@ class Job:
 def segment_files(seg: Any, job: Job, stdout: BinaryIO | None = None) -> Summary:
     """Segment every input of `job` with the `Segmenter` `seg` (or `job.workers` processes that
     each load `seg`, a `Segmenter` or a `WorkerModel`) and write the outputs; returns counts. Raises `CorpusError` for
-    a missing input or (with `OnError.FAIL`) an undecodable line; no output file is then left
-    in place, complete outputs written before it stay."""
-    stdout = stdout if stdout is not None else sys.stdout.buffer
-    summary = Summary()
+    a missing or unreadable input or (with `OnError.FAIL`) an undecodable line, `SegmenterError` for
+    an output that cannot be written; no output file is then left in place, complete outputs
+    written before it stay. A reader of standard output who leaves is a `BrokenPipeError`."""
     stdin = not job.inputs or job.inputs == ["-"]
+    if stdin and sys.stdin is None:
+        raise InvalidInputError("standard input is closed: give input files")
+    if stdout is None and job.output is None:
+        if sys.stdout is None:
+            raise InvalidInputError("standard output is closed: give --output")
+        stdout = sys.stdout.buffer
+    summary = Summary()
     files = [] if stdin else expand_inputs(job.inputs, job.pattern)
-    check_plan(job.inputs, job.output)
     many = job.output is not None and (len(files) > 1 or any(Path(p).is_dir() for p in job.inputs)
                                        or job.output.endswith(("/", os.sep)))
+    if stdin and many:
+        raise InvalidInputError("standard input is written to one file: give --output FILE, not a directory")
+    check_plan([] if stdin else job.inputs, job.output, many=many)
     total = sum(f.stat().st_size for f, _ in files) or None
     bar = tqdm(total=total, unit="B", unit_scale=True, disable=not job.progress, file=sys.stderr,
                mininterval=1.0, desc="segment")
@@ -469,13 +596,16 @@ def segment_files(seg: Any, job: Job, stdout: BinaryIO | None = None) -> Summary
     def run(items: Iterable[list[Line]]) -> Iterator[str]:
         return ordered_map(pool, items, 2 * job.workers) if pool is not None else map(one, items)
 
-    def counted(fh: BinaryIO) -> Iterator[bytes]:
-        for raw in fh:
-            bar.update(len(raw))
-            yield raw
+    def counted(fh: BinaryIO, name: str) -> Iterator[bytes]:
+        try:
+            for raw in fh:
+                bar.update(len(raw))
+                yield raw
+        except OSError as e:
+            raise CorpusError(name, None, f"cannot be read ({e.strerror or e})") from None
 
     def process(fh: BinaryIO, name: str, write: Callable[[str], Any]) -> None:
-        lines = read_lines(counted(fh), name, job.encoding, job.on_error, summary)
+        lines = read_lines(counted(fh, name), name, job.encoding, job.on_error, summary)
         for text in run(chunks(_counting(lines, summary), job.chunk_lines)):
             write(text)
             if job.progress:
@@ -485,20 +615,36 @@ def segment_files(seg: Any, job: Job, stdout: BinaryIO | None = None) -> Summary
         summary.files += 1
 
     def process_file(f: Path, write: Callable[[str], Any]) -> None:
-        with f.open("rb") as fh:
+        try:
+            fh = f.open("rb")
+        except OSError as e:
+            raise CorpusError(str(f), None, f"cannot be read ({e.strerror or e})") from None
+        with fh:
             process(fh, str(f), write)
+
+    def to_stdout(text: str) -> None:
+        assert stdout is not None
+        with writing("standard output"):
+            stdout.write(text.encode("utf-8"))
 
     t0 = time.perf_counter()
     try:
-        if stdin:
-            process(sys.stdin.buffer, "<stdin>", lambda t: stdout.write(t.encode("utf-8")))
+        if stdin and job.output is None:
+            process(sys.stdin.buffer, "<stdin>", to_stdout)
+        elif stdin:
+            assert job.output is not None
+            remove_stale_temporaries(Path(job.output))
+            write_outputs([(Path("-"), Path(job.output))], resume=job.resume, summary=summary,
+                          segment_file=lambda _, write: process(sys.stdin.buffer, "<stdin>", write))
         elif job.output is None:
             for f, _ in files:
-                process_file(f, lambda t: stdout.write(t.encode("utf-8")))
+                process_file(f, to_stdout)
         else:
             write_outputs(plan_outputs(files, job.output, many), resume=job.resume, summary=summary,
                           segment_file=process_file, on_resumed=lambda f: bar.update(f.stat().st_size))
-        stdout.flush()
+        if stdout is not None:
+            with writing("standard output"):
+                stdout.flush()
     finally:
         bar.close()
         if pool is not None:
@@ -508,10 +654,18 @@ def segment_files(seg: Any, job: Job, stdout: BinaryIO | None = None) -> Summary
 
 
 def _worker_pool(model: WorkerModel, job: Job) -> Any:
-    """`job.workers` processes that each load `model`."""
+    """`job.workers` processes that each load `model`, started with SIGINT ignored: a Ctrl-C while
+    they start (before `_init_worker` runs) would stop a starting interpreter with a fatal error.
+    An ignored signal stays ignored across exec, and Python keeps it so."""
     # the CLI gives each worker cores / workers (`job.threads`): never oversubscribes
-    return multiprocessing.get_context("spawn").Pool(
-        job.workers, initializer=_init_worker, initargs=(model, job.threads, job.fmt.value, job.pos))
+    main = threading.current_thread() is threading.main_thread()  # only there can signals be set
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        return multiprocessing.get_context("spawn").Pool(
+            job.workers, initializer=_init_worker, initargs=(model, job.threads, job.fmt.value, job.pos))
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, previous)
 
 
 def _counting(lines: Iterable[Line], summary: Summary) -> Iterator[Line]:

@@ -104,23 +104,28 @@ class _IntMap:
 
     def __init__(self, keys: np.ndarray, ids: np.ndarray) -> None:
         bits = max(4, (2 * len(keys)).bit_length())
+        size = 1 << bits
         self._shift = np.uint64(64 - bits)
-        self._keys = np.full(1 << bits, -1, dtype=np.int64)
-        self._ids = np.ones(1 << bits, dtype=np.int64)
+        self._keys = np.full(size, -1, dtype=np.int64)
+        self._ids = np.ones(size, dtype=np.int64)
         home = self._home(keys)
-        pending = np.arange(len(keys))
-        self._probes = 0
-        while len(pending):  # place every pending key whose slot at this probe distance is free
-            slot = (home[pending] + self._probes) & (len(self._keys) - 1)
-            free = self._keys[slot] == -1
-            taken, first = np.unique(slot[free], return_index=True)  # one key per free slot
-            winners = pending[free][first]
-            self._keys[taken] = keys[winners]
-            self._ids[taken] = ids[winners]
-            placed = np.zeros(len(keys), dtype=bool)
-            placed[winners] = True
-            pending = pending[~placed[pending]]
-            self._probes += 1
+        # Linear probing, built in one pass: taken in order of home slot, each key goes to the first
+        # slot at or after its home that no earlier key took, i.e. slot_i = i + max_{j <= i}(home_j - j)
+        # (a running maximum); every slot from a key's home to its own is then taken, which is what
+        # a lookup needs. The few keys pushed past the table's end wrap round, one probe at a time.
+        order = np.argsort(home, kind="stable")
+        rank = np.arange(len(keys))
+        slot = np.maximum.accumulate(home[order] - rank) + rank if len(keys) else rank
+        inside = slot < size
+        self._keys[slot[inside]] = keys[order[inside]]
+        self._ids[slot[inside]] = ids[order[inside]]
+        self._probes = int((slot - home[order]).max()) + 1 if len(keys) else 0
+        for k in order[~inside].tolist():  # wrapped: probe on from slot 0
+            s, probes = 0, size - int(home[k]) + 1
+            while self._keys[s] != -1:
+                s, probes = s + 1, probes + 1
+            self._keys[s], self._ids[s] = keys[k], ids[k]
+            self._probes = max(self._probes, probes)
 
     def _home(self, keys: np.ndarray) -> np.ndarray:
         return ((keys.astype(np.uint64) * self._MUL) >> self._shift).astype(np.int64)
@@ -202,32 +207,31 @@ class WordDict:
             text = self.words[standard]
             texts = [t for t in self.words if t != self.UNION] if text == self.UNION else [text]
             of_texts = [self._word_keys(t) for t in texts]
-            by_length = [np.unique(np.concatenate([k[i] for k in of_texts])) for i in range(self.longest - 1)]
-            keys = np.concatenate(by_length)
-            lengths = np.repeat(np.arange(2, self.longest + 1, dtype=np.int8), [len(k) for k in by_length])
-            order = np.argsort(keys, kind="stable")
+            keys, first = np.unique(np.concatenate([k for k, _ in of_texts]), return_index=True)  # one sort
+            lengths = np.concatenate([n for _, n in of_texts])[first]
             bits = np.zeros(1 << (self._BITS - 3), dtype=np.uint8)
             low = keys & ((1 << self._BITS) - 1)
             np.bitwise_or.at(bits, low >> 3, (1 << (low & 7)).astype(np.uint8))
-            found = self._tables[standard] = (bits, keys[order], lengths[order])
+            found = self._tables[standard] = (bits, keys, lengths)
         return found
 
-    def _word_keys(self, text: str) -> list[np.ndarray]:
+    def _word_keys(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The `ngram_keys` hash of every word of 2..longest characters in `text` (words joined by a
-        space), by length: all words of one length hashed at once, column by column (a table is
-        built when a standard is first used, so this is part of a cold start's first call)."""
+        space), and each word's length: all words of one length hashed at once, column by column (a
+        table is built when a standard is first used, so this is part of a cold start's first call)."""
         codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
         spaces = np.flatnonzero(codes == ord(" "))
         starts = np.concatenate([[0], spaces + 1])
         lengths = np.concatenate([spaces, [len(codes)]]) - starts
-        out = []
+        keys, of_n = [], []
         for n in range(2, self.longest + 1):
             first = starts[lengths == n]
             h = (_HASH_SEED ^ codes[first]) * _HASH_MUL
             for j in range(1, n):
                 h = (h ^ codes[first + j]) * _HASH_MUL
-            out.append(np.unique((h >> np.uint64(1)).astype(np.int64)))
-        return out
+            keys.append((h >> np.uint64(1)).astype(np.int64))
+            of_n.append(np.full(len(first), n, dtype=np.int8))
+        return np.concatenate(keys), np.concatenate(of_n)
 
     @property
     def width(self) -> int:

@@ -33,8 +33,11 @@ def test_dependencies_are_pinned_and_installed_before_the_code():
     install = re.search(r"^RUN pip install (numpy.*?)\n\n", DOCKERFILE, re.M | re.S).group(1)
     pins = install.replace("\\\n", " ").split()
     assert pins and all(re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][0-9A-Za-z.]*", p) for p in pins), pins
-    assert DOCKERFILE.index(install) < DOCKERFILE.index("COPY segmenter")
-    assert "pip install --no-deps ." in DOCKERFILE  # the package adds nothing unpinned
+    final = DOCKERFILE[DOCKERFILE.rindex("\nFROM "):]  # the image's stage (the builder's only makes the wheel)
+    wheel = re.search(r"^RUN --mount=type=bind,from=builder\S* pip install --no-deps /wheels/\*\.whl$", final, re.M)
+    assert wheel, "the final stage installs the builder's wheel, without resolving dependencies"
+    assert final.index(install) < wheel.start()  # dependencies first: a code change does not reinstall them
+    assert "COPY" not in final  # no sources in the image's layers
     import tomllib
 
     deps = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]

@@ -1,5 +1,8 @@
 """Every kind of bad request gets a 4xx with one JSON error shape, never a 500."""
 
+import json
+import time
+
 import pytest
 
 from segmenter import Segmenter
@@ -49,6 +52,82 @@ def test_too_many_texts(client):
                  "max_texts")
 
 
+@pytest.fixture(scope="module")
+def default_client():
+    """The app with the default limits (a 4 MB body)."""
+    with make_client() as c:
+        yield c
+
+
+def post_json(client, path: str, body: object):
+    data = json.dumps(body).encode()
+    t0 = time.perf_counter()
+    r = client.post(path, content=data, headers={"content-type": "application/json"})
+    return r, time.perf_counter() - t0
+
+
+@pytest.mark.parametrize("path", ["/v1/segment", "/v1/tag"])
+@pytest.mark.parametrize("field,limit", [("user_words", "max_user_words"), ("texts", "max_texts")])
+def test_a_long_list_is_refused_before_its_items_are_validated(default_client, path, field, limit):
+    body = {field: [None] * 50_000, **({"text": "a"} if field != "texts" else {})}
+    r, took = post_json(default_client, path, body)
+    err = assert_error(r, 422, "limit_exceeded", "50000 ", limit)
+    assert err["detail"]["limit"] == limit
+    assert len(r.content) < 1000 and took < 1.0, (len(r.content), took)
+
+
+@pytest.mark.parametrize("body", [
+    {"user_words": [None] * 400_000, "text": "a"},  # 2.4 MB, under the body limit
+    {"text": "a", **{f"{i}": 0 for i in range(300_000)}},  # 3.5 MB
+    {"texts": [[[]]] * 400_000},
+])
+def test_a_body_with_more_values_than_a_valid_request_is_refused_unparsed(default_client, body):
+    r, took = post_json(default_client, "/v1/tag", body)
+    err = assert_error(r, 413, "limit_exceeded", "JSON separators", "max_request_chars")
+    assert err["detail"] == {"limit": "json_separators", "value": 100_000 + 1000 * 33 + 256 + 64}
+    assert len(r.content) < 1000 and took < 1.0, (len(r.content), took)
+
+
+def test_the_largest_request_made_of_separators_is_answered(default_client):
+    # every character a JSON separator, every limit reached: the bound on separators refuses none
+    body = {"texts": [",:[{" * 5_000] * 5, "user_words": [",:[{" * 8] * 1000}
+    r, _ = post_json(default_client, "/v1/segment", body)
+    assert r.status_code == 200, r.text[:300]
+    assert "".join(t["text"] for t in r.json()["results"][0]["tokens"]) == ",:[{" * 5_000
+
+
+def test_many_unknown_keys_get_a_short_answer(default_client):
+    body = {"text": "a", **{f"{i}": 0 for i in range(60_000)}}
+    r, took = post_json(default_client, "/v1/segment", body)
+    err = assert_error(r, 422, "validation_error", "0: Extra inputs", "9: Extra", "59,990 more problems",
+                       "60,000 in all")
+    assert [d["loc"] for d in err["detail"]] == [["body", f"{i}"] for i in range(10)]
+    assert len(r.content) < 4096 and took < 1.0, (len(r.content), took)
+
+
+def test_an_unknown_key_as_long_as_the_body_is_cut_in_the_answer(default_client):
+    r, _ = post_json(default_client, "/v1/segment", {"text": "a", "x" * 1_000_000: 1})
+    err = assert_error(r, 422, "validation_error", "Extra inputs")
+    assert len(err["detail"][0]["loc"][1]) == 100 and len(r.content) < 1000
+
+
+def test_many_invalid_items_inside_the_limits_report_the_first_ten_and_a_count(client):
+    r, _ = post_json(client, "/v1/segment", {"texts": [1] * 16})
+    err = assert_error(r, 422, "validation_error", "texts.0:", "texts.9:", "6 more problems (16 in all)")
+    assert [d["loc"] for d in err["detail"]] == [["body", "texts", i] for i in range(10)]
+    assert "texts.10" not in err["message"]
+
+
+@pytest.mark.parametrize("path", ["/v1/segment", "/v1/tag"])
+def test_a_request_over_the_total_character_limit_is_413(default_client, path):
+    texts = ["中" * 20_000] * 5 + ["文"]  # every text within max_chars_per_text, 100,001 characters in all
+    err = assert_error(default_client.post(path, json={"texts": texts}), 413, "limit_exceeded", "100,001 characters",
+                       "max_request_chars")
+    assert err["detail"] == {"limit": "max_request_chars", "value": 100_000}
+    ok = default_client.post(path, json={"texts": texts[:5]})  # exactly at the limit
+    assert ok.status_code == 200 and len(ok.json()["results"]) == 5
+
+
 def test_body_over_the_size_limit(client):
     body = b'{"text": "' + b"a" * 300_000 + b'"}'
     assert_error(client.post("/v1/segment", content=body, headers={"content-type": "application/json"}), 413,
@@ -93,3 +172,9 @@ def test_invalid_settings_are_refused_at_start_up(tmp_path):
         Settings(_env_file=None, models=["a"], default_model="b")
     with pytest.raises(ValidationError, match="SEGMENTER_API_KEY.* is empty"):
         Settings(_env_file=None, api_key="")
+
+
+def test_json_nested_too_deeply_is_a_422_not_a_500(client):
+    body = b'{"texts": ' + b"[" * 5_000 + b"]" * 5_000 + b"}"  # deeper than Python's JSON parser goes
+    assert_error(client.post("/v1/segment", content=body, headers={"content-type": "application/json"}), 422,
+                 "validation_error", "nested too deeply")

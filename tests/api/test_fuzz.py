@@ -8,6 +8,9 @@ exactly the input characters.
 
 from __future__ import annotations
 
+import json
+import time
+
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -74,3 +77,48 @@ def test_generated_requests_get_documented_answers_and_never_a_5xx():
         run()
     # the generator reached both the model and the validation errors
     assert 200 in statuses and 422 in statuses, statuses
+
+
+ITEMS = [None, 0, 1.5, True, "", "字", [], {}, ["a"]]
+# around the limits (256 texts, 1000 user words, 133,320 separators) and far beyond them
+SIZES = [0, 1, 17, 256, 257, 1000, 1001, 5_000, 60_000, 140_000, 300_000]
+
+
+@st.composite
+def hostile_bodies(draw) -> tuple[str, bytes]:
+    """A body of one of the shapes that once cost seconds or a huge answer: long lists of any JSON
+    value, many unknown keys, deep nesting; sizes from inside the limits to far beyond them."""
+    shape = draw(st.sampled_from(["texts", "user_words", "unknown_keys", "nested"]))
+    n = draw(st.sampled_from(SIZES))
+    item = draw(st.sampled_from(ITEMS))
+    if shape == "nested":
+        return shape, b'{"texts": ' + b"[" * n + b"]" * n + b"}"
+    if shape == "unknown_keys":
+        body: dict[str, object] = {"text": "a", **{f"k{i}": item for i in range(n)}}
+    else:
+        body = {shape: [item] * n, **({"text": "a"} if shape == "user_words" else {})}
+    return shape, json.dumps(body).encode()
+
+
+def test_hostile_shapes_get_a_short_answer_quickly():
+    with make_client(models=["multi-fast"], default_model="multi-fast") as client:  # the default 4 MB body limit
+        seen: set[tuple[str, int]] = set()
+
+        @settings(max_examples=60, deadline=None, database=None, derandomize=True,
+                  suppress_health_check=list(HealthCheck))
+        @given(hostile_bodies(), st.sampled_from(["/v1/segment", "/v1/tag"]))
+        def run(shaped: tuple[str, bytes], path: str) -> None:
+            shape, body = shaped
+            t0 = time.perf_counter()
+            r = client.post(path, content=body, headers={"content-type": "application/json"})
+            took = time.perf_counter() - t0
+            seen.add((shape, r.status_code))
+            assert r.status_code in (200, 413, 422), r.text[:300]
+            if r.status_code != 200:
+                assert r.json()["error"]["message"] and len(r.content) < 4096, (len(r.content), r.text[:300])
+                assert took < 2.0, (shape, len(body), took)
+
+        run()
+    # every shape met both a refusal before parsing (413) and a refusal of its content (422)
+    assert {s for s, status in seen if status == 413} == {"texts", "user_words", "unknown_keys", "nested"}, seen
+    assert {s for s, status in seen if status == 422} >= {"user_words", "unknown_keys", "nested"}, seen

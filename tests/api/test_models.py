@@ -86,3 +86,26 @@ def test_standards_of_one_model_file_by_name_and_by_parameter(tiny_multi_models_
         assert_error(c.post("/v1/segment", json={"text": texts[0], "model": ""}), 422, "validation_error")
         ready = c.get("/readyz").json()
         assert ready["models"] == ["multi"]  # two standards, one model in memory
+
+
+def test_model_colon_standard_names_a_standard_of_a_served_model(client):
+    text = "国家主席江泽民发表新年讲话"
+    for model, standard in (("multi-fast", "weibo"), ("multi", "ctb6"), ("multi-fast", "ctb6")):
+        by_pair = client.post("/v1/segment", json={"text": text, "model": f"{model}:{standard}"})
+        assert by_pair.status_code == 200, by_pair.text
+        assert by_pair.json()["model"] == f"{model}:{standard}" and by_pair.json()["standard"] == standard
+        by_field = client.post("/v1/segment", json={"text": text, "model": model, "standard": standard}).json()
+        assert by_pair.json()["results"] == by_field["results"]
+    ctb6 = client.post("/v1/tag", json={"text": text, "model": "multi-fast:ctb6"})
+    assert ctb6.status_code == 200 and ctb6.json()["standard"] == "ctb6"
+
+
+def test_model_colon_standard_refuses_unknown_parts(client):
+    from tests.api.conftest import assert_error
+
+    assert_error(client.post("/v1/segment", json={"text": "a", "model": "multi-fast:msr"}), 422, "invalid_input",
+                 "msr")
+    assert_error(client.post("/v1/segment", json={"text": "a", "model": "nope:pku"}), 404, "unknown_model",
+                 "nope:pku", "MODEL:STANDARD")
+    assert_error(client.post("/v1/segment", json={"text": "a", "model": "pku:ctb6"}), 404, "unknown_model")
+    assert_error(client.post("/v1/segment", json={"text": "a", "model": "multi-fast:"}), 404, "unknown_model")

@@ -10,9 +10,11 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -21,11 +23,18 @@ from tests.api.test_server import free_port, http
 BIG_TEXT = "中华人民共和国成立以来，我们在经济建设和社会发展方面取得了巨大的成就。" * 28  # ~1,000 characters
 
 
+LOGS: dict[int, IO[bytes]] = {}  # each server's log file, by process id
+
+
 def start(**env: str) -> tuple[subprocess.Popen[bytes], str]:
+    """A `segmenter serve` subprocess, ready; its log goes to a file (a pipe nobody reads fills up
+    after a few hundred requests and then blocks the server's event loop on its next log line)."""
     port = free_port()
     exe = Path(sys.executable).parent / "segmenter"
     full = dict(os.environ, SEGMENTER_HOST="127.0.0.1", SEGMENTER_PORT=str(port), **env)
-    proc = subprocess.Popen([str(exe), "serve"], env=full, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen([str(exe), "serve"], env=full, stdout=log, stderr=subprocess.STDOUT)
+    LOGS[proc.pid] = log
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and proc.poll() is None:
@@ -36,7 +45,7 @@ def start(**env: str) -> tuple[subprocess.Popen[bytes], str]:
             pass
         time.sleep(0.2)
     proc.kill()
-    pytest.fail(f"server did not become ready: {proc.stdout.read().decode()[-2000:]}")
+    pytest.fail(f"server did not become ready: {stop(proc)[-2000:]}")
 
 
 def stop(proc: subprocess.Popen[bytes]) -> str:
@@ -45,11 +54,13 @@ def stop(proc: subprocess.Popen[bytes]) -> str:
     if proc.poll() is None:
         proc.terminate()
     try:
-        out, _ = proc.communicate(timeout=30)
+        proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
-        out, _ = proc.communicate(timeout=30)
-    return out.decode()
+        proc.wait(timeout=30)
+    log = LOGS.pop(proc.pid)
+    log.seek(0)
+    return log.read().decode()
 
 
 def raw(base: str, data: bytes, *, read: bool = True, timeout: float = 30) -> bytes:
@@ -71,6 +82,22 @@ def raw(base: str, data: bytes, *, read: bool = True, timeout: float = 30) -> by
                 break
             chunks.append(b)
         return b"".join(chunks)
+
+
+def read_response(s: socket.socket) -> tuple[int, dict[str, str], bytes]:
+    """One HTTP/1.1 response with a Content-Length from the socket `s` (left open)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        if not chunk:
+            raise ConnectionError(f"closed after {data!r}")
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    while len(body) < int(headers["content-length"]):
+        body += s.recv(65536)
+    return int(lines[0].split()[1]), headers, body
 
 
 def post_bytes(body: dict) -> bytes:
@@ -119,15 +146,15 @@ def test_a_short_request_is_not_held_behind_a_huge_one(server):
     base = server
     out = {}
     huge = threading.Thread(target=lambda: out.update(huge=http("POST", base + "/v1/segment",
-                                                                {"texts": [BIG_TEXT] * 120}, timeout=120)))
+                                                                {"texts": [BIG_TEXT] * 95}, timeout=120)))
     huge.start()
     time.sleep(0.5)
     t0 = time.monotonic()
     status, _ = http("POST", base + "/v1/segment", {"text": "今天天气很好"})
     waited = time.monotonic() - t0
     huge.join()
-    assert status == 200 and out["huge"][0] == 200 and len(out["huge"][1]["results"]) == 120
-    assert waited < 2.0, f"a short request waited {waited:.1f} s behind a 120k-character one"
+    assert status == 200 and out["huge"][0] == 200 and len(out["huge"][1]["results"]) == 95
+    assert waited < 2.0, f"a short request waited {waited:.1f} s behind a 95k-character one"
 
 
 def test_a_body_shorter_than_its_content_length_times_out_with_json(server):
@@ -148,6 +175,74 @@ def test_oversized_headers_are_refused(server):
         answer = b"RESET"
     assert answer.endswith(b"RESET") or answer.split(b" ", 2)[1] in (b"400", b"431"), answer[:80]
     assert http("GET", server + "/healthz")[0] == 200  # and the server is fine
+
+
+def test_headers_over_the_limit_in_one_write_are_a_json_400(server):
+    for size in (66_000, 100_000):  # over 64 KiB, but complete: h11 alone lets them through
+        answer = raw(server, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * size + b"\r\n\r\n", timeout=10)
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 400"), answer[:80]
+        err = json.loads(body)["error"]
+        assert err["type"] == "invalid_http" and "MAX_HEADER_BYTES" in err["message"]
+    ok = raw(server, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Big: " + b"a" * 60_000
+             + b"\r\n\r\n", timeout=10)
+    assert ok.startswith(b"HTTP/1.1 200"), ok[:80]  # under the limit: answered
+
+
+def test_a_chunked_body_trickled_slowly_is_timed_out(server):
+    # the server's BODY_TIMEOUT_S is 2: one byte every 0.5 s never pauses that long, but the whole
+    # body does not arrive in time
+    host, port = server.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        s.sendall(b"POST /v1/segment HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Transfer-Encoding: chunked\r\n\r\n")
+        t0 = time.monotonic()
+        answer = b""
+        s.settimeout(0.5)
+        for ch in b'{"text": "' + b"a" * 40:
+            try:
+                s.sendall(b"1\r\n" + bytes([ch]) + b"\r\n")
+                answer += s.recv(65536)
+                break
+            except TimeoutError:
+                continue
+            except (BrokenPipeError, ConnectionResetError):
+                break
+        took = time.monotonic() - t0
+    assert answer.startswith(b"HTTP/1.1 408"), (answer[:80], took)
+    assert 1.5 < took < 5, took
+    assert json.loads(answer.partition(b"\r\n\r\n")[2])["error"]["type"] == "body_timeout"
+
+
+def test_huge_invalid_bodies_do_not_stall_small_requests(server):
+    # four clients loop 2-3 MB invalid bodies (400k nulls, 250k unknown keys); /healthz and a small
+    # segmentation stay fast: the big bodies are refused early, and parsed off the event loop
+    bodies = [post_bytes({"user_words": [None] * 400_000, "text": "a"}),
+              post_bytes({"text": "a", **{f"{i}": 0 for i in range(250_000)}})]
+    stop_at = time.monotonic() + 6
+    statuses: list[bytes] = []
+
+    def hostile(body: bytes) -> None:
+        while time.monotonic() < stop_at:
+            statuses.append(raw(server, body.replace(b"HTTP/1.1\r\n", b"HTTP/1.1\r\nConnection: close\r\n", 1),
+                                timeout=30)[:12])
+
+    threads = [threading.Thread(target=hostile, args=(bodies[i % 2],)) for i in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)
+    waits = []
+    while time.monotonic() < stop_at - 0.5:
+        t0 = time.monotonic()
+        status, answer = http("POST", server + "/v1/segment", {"text": "今天天气很好"})
+        waits.append(time.monotonic() - t0)
+        assert status == 200 and answer["results"][0]["tokens"]
+        time.sleep(0.05)
+    for t in threads:
+        t.join()
+    waits.sort()
+    assert len(statuses) >= 8 and set(statuses) == {b"HTTP/1.1 413"}, statuses
+    assert waits[len(waits) // 2] < 0.05 and waits[int(len(waits) * 0.9)] < 0.1, waits
 
 
 def test_character_bound_on_the_queue_answers_busy():
@@ -180,12 +275,26 @@ def test_sigterm_with_a_backlog_answers_everyone_and_exits():
     def one() -> None:
         answers.append(http("POST", base + "/v1/segment", {"texts": [BIG_TEXT] * 20}, timeout=60))
 
+    host, port = base.removeprefix("http://").split(":")
+    keep_alive = socket.create_connection((host, int(port)), timeout=10)  # an idle keep-alive connection
+    small = post_bytes({"text": "我爱北京"})
+    keep_alive.sendall(small)
+    assert read_response(keep_alive)[0] == 200
     threads = [threading.Thread(target=one) for _ in range(30)]  # ~600k characters
     for t in threads:
         t.start()
     time.sleep(1.0)
     t0 = time.monotonic()
     proc.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    # the idle connection is still served while the backlog drains: a 503 that closes it, not a reset
+    keep_alive.sendall(small)
+    status, headers, body = read_response(keep_alive)
+    assert status == 503 and json.loads(body)["error"]["type"] == "shutting_down"
+    assert headers["connection"] == "close" and keep_alive.recv(100) == b""
+    keep_alive.close()
+    with pytest.raises(ConnectionRefusedError):  # and new connections are refused at once
+        socket.create_connection((host, int(port)), timeout=5)
     for t in threads:
         t.join(timeout=60)
     code = proc.wait(timeout=30)

@@ -145,3 +145,50 @@ def test_networks_of_other_shapes_or_vocabularies_are_not_averaged(tiny_model_di
         artifact.average([a, other], ["tiny", "pos"])
     with pytest.raises(ValueError, match="one source name per model"):
         artifact.average([a], [])
+
+
+def _replace_config(model_dir, config):
+    """Write `config` (any JSON value) as the model's config.json, with its SHA-256 in meta.json."""
+    (model_dir / "config.json").write_text(json.dumps(config))
+    meta = json.loads((model_dir / "meta.json").read_text())
+    meta["sha256"]["config.json"] = artifact.sha256_file(model_dir / "config.json")
+    (model_dir / "meta.json").write_text(json.dumps(meta))
+
+
+@pytest.mark.parametrize("meta", [[], None, "text", 3])
+def test_a_meta_json_that_is_not_an_object_is_refused(model_copy, meta):
+    from segmenter.stream import WorkerModel
+
+    (model_copy / "meta.json").write_text(json.dumps(meta))
+    for load in (Segmenter.load, lambda p: WorkerModel.find(str(p))):
+        with pytest.raises(ModelLoadError, match="meta.json holds a JSON .*, not an object"):
+            load(model_copy)
+
+
+@pytest.mark.parametrize("config", [[], None, "lstm"])
+def test_a_config_that_is_not_an_object_is_refused(model_copy, config):
+    from segmenter.stream import WorkerModel
+
+    _replace_config(model_copy, config)
+    for load in (Segmenter.load, lambda p: WorkerModel.find(str(p))):
+        with pytest.raises(ModelLoadError, match="config is a JSON object"):
+            load(model_copy)
+
+
+@pytest.mark.parametrize("labels", [["B", "M", "E", "E"], ["B", "M", "E", ""], ["B", "M", "E", "X"]])
+def test_a_label_set_that_is_not_bmes_is_refused(model_copy, labels):
+    config = json.loads((model_copy / "config.json").read_text())
+    _replace_config(model_copy, {**config, "labels": labels})
+    with pytest.raises(ModelLoadError, match="incompatible model files"):
+        Segmenter.load(model_copy)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("name", ["out.bias", "char_emb.weight_scale"])
+def test_weights_that_are_not_finite_are_refused_naming_the_tensor(model_copy, bad, name):
+    raw = load_file(str(model_copy / "model.safetensors"))
+    raw[name][1] = bad
+    _replace_weights(model_copy, raw)
+    tensor = name.removesuffix(artifact.SCALE)  # a bad scale makes its table's rows not finite
+    with pytest.raises(ModelLoadError, match=rf"not finite .* in {tensor}$"):
+        Segmenter.load(model_copy)

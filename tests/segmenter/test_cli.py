@@ -146,3 +146,94 @@ def test_conllu_output_has_ten_columns(tiny_model_dir, tmp_path, capsys):
     ends = {r[9].split("|")[0]: r[9] for r in rows}
     assert not any("SpaceAfter=No" in v for k, v in ends.items() if k.endswith(":2"))  # a space follows 我爱
     assert blocks[1].startswith("# text = ")  # the empty line still has its block
+
+
+def _segment_command(model_dir, *args):
+    return [sys.executable, "-m", "segmenter", "segment", "-q", "--model", str(model_dir), *map(str, args)]
+
+
+@pytest.fixture(scope="module")
+def big_input(tmp_path_factory, data_dir):
+    """About 2 MB of text: far more output than a pipe holds, so the writer meets a closed pipe."""
+    p = tmp_path_factory.mktemp("big") / "big.txt"
+    p.write_bytes((data_dir / "pku" / "pku_test.utf8").read_bytes() * 4)
+    return p
+
+
+@pytest.mark.parametrize("how", ["file", "stdin", "jsonl", "workers"])
+def test_a_reader_who_leaves_ends_the_run_quietly_with_status_141(tiny_model_dir, big_input, how):
+    args = {"file": [big_input], "stdin": [], "jsonl": [big_input, "--format", "jsonl"],
+            "workers": [big_input, "--workers", "2"]}[how]
+    with big_input.open("rb") as src:
+        proc = subprocess.Popen(_segment_command(tiny_model_dir, *args), stdin=src, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        first = proc.stdout.readline()  # as `| head -1`
+        proc.stdout.close()
+        err = proc.stderr.read()
+        assert proc.wait(timeout=120) == 141, err
+    assert first.strip() and err == b""
+
+
+def _wait_for(predicate, seconds=120.0):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_ctrl_c_is_one_line_exit_130_and_leaves_no_temporary(tiny_model_dir, tmp_path, workers):
+    import os
+    import signal
+    import threading
+
+    out = tmp_path / "out.txt"
+    proc = subprocess.Popen(_segment_command(tiny_model_dir, "--workers", workers, "-o", out),
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)  # its own process group, as a terminal's job
+
+    def feed():  # standard input that never ends: the run is busy when Ctrl-C comes
+        try:
+            while True:
+                proc.stdin.write("我爱北京天安门。\n".encode() * 1000)
+        except OSError:
+            pass
+
+    threading.Thread(target=feed, daemon=True).start()
+    _wait_for(lambda: list(tmp_path.glob(".out.txt.tmp-*")))  # the output is being written
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends: every process of the group
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 130
+    assert err == b"segmenter: interrupted\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("case", ["eio", "glob", "full", "stdin-closed", "stdout-closed"])
+def test_unreadable_input_and_unwritable_output_are_one_line_and_exit_2(tiny_model_dir, tmp_path, case):
+    src = tmp_path / "in.txt"
+    src.write_text("我爱北京\n", encoding="utf-8")
+    command = {"eio": ["/proc/self/mem"], "glob": [tmp_path, "--glob", "/etc/passwd"], "full": [src],
+               "stdin-closed": [], "stdout-closed": [src]}[case]
+    redirect = {"full": ">/dev/full", "stdin-closed": "<&-", "stdout-closed": ">&-"}.get(case, "")
+    proc = subprocess.run(["bash", "-c", f'"$@" {redirect}', "-", *_segment_command(tiny_model_dir, *command)],
+                          capture_output=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    phrase = {"eio": b"/proc/self/mem: cannot be read (Input/output error)", "glob": b"--glob '/etc/passwd'",
+              "full": b"standard output: cannot be written (No space left on device)",
+              "stdin-closed": b"standard input is closed", "stdout-closed": b"standard output is closed"}[case]
+    assert proc.stderr.startswith(b"segmenter: error: ") and phrase in proc.stderr
+    assert proc.stderr.count(b"\n") == 1, proc.stderr
+
+
+def test_train_without_torch_names_the_extra_to_install(tmp_path):
+    corpus = tmp_path / "train.txt"
+    corpus.write_text("我 爱 北京\n" * 20, encoding="utf-8")
+    blocked = ("import sys; sys.modules['torch'] = None; from segmenter.cli import main; "
+               f"sys.exit(main(['train', '--train', {str(corpus)!r}, '--out', {str(tmp_path / 'm')!r}]))")
+    proc = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr == ("segmenter: error: segmenter train needs the 'train' extra (torch is missing): "
+                           "pip install 'segmenter-cws[train]'\n")
+    assert not (tmp_path / "m").exists()

@@ -19,9 +19,8 @@ SENTENCES = ["小明硕士毕业于中国科学院计算所，后在日本京都
 # jieba 0.42.1's test/userdict.txt, byte for byte (it starts with a BOM)
 JIEBA_USERDICT = ("\ufeff云计算 5\n李小福 2 nr\n创新办 3 i\neasy_install 3 eng\n好用 300\n韩玉赏鉴 3 nz\n"
                   "八一双鹿 3 nz\n台中\n凱特琳 nz\nEdu Trust认证 2000\n").encode()
-# jieba's helpers for Python 2 (_compat), its paddle mode and its HMM tables: not provided (README)
-NOT_PROVIDED = {"enable_paddle", "get_module_res", "iteritems", "iterkeys", "itervalues", "resolve_filename",
-                "strdecode", "viterbi", "load_model", "setLogLevel"}
+# jieba's helpers for Python 2 and its package files (_compat): not provided (README)
+NOT_PROVIDED = {"get_module_res", "iteritems", "iterkeys", "itervalues", "resolve_filename", "strdecode"}
 
 
 @pytest.fixture
@@ -257,3 +256,40 @@ def test_module_level_verbs_use_the_default_model():
     assert jieba.lcut("我爱北京天安门") == [w for w in Segmenter.load().cut("我爱北京天安门")]
     assert jieba.posseg.lcut("我爱北京")[0].flag
     assert jieba.get_FREQ("北京") == 1 and jieba.get_FREQ("不是一个词吧", "no") == "no"
+
+
+def test_posseg_viterbi_is_jiebas_on_jiebas_own_tables():
+    """The general HMM function, checked against jieba's own on jieba's POS tables (the tables stay
+    jieba's: nothing of them is shipped)."""
+    import jieba.posseg as real
+
+    for text in SENTENCES[:3]:
+        obs = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"][:20]
+        args = (obs, real.char_state_tab_P, real.start_P, real.trans_P, real.emit_P)
+        assert pseg.viterbi(*args) == real.viterbi(*args)
+    with pytest.raises(NotImplementedError, match="HMM tables"):
+        pseg.load_model()
+    assert jieba.enable_paddle() is None
+
+
+def test_chinese_analyzer_indexes_search_mode_words_for_whoosh(tmp_path):
+    from whoosh import index
+    from whoosh.fields import ID, TEXT, Schema
+    from whoosh.qparser import QueryParser
+
+    analyzer = analyse.ChineseAnalyzer()
+    text = "我爱北京天安门。The cats are running"
+    got = [(t.text, t.startchar, t.endchar) for t in analyzer(text, positions=True, chars=True)]
+    search = [(w, s, e) for w, s, e in jieba.tokenize(text, mode="search") if w.strip() and w not in "。"]
+    from whoosh.lang.porter import stem
+
+    assert [w for w, _, _ in got if w.isascii()] == [stem("cats"), stem("running")]  # stop words out, stemmed
+    assert [g for g in got if not g[0].isascii()] == [s for s in search if not s[0].isascii()]
+    assert all(text[s:e].lower().startswith(w[:2].lower()) for w, s, e in got)
+    ix = index.create_in(str(tmp_path), Schema(path=ID(stored=True), content=TEXT(analyzer=analyzer)))
+    with ix.writer() as w:
+        w.add_document(path="a", content="我爱北京天安门")
+        w.add_document(path="b", content="上海是一座城市")
+    with ix.searcher() as s:
+        hits = s.search(QueryParser("content", ix.schema).parse("北京"))
+        assert [h["path"] for h in hits] == ["a"]

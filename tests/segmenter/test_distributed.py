@@ -72,5 +72,5 @@ def test_ray_carries_parts_of_speech_and_the_user_dictionary(local_ray, tiny_pos
 
 def test_without_ray_the_error_says_how_to_install(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "ray", None)
-    with pytest.raises(SegmenterError, match=r"pip install 'segmenter-cws\[ray\]'"):
+    with pytest.raises(SegmenterError, match=r"the 'ray' extra \(ray is missing\): pip install 'segmenter-cws\[ray\]'"):
         segment_files_on_ray([str(tmp_path)], str(tmp_path / "out"), model="pku")

@@ -177,7 +177,7 @@ def test_onnxruntime_gives_the_torch_output_and_auto_picks_it_for_small_networks
 def test_runtime_errors(tiny_model_dir):
     with pytest.raises(InvalidInputError, match="unknown runtime"):
         Segmenter.load(tiny_model_dir, runtime="tensorrt")
-    with pytest.raises(InvalidInputError, match="float32"):
+    with pytest.raises(InvalidInputError, match="fp32 and int8; bf16 needs runtime='torch'"):
         Segmenter.load(tiny_model_dir, runtime="onnxruntime", precision="bf16")
 
 

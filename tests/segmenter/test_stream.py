@@ -333,3 +333,137 @@ def test_plain_output_with_parts_of_speech_writes_a_word_without_one_bare(pos_se
     [a] = pos_seg.analyse(["我爱北京"])
     a.pos = None  # as from a model without a tagger
     assert format_lines([Line(1, "我爱北京")], [[(0, a)]], OutputFormat.PLAIN, pos=True) == " ".join(a.words()) + "\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-16", "utf-32"])
+def test_utf16_and_utf32_are_decoded_before_lines_are_split(seg, tmp_path, encoding):
+    lines = ["上海", "北京上上下下。", "", "最后"]  # 上 is U+4E0A: the bytes 0A 4E in UTF-16-LE
+    assert b"\n" in "上".encode("utf-16-le")
+    out, summary = run(seg, tmp_path, "\r\n".join(lines).encode(encoding), encoding=encoding)
+    assert out.decode().split("\n")[:-1] == [" ".join(seg.cut(line)) for line in lines]
+    assert summary.lines == len(lines)
+    one, _ = run(seg, tmp_path, "上海\n".encode(encoding), encoding=encoding, fmt=OutputFormat.JSONL)
+    assert [json.loads(r)["text"] for r in one.decode().splitlines()] == ["上海"]
+
+
+def test_undecodable_utf16_is_reported_with_its_line(seg, tmp_path):
+    data = "上海\n北京\n".encode("utf-16-le") + b"\x00\xdc" + "天津\n".encode("utf-16-le")  # a lone low surrogate
+    with pytest.raises(CorpusError, match=r"in\.txt:3: cannot be decoded as utf-16-le"):
+        run(seg, tmp_path, data, encoding="utf-16-le")
+    out, summary = run(seg, tmp_path, data, encoding="utf-16-le", on_error=OnError.SKIP)
+    assert out.decode().split("\n")[:-1] == ["上海", "北京", ""] and summary.skipped == 1
+    out, summary = run(seg, tmp_path, data, encoding="utf-16-le", on_error=OnError.REPLACE, fmt=OutputFormat.JSONL)
+    assert json.loads(out.decode().splitlines()[2])["text"] == "\ufffd天津" and summary.replaced == 1
+
+
+def test_pipes_fifos_and_dev_fd_paths_are_read_as_streams(seg, tmp_path):
+    import os
+    import threading
+
+    data = "\n".join(LINES).encode()
+    expected = "".join(" ".join(seg.cut(line)) + "\n" for line in LINES).encode()
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    threading.Thread(target=fifo.write_bytes, args=(data,), daemon=True).start()
+    r, w = os.pipe()  # what the shell's <(cmd) gives: /dev/fd/N
+    threading.Thread(target=lambda: (os.write(w, data), os.close(w)), daemon=True).start()
+    out = io.BytesIO()
+    summary = segment_files(seg, Job(inputs=[str(fifo), f"/dev/fd/{r}"], progress=False), stdout=out)
+    os.close(r)
+    assert out.getvalue() == expected * 2 and summary.files == 2
+
+
+def test_outputs_that_are_not_regular_files_are_written_through_never_replaced(seg, tmp_path):
+    import os
+    import stat
+    import threading
+
+    src = tmp_path / "in.txt"
+    src.write_text("\n".join(LINES), encoding="utf-8")
+    expected = "".join(" ".join(seg.cut(line)) + "\n" for line in LINES)
+
+    def segment(output):
+        segment_files(seg, Job(inputs=[str(src)], output=str(output), progress=False))
+
+    target = tmp_path / "target.txt"
+    target.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    segment(link)  # a link to a regular file: the file is written, the link stays
+    assert link.is_symlink() and target.read_text(encoding="utf-8") == expected
+    null = tmp_path / "null"
+    null.symlink_to(os.devnull)
+    segment(null)  # as `-o /dev/stdout` or `-o /dev/null`: the device is written, never replaced
+    assert null.is_symlink() and stat.S_ISCHR(os.stat(os.devnull).st_mode)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text(encoding="utf-8")), daemon=True)
+    reader.start()
+    segment(fifo)
+    reader.join(timeout=30)
+    assert stat.S_ISFIFO(fifo.lstat().st_mode) and got == [expected]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fifo", "in.txt", "link.txt", "null", "target.txt"]
+
+
+def test_a_link_to_an_input_is_not_an_output(seg, tmp_path):
+    from segmenter.errors import InvalidInputError
+
+    src = tmp_path / "in.txt"
+    src.write_text("我爱北京\n", encoding="utf-8")
+    (tmp_path / "link.txt").symlink_to(src)
+    with pytest.raises(InvalidInputError, match="also an input"):
+        segment_files(seg, Job(inputs=[str(src)], output=str(tmp_path / "link.txt"), progress=False))
+    assert src.read_text(encoding="utf-8") == "我爱北京\n"
+
+
+def test_a_directory_output_for_one_file_and_a_file_output_for_two_are_refused(tiny_model_dir, tmp_path, capsys):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    for f in (a, b):
+        f.write_text("我爱北京\n", encoding="utf-8")
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    assert _cli(a, "--output", out_dir, "--model", tiny_model_dir) == 2
+    assert "is a directory: give a file name, or" in capsys.readouterr().err
+    taken = tmp_path / "taken.txt"
+    taken.write_text("kept\n", encoding="utf-8")
+    assert _cli(a, b, "--output", taken, "--model", tiny_model_dir) == 2
+    assert "is not a directory" in capsys.readouterr().err
+    assert taken.read_text(encoding="utf-8") == "kept\n"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.txt", "b.txt", "out", "taken.txt"]  # no .tmp-PID
+    assert _cli(a, "--output", f"{out_dir}/", "--model", tiny_model_dir) == 0  # DIR/ writes into it
+    assert (out_dir / "a.txt").read_text(encoding="utf-8").replace(" ", "") == "我爱北京\n"
+
+
+def test_standard_input_with_an_output_file_writes_the_file(seg, tmp_path, monkeypatch):
+    target = tmp_path / "out.txt"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO("\n".join(LINES).encode())))
+    out = io.BytesIO()
+    summary = segment_files(seg, Job(inputs=[], output=str(target), progress=False), stdout=out)
+    assert out.getvalue() == b"" and summary.written == [str(target)]
+    assert target.read_text(encoding="utf-8") == "".join(" ".join(seg.cut(line)) + "\n" for line in LINES)
+
+
+def test_a_glob_that_is_not_a_file_name_pattern_below_the_inputs_is_an_input_error(seg, tmp_path):
+    from segmenter.errors import InvalidInputError
+
+    (tmp_path / "sub").mkdir()
+    for pattern in ("/etc/passwd", "", "../*", "a**"):
+        with pytest.raises(InvalidInputError, match="--glob"):
+            segment_files(seg, Job(inputs=[str(tmp_path / "sub")], pattern=pattern, progress=False),
+                          stdout=io.BytesIO())
+
+
+def test_an_output_that_cannot_be_written_leaves_no_temporary(seg, tmp_path):
+    from segmenter.errors import SegmenterError
+
+    src = tmp_path / "in.txt"
+    src.write_text("我爱北京\n", encoding="utf-8")
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(SegmenterError, match=r"file/out\.txt: cannot be written"):
+        segment_files(seg, Job(inputs=[str(src)], output=str(blocker / "out.txt"), progress=False))
+    with pytest.raises(SegmenterError, match="standard output: cannot be written .No space left on device"):
+        with open("/dev/full", "wb", buffering=0) as full:
+            segment_files(seg, Job(inputs=[str(src)], progress=False), stdout=full)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "in.txt"]

@@ -274,3 +274,26 @@ def test_a_loaded_vocabulary_keeps_its_bigrams_as_one_string_and_looks_them_up_t
     a, b = built.encode_many(units), loaded.encode_many(units)
     assert np.array_equal(a.bigrams, b.bigrams) and np.array_equal(a.chars, b.chars)
     assert loaded.to_json() == built.to_json()
+
+
+@pytest.mark.parametrize("n, bits_hint", [(0, 0), (1, 0), (7, 0), (5000, 0), (3000, 1)])
+def test_int_map_finds_every_key_and_nothing_else(n, bits_hint):
+    """The open-addressing table of the bigram ids: every key gives its id, any other key 1; keys
+    whose homes crowd the end of the table (bits_hint) wrap round to its start."""
+    from segmenter.vocab import _IntMap
+
+    rng = np.random.default_rng(n)
+    keys = np.unique(rng.integers(0, 2**62, size=n))
+    if bits_hint:  # keys whose homes are the table's last slots
+        probe = _IntMap(keys, np.arange(len(keys)))
+        cand = rng.integers(0, 2**62, size=200_000)
+        last = cand[probe._home(cand) >= len(probe._keys) - 4]
+        keys = np.unique(np.concatenate([keys[:len(keys) - len(last)], last]))
+    ids = rng.permutation(len(keys)) + 2
+    table = _IntMap(keys, ids)
+    if bits_hint:  # some of them did wrap round to the first slots
+        first = table._keys[:8][table._keys[:8] != -1]
+        assert (table._home(first) >= len(table._keys) - 4).any()
+    assert table.get(keys).tolist() == ids.tolist()
+    others = np.setdiff1d(rng.integers(0, 2**62, size=1000), keys)
+    assert (table.get(others) == 1).all()

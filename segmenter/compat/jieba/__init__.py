@@ -42,8 +42,8 @@ from segmenter.text import normalise
 __version__ = "0.42.1"  # the jieba version whose interface this reproduces
 
 __all__ = ["DEFAULT_DICT", "Tokenizer", "add_word", "calc", "cut", "cut_for_search", "del_word", "disable_parallel",
-           "dt", "enable_parallel", "get_DAG", "get_FREQ", "get_dict_file", "initialize", "lcut", "lcut_for_search",
-           "load_userdict", "posseg", "setLogLevel", "set_dictionary", "suggest_freq", "tokenize",
+           "dt", "enable_paddle", "enable_parallel", "get_DAG", "get_FREQ", "get_dict_file", "initialize", "lcut",
+           "lcut_for_search", "load_userdict", "posseg", "setLogLevel", "set_dictionary", "suggest_freq", "tokenize",
            "user_word_tag_tab"]
 
 DEFAULT_DICT = None  # jieba's name for "the default dictionary": here, the model's own
@@ -430,6 +430,11 @@ def enable_parallel(processnum: int | None = None) -> None:
 def disable_parallel() -> None:
     """Back to cutting on the calling thread."""
     dt.workers = None
+
+
+def enable_paddle() -> None:
+    """jieba's paddle mode (a neural tagger) has no counterpart to switch on: the model is already
+    a neural tagger, and `use_paddle=True` is accepted and ignored by the verbs. Does nothing."""
 
 
 def setLogLevel(level: int) -> None:

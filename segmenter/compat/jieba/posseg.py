@@ -12,9 +12,48 @@ from collections.abc import Iterator
 from typing import Any
 
 import segmenter.compat.jieba as jieba
-from segmenter.compat.jieba import _text
+from segmenter.compat.jieba import _text, enable_paddle, setLogLevel
 
-__all__ = ["POSTokenizer", "cut", "dt", "initialize", "lcut", "pair"]
+__all__ = ["POSTokenizer", "cut", "dt", "enable_paddle", "initialize", "lcut", "load_model", "pair", "setLogLevel",
+           "viterbi"]
+
+MIN_FLOAT = -3.14e100  # jieba's log probability of an unseen emission
+
+
+def viterbi(obs: Any, states: dict[Any, Any], start_p: dict[Any, float], trans_p: dict[Any, dict[Any, float]],
+            emit_p: dict[Any, dict[Any, float]]) -> tuple[float, list[Any]]:
+    """jieba's HMM Viterbi, a general function of its tables (log probabilities): the best state
+    path of the observations `obs` and its log probability. `states` maps an observation to the
+    states it may take (all states otherwise); a state reachable from no previous one falls back
+    to the reachable ones, as jieba's does. The model does not use it: it is here for code that
+    calls jieba's with its own tables."""
+    every = list(trans_p)
+    score = {y: start_p[y] + emit_p[y].get(obs[0], MIN_FLOAT) for y in states.get(obs[0], every)}
+    back: list[dict[Any, Any]] = [{y: "" for y in score}]
+    for t in range(1, len(obs)):
+        prev = [x for x in back[-1] if trans_p[x]]
+        expect = {y for x in prev for y in trans_p[x]}
+        now = set(states.get(obs[t], every)) & expect or expect or set(every)
+        step, nxt = {}, {}
+        for y in now:
+            best, arg = max((score[x] + trans_p[x].get(y, float("-inf")) + emit_p[y].get(obs[t], MIN_FLOAT), x)
+                            for x in prev)
+            nxt[y], step[y] = best, arg
+        score = nxt
+        back.append(step)
+    prob, state = max((p, y) for y, p in score.items())
+    route: list[Any] = [None] * len(obs)
+    for t in range(len(obs) - 1, -1, -1):
+        route[t] = state
+        state = back[t][state]
+    return prob, route
+
+
+def load_model() -> Any:
+    """jieba's HMM part-of-speech tables: not part of segmenter (the model replaces them, and
+    jieba's files are not shipped). Raises NotImplementedError saying so."""
+    raise NotImplementedError("jieba's HMM tables are not part of segmenter: its model tags parts of speech "
+                              "(posseg.cut); posseg.viterbi takes tables of your own")
 
 
 class pair:

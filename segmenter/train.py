@@ -509,11 +509,9 @@ def _prepare(out: Path, corpora: Sequence[Corpus], model_options: dict[str, Any]
     else:
         if cfg.mixed_only:
             raise ValueError("--mixed-only trains the mixed standard of a trained model: give --init MODEL_DIR")
-        multi = len(corpora) > 1 or bool(model_options.get("standards"))
-        if cfg.trains_mixed and not multi:
-            raise ValueError("a mixed standard is trained beside several standards: --train NAME=PATH for each")
-        vocab, mcfg = _new_vocab_and_config(corpora, model_options, cfg, multi, teacher_model,
-                                            mixed=cfg.trains_mixed)
+        vocab, mcfg = _new_vocab_and_config(corpora, model_options, cfg,
+                                            len(corpora) > 1 or bool(model_options.get("standards")),
+                                            teacher_model, mixed=cfg.trains_mixed)
     multi = bool(mcfg.standards)
     if cfg.trains_mixed and not multi:
         raise ValueError("a mixed standard is trained beside several standards: --train NAME=PATH for each")

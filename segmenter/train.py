@@ -538,8 +538,9 @@ def _prepare(out: Path, corpora: Sequence[Corpus], model_options: dict[str, Any]
                          "corpora and --word-features as the teacher, without --own-vocab)")
     # the standards of the starting model this run does not train: kept by its distributions
     trained = {c.standard for c in corpora}
-    keep = ([i for i, name in enumerate(mcfg.standards) if name in start.config.standards
-             and name not in trained and name != MIXED] if start is not None and cfg.keep_alpha > 0 else [])
+    had = _standards_of(start) if start is not None else ()
+    keep = ([i for i, name in enumerate(mcfg.standards) if name in had and name not in trained and name != MIXED]
+            if cfg.keep_alpha > 0 else [])
     keeper = _keeper(start, mcfg) if start is not None and keep else None
     examples, groups = _training_examples(corpora, vocab, mcfg, teacher_model, keep)
     quotas = epoch_quotas([len(g) for g in groups], cfg.sample_alpha if multi else 1.0)
@@ -551,7 +552,7 @@ def _prepare(out: Path, corpora: Sequence[Corpus], model_options: dict[str, Any]
         log.info("keeping standards %s: each piece also read in one of them, the starting model's "
                  "distributions as the target (weight %g)", [mcfg.standards[i] for i in keep], cfg.keep_alpha)
     std_index = torch.tensor([mcfg.standards.index(c.standard) if multi else 0 for c in corpora])
-    before = start.config.standards if start is not None else mcfg.standards  # what the mixed standard averages
+    before = had if start is not None else mcfg.standards  # what the mixed standard averages
     mixed_of = [i for i, name in enumerate(mcfg.standards) if name != MIXED and name in before]
     return _Run(out, cfg, corpora, multi, vocab, mcfg, model, opt, teacher_model, examples, groups, quotas,
                 units_per_epoch, std_index, keeper, mixed_of), record
@@ -612,17 +613,16 @@ def _finetune_vocab_and_config(corpora: Sequence[Corpus], start: artifact.Artifa
     `MIXED` if it has it or `mixed`); each standard's dictionary its own words and its corpus's."""
     old = start.config
     names = [c.standard for c in corpora]
-    if old.standards:
-        if "" in names:
-            raise ValueError(f"--init {init} has the standards {', '.join(old.standards)}: name the standard of "
-                             "each corpus, an existing one or a new one (--train NAME=PATH)")
-        kept = [name for name in old.standards if name != MIXED]
+    had = _standards_of(start)
+    if not old.standards and len(names) == 1 and names[0] in ("", had[0]):
+        standards: tuple[str, ...] = ()  # a one-standard model continued in its standard
+    elif "" in names:
+        raise ValueError(f"--init {init}: name the standard of each corpus, one of the model's "
+                         f"({', '.join(had)}) or a new one (--train NAME=PATH)")
+    else:  # a one-standard model given another standard becomes a multi-standard one
+        kept = [name for name in had if name != MIXED]
         standards = tuple(kept + [n for n in names if n not in kept])
         standards += (MIXED,) if MIXED in old.standards or mixed else ()
-    elif len(corpora) > 1:
-        raise ValueError(f"--init {init} segments in one standard: fine-tune it on one corpus")
-    else:
-        standards = ()
     longest = options.get("word_features") or 0
     words = None
     if longest:
@@ -633,15 +633,21 @@ def _finetune_vocab_and_config(corpora: Sequence[Corpus], start: artifact.Artifa
                 entries.append(WordDict.UNION)
                 continue
             parts = []
-            if start.vocab.words is not None and (name in old.standards or not old.standards):
+            if start.vocab.words is not None and name in (had if standards else ("",)):
                 parts.append(start.vocab.words.words[old.standards.index(name) if old.standards else 0])
             if name in corpus_of:
                 parts.append(WordDict.collect((s.words for s in corpus_of[name].train), longest))
             entries.append(parts[0] if len(parts) == 1 else " ".join(sorted({w for p in parts for w in p.split()})))
         words = WordDict(entries, longest)
     vocab = Vocab(start.vocab.chars, start.vocab.bigrams, words)
-    options = dict(options, standards=standards, standard_dim=old.standard_dim if standards else 0)
+    options = dict(options, standards=standards, standard_dim=(old.standard_dim or 8) if standards else 0)
     return vocab, ModelConfig(n_units=len(vocab.chars), n_bigrams=len(vocab.bigrams), **options)
+
+
+def _standards_of(start: artifact.Artifact) -> tuple[str, ...]:
+    """The standards of a model a run starts from; a one-standard model's is the one its meta.json
+    names (`standard`), else "base"."""
+    return start.config.standards or (str(start.meta.get("standard") or "base"),)
 
 
 def _keeper(start: artifact.Artifact, mcfg: ModelConfig) -> _Teacher:
@@ -649,8 +655,8 @@ def _keeper(start: artifact.Artifact, mcfg: ModelConfig) -> _Teacher:
     standard indices (`mcfg.standards`) as its own."""
     model = BiRNNTagger(start.config)
     model.load_state_dict(_torch_state(start))
-    index = torch.tensor([start.config.standards.index(s) if s in start.config.standards else 0
-                          for s in mcfg.standards])
+    index = (torch.tensor([start.config.standards.index(s) if s in start.config.standards else 0
+                           for s in mcfg.standards]) if start.config.standards else None)
     return _Teacher([model.eval()], start.vocab, [index], [None])
 
 
@@ -662,21 +668,32 @@ def _load_init(model: BiRNNTagger, vocab: Vocab, art: artifact.Artifact, path: s
     cfg, old = model.config, art.config
     adds_features = old.word_features == 0 and cfg.word_features > 0
     base = dataclasses.replace(cfg, word_features=0) if adds_features else cfg
-    same_network = dataclasses.replace(base, standards=old.standards, dropout=old.dropout) == old
-    adds_standards = (base.standards != old.standards and old.standard_dim > 0
+    adds_input = not old.standards and bool(cfg.standards)  # a one-standard model becomes a multi-standard one
+    same_network = dataclasses.replace(base, standards=old.standards, dropout=old.dropout,
+                                       standard_dim=old.standard_dim if adds_input else base.standard_dim) == old
+    adds_standards = (base.standards != old.standards and (old.standard_dim > 0 or adds_input)
                       and set(old.standards) <= set(base.standards))
     if not same_network or (base.standards != old.standards and not adds_standards) or art.vocab != vocab:
         raise ValueError(f"--init {path}: its vocabulary or configuration differ from this run's "
                          f"({art.config} vs {model.config})")
+    if adds_input:  # the first layer reads the standard through new input columns, starting at zero
+        u = cfg.unit_dim
+        for side in ("fwd", "bwd")[:2 if cfg.bidirectional else 1]:
+            w = state[f"{side}.0.weight_ih_l0"]
+            state[f"{side}.0.weight_ih_l0"] = torch.cat([w[:, :u], w.new_zeros(w.shape[0], cfg.standard_dim),
+                                                         w[:, u:]], 1)
+        assert model.std_emb is not None
+        state["std_emb.weight"] = model.std_emb.weight.detach().clone()  # as drawn: the columns learn from it
+        log.info("standards %s: the model's own first, read through new inputs starting at zero", cfg.standards)
+    elif adds_standards:
+        state["std_emb.weight"] = _standard_rows(state["std_emb.weight"], old.standards, cfg.standards)
+        log.info("standards %s added", [s for s in cfg.standards if s not in old.standards])
     if adds_features:  # the first layer reads them through new input columns, starting at zero
         for side in ("fwd", "bwd")[:2 if model.config.bidirectional else 1]:
             w = state[f"{side}.0.weight_ih_l0"]
             state[f"{side}.0.weight_ih_l0"] = torch.cat([w, w.new_zeros(w.shape[0], model.config.feature_dim)], 1)
         log.info("dictionary features added (words of 2..%d units), their weights starting at zero",
                  model.config.word_features)
-    if adds_standards:
-        state["std_emb.weight"] = _standard_rows(state["std_emb.weight"], old.standards, cfg.standards)
-        log.info("standards %s added", [s for s in cfg.standards if s not in old.standards])
     model.load_state_dict(state)
     log.info("starting from the weights of %s", path)
 

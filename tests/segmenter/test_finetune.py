@@ -131,3 +131,22 @@ def test_a_new_standard_starts_from_mixed_else_from_the_mean():
     rows = _standard_rows(table[:2], ("a", "b"), ("b", "a", "new", MIXED))
     mean = torch.tensor([2.0, 1.0])
     assert torch.equal(rows[0], table[1]) and torch.equal(rows[2], mean) and torch.equal(rows[3], mean)
+
+
+def test_a_one_standard_model_given_a_new_standard_keeps_its_own_exactly_at_first(tiny_model_dir, data_dir,
+                                                                                  tmp_path):
+    """The standard joins the first layer through new input columns that start at zero: before
+    any learning the model's own standard (named by its meta.json, else "base") segments as before."""
+    sents = [Sentence(line.split()) for line in NOVEL * 4]
+    out = tmp_path / "two"
+    train([Corpus("mydomain", sents, sents[:4])], out, {}, TrainConfig(epochs=1, lr=1e-12), progress=False,
+          init=tiny_model_dir)
+    start, tuned = Segmenter.load(tiny_model_dir, runtime="torch"), Segmenter.load(out, runtime="torch")
+    assert tuned.standards == ("base", "mydomain") and not start.standards
+    assert tuned.config.hidden == start.config.hidden and tuned.config.standard_dim == 8
+    texts = [s.text for s in read_corpus(data_dir / "pku" / "pku_test_gold.utf8")[:100]]
+    assert tuned.cut_batch(texts, standard="base") == start.cut_batch(texts)
+    # continuing its one standard (no name, or its own) keeps it a one-standard model
+    train([Corpus("", sents, sents[:4])], tmp_path / "one", {}, TrainConfig(epochs=1), progress=False,
+          init=tiny_model_dir)
+    assert Segmenter.load(tmp_path / "one").standards == ()

@@ -614,8 +614,9 @@ def _finetune_vocab_and_config(corpora: Sequence[Corpus], start: artifact.Artifa
     old = start.config
     names = [c.standard for c in corpora]
     had = _standards_of(start)
-    if not old.standards and len(names) == 1 and names[0] in ("", had[0]):
-        standards: tuple[str, ...] = ()  # a one-standard model continued in its standard
+    own = start.meta.get("standard")
+    if not old.standards and len(names) == 1 and (names[0] in ("", own) or not own):
+        standards: tuple[str, ...] = ()  # a one-standard model continued in its standard (or an unnamed one)
     elif "" in names:
         raise ValueError(f"--init {init}: name the standard of each corpus, one of the model's "
                          f"({', '.join(had)}) or a new one (--train NAME=PATH)")
@@ -646,7 +647,8 @@ def _finetune_vocab_and_config(corpora: Sequence[Corpus], start: artifact.Artifa
 
 def _standards_of(start: artifact.Artifact) -> tuple[str, ...]:
     """The standards of a model a run starts from; a one-standard model's is the one its meta.json
-    names (`standard`), else "base"."""
+    names (`standard`), else "base" (a one-standard model without a name becomes a multi-standard
+    one only when given several corpora)."""
     return start.config.standards or (str(start.meta.get("standard") or "base"),)
 
 

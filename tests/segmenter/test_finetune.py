@@ -133,20 +133,25 @@ def test_a_new_standard_starts_from_mixed_else_from_the_mean():
     assert torch.equal(rows[0], table[1]) and torch.equal(rows[2], mean) and torch.equal(rows[3], mean)
 
 
-def test_a_one_standard_model_given_a_new_standard_keeps_its_own_exactly_at_first(tiny_model_dir, data_dir,
+def test_a_one_standard_model_given_a_new_standard_keeps_its_own_exactly_at_first(tiny_corpus, data_dir,
                                                                                   tmp_path):
     """The standard joins the first layer through new input columns that start at zero: before
-    any learning the model's own standard (named by its meta.json, else "base") segments as before."""
+    any learning the model's own standard (named by its meta.json) segments as before."""
+    base = tmp_path / "base"
+    train_set, dev_set = split_dev(tiny_corpus[:200])
+    train([Corpus("", train_set, dev_set)], base, dict(hidden=16, char_dim=16, bigram_dim=8),
+          TrainConfig(epochs=1, min_char_count=1), meta={"standard": "news"}, progress=False)
     sents = [Sentence(line.split()) for line in NOVEL * 4]
     out = tmp_path / "two"
     train([Corpus("mydomain", sents, sents[:4])], out, {}, TrainConfig(epochs=1, lr=1e-12), progress=False,
-          init=tiny_model_dir)
-    start, tuned = Segmenter.load(tiny_model_dir, runtime="torch"), Segmenter.load(out, runtime="torch")
-    assert tuned.standards == ("base", "mydomain") and not start.standards
+          init=base)
+    start, tuned = Segmenter.load(base, runtime="torch"), Segmenter.load(out, runtime="torch")
+    assert tuned.standards == ("news", "mydomain") and not start.standards
     assert tuned.config.hidden == start.config.hidden and tuned.config.standard_dim == 8
     texts = [s.text for s in read_corpus(data_dir / "pku" / "pku_test_gold.utf8")[:100]]
-    assert tuned.cut_batch(texts, standard="base") == start.cut_batch(texts)
+    assert tuned.cut_batch(texts, standard="news") == start.cut_batch(texts)
     # continuing its one standard (no name, or its own) keeps it a one-standard model
-    train([Corpus("", sents, sents[:4])], tmp_path / "one", {}, TrainConfig(epochs=1), progress=False,
-          init=tiny_model_dir)
-    assert Segmenter.load(tmp_path / "one").standards == ()
+    for name in ("", "news"):
+        train([Corpus(name, sents, sents[:4])], tmp_path / "one", {}, TrainConfig(epochs=1), progress=False,
+              init=base)
+        assert Segmenter.load(tmp_path / "one").standards == ()

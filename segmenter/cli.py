@@ -1,4 +1,4 @@
-"""`segmenter train | eval | segment`: thin wrappers over the library.
+"""`segmenter train | eval | segment | discover | serve`: thin wrappers over the library.
 
 Every expected failure (missing file, bad corpus line, unknown model, an input or output that
 cannot be read or written) is one line on stderr and exit status 2. Ctrl-C is one line and
@@ -96,7 +96,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from segmenter.tags import joint_labels
 
     try:
-        from segmenter.train import pos_tag_set, train
+        from segmenter.train import model_path, pos_tag_set, train
     except ModuleNotFoundError as e:  # torch, the train extra
         raise missing_extra("segmenter train", "train", e) from e
 
@@ -107,19 +107,25 @@ def _cmd_train(args: argparse.Namespace) -> int:
                       bf16=args.bf16, unk_replace=args.unk_replace, sample_alpha=args.sample_alpha,
                       distill_alpha=args.distill_alpha, distill_temperature=args.temperature,
                       own_vocab=args.own_vocab, mixed_share=args.mixed_share,
-                      mixed_only=args.mixed_only)
-    model_options = dict(cell=args.cell, layers=args.layers, hidden=args.hidden, char_dim=args.char_dim,
-                         bigram_dim=args.bigram_dim, dropout=args.dropout, max_piece=args.max_piece,
-                         bidirectional=not args.unidirectional, standard_dim=args.standard_dim,
-                         standard_input=args.standard_input,
-                         factored=args.factored, word_features=args.word_features)
-    if len(corpora) == 1:
-        model_options.update(standard_dim=0, standard_input="embedding")
-    if args.pos:
-        try:
-            model_options["labels"] = joint_labels(pos_tag_set([s for c in corpora for s in c.train]))
-        except ValueError as e:
-            raise InvalidInputError(f"--pos: {e}") from None
+                      mixed_only=args.mixed_only, keep_alpha=args.keep_alpha)
+    # the network options given (None: not given); with --init the model's own, else ModelConfig's defaults
+    given = dict(cell=args.cell, layers=args.layers, hidden=args.hidden, char_dim=args.char_dim,
+                 bigram_dim=args.bigram_dim, dropout=args.dropout, max_piece=args.max_piece,
+                 bidirectional=False if args.unidirectional else None, standard_dim=args.standard_dim,
+                 standard_input=args.standard_input, factored=args.factored or None,
+                 word_features=args.word_features)
+    model_options = {k: v for k, v in given.items() if v is not None}
+    if args.init:
+        if args.pos:  # a joint model keeps its tag set; one that has none contradicts --pos
+            model_options["pos"] = True
+    else:
+        if len(corpora) == 1:
+            model_options.update(standard_dim=0, standard_input="embedding")
+        if args.pos:
+            try:
+                model_options["labels"] = joint_labels(pos_tag_set([s for c in corpora for s in c.train]))
+            except ValueError as e:
+                raise InvalidInputError(f"--pos: {e}") from None
     if args.distill_alpha > 0 and not args.teacher:
         raise InvalidInputError("--distill-alpha needs --teacher MODEL_DIR")
     if args.own_vocab and not args.teacher:
@@ -141,7 +147,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         "pretrained": str(args.pretrained) if args.pretrained else None,
         "teacher": (str(args.teacher[0]) if len(args.teacher) == 1 else [str(t) for t in args.teacher])
         if args.teacher else None,
-        "init": str(args.init) if args.init else None,
+        "init": str(model_path(args.init)) if args.init else None,
         "command": "segmenter " + shlex.join(args.argv),
         "git_commit": _git_commit(),
         "segmenter_version": __version__,
@@ -320,6 +326,39 @@ def _segment_on_ray(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_discover(args: argparse.Namespace) -> int:
+    from segmenter.segmenter import Segmenter
+
+    for path in args.files:
+        if path != "-" and not Path(path).is_file():
+            raise InvalidInputError(f"{path}: no such file")
+    if args.top is not None and args.top < 1:
+        raise InvalidInputError("--top must be at least 1")
+    configure_process(threads=1)
+    seg = Segmenter.load(args.model, threads=1, standard=args.standard, models_dir=args.models_dir)
+
+    def lines() -> Any:  # the files' lines, read lazily: memory stays bounded
+        for path in args.files:
+            with (open(sys.stdin.fileno(), encoding="utf-8", closefd=False) if path == "-"
+                  else open(path, encoding="utf-8")) as fh:
+                try:
+                    yield from fh
+                except UnicodeDecodeError as e:
+                    raise InvalidInputError(f"{path}: not UTF-8 ({e.reason} at byte {e.start})") from None
+
+    t0 = time.perf_counter()
+    found = seg.discover(lines(), min_count=args.min_count, top=args.top, standard=args.standard,
+                         max_ngrams=args.max_ngrams)
+    text = "".join(c.dict_line() + "\n" for c in found)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+    if not args.quiet:
+        print(f"segmenter: {len(found):,} candidate words in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     try:
         from segmenter_api.serve import run
@@ -344,6 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train_command(sub)
     _add_eval_command(sub)
     _add_segment_command(sub)
+    _add_discover_command(sub)
     _add_serve_command(sub)
     return p
 
@@ -386,8 +426,8 @@ def _add_train_command(sub: _SubParsers) -> None:
     t.add_argument("--bf16", action="store_true", help="bfloat16 autocast (fast on CPUs with AMX)")
     t.add_argument("--unk-replace", type=float, default=d.unk_replace,
                    help="share of known bigrams replaced by <UNK> during training")
-    t.add_argument("--standard-dim", type=int, default=8, help="size of the standard embedding (multi-standard)")
-    t.add_argument("--standard-input", choices=["embedding", "tokens"], default="embedding",
+    t.add_argument("--standard-dim", type=int, help="size of the standard embedding (multi-standard; default 8)")
+    t.add_argument("--standard-input", choices=["embedding", "tokens"],
                    help="multi-standard: a standard embedding at every position, or a standard token read "
                         "first by each direction of the first layer (torch only)")
     t.add_argument("--sample-alpha", type=float, default=d.sample_alpha,
@@ -399,8 +439,14 @@ def _add_train_command(sub: _SubParsers) -> None:
                    help="with --init: train only the mixed standard's embedding, every piece reading it; the "
                         "other standards segment exactly as before")
     t.add_argument("--pretrained", help="embeddings to start from (.npz of `python -m segmenter.pretrain`)")
-    t.add_argument("--init", help="model directory whose weights to start from (fine-tuning; same vocabulary "
-                                  "and network, e.g. a student of the same --teacher)")
+    t.add_argument("--init", metavar="MODEL",
+                   help="fine-tune a trained model: a shipped model's name (e.g. multi-fast) or a model directory. "
+                        "Its vocabulary, network, parts of speech and dictionary features are kept (a network "
+                        "option that contradicts them is an error); --train NAME=PATH continues its standard NAME "
+                        "or adds a new one")
+    t.add_argument("--keep-alpha", type=float, default=d.keep_alpha,
+                   help="with --init: weight of keeping the standards not trained (each training sentence also "
+                        "read in one of them, the starting model's distributions as the target; 0: none)")
     t.add_argument("--teacher", action="append",
                    help="model directory to distil from (the student shares its vocabulary); repeated: an "
                         "ensemble whose mean distributions the student learns (same labels; the largest "
@@ -417,20 +463,21 @@ def _add_train_command(sub: _SubParsers) -> None:
 
 
 def _add_network_options(t: argparse.ArgumentParser) -> None:
-    """The network's shape and labels (`ModelConfig` fields) of `segmenter train`."""
-    t.add_argument("--cell", choices=[c.value for c in Cell], default="lstm")
-    t.add_argument("--layers", type=int, default=1)
-    t.add_argument("--hidden", type=int, default=200, help="hidden size per direction")
-    t.add_argument("--char-dim", type=int, default=100)
-    t.add_argument("--bigram-dim", type=int, default=50, help="0 disables bigram features")
-    t.add_argument("--dropout", type=float, default=0.2)
-    t.add_argument("--max-piece", type=int, default=200)
+    """The network's shape and labels (`ModelConfig` fields) of `segmenter train`: None when not
+    given (the defaults are `ModelConfig`'s; with --init, the model's own)."""
+    t.add_argument("--cell", choices=[c.value for c in Cell], help="default: lstm")
+    t.add_argument("--layers", type=int, help="default: 1")
+    t.add_argument("--hidden", type=int, help="hidden size per direction (default: 200)")
+    t.add_argument("--char-dim", type=int, help="default: 100")
+    t.add_argument("--bigram-dim", type=int, help="0 disables bigram features (default: 50)")
+    t.add_argument("--dropout", type=float, help="default: 0.2 (with --init: the model's)")
+    t.add_argument("--max-piece", type=int, help="default: 200")
     t.add_argument("--unidirectional", action="store_true", help="forward direction only (for comparison)")
     t.add_argument("--pos", action="store_true",
                    help="joint segmentation + part-of-speech model (labels B-n, E-v...; needs a pfr-format corpus)")
     t.add_argument("--factored", action="store_true",
                    help="with --pos: separate BMES and part-of-speech heads (segmentation decodes on 4 scores: faster)")
-    t.add_argument("--word-features", type=int, default=0, metavar="N",
+    t.add_argument("--word-features", type=int, metavar="N",
                    help="dictionary features: at every character, whether a training word of each standard of "
                         "2..N characters starts or ends there (0: none; e.g. 4). With --init from a model "
                         "without them they are added, their weights starting at zero")
@@ -487,6 +534,21 @@ def _add_segment_command(sub: _SubParsers) -> None:
     s.add_argument("--user-word", action="append", metavar="WORD",
                    help="one user word (or 'A B' forced split), added after --user-dict (repeatable)")
     s.set_defaults(func=_cmd_segment)
+
+
+def _add_discover_command(sub: _SubParsers) -> None:
+    d = sub.add_parser("discover", help="propose a domain's words from its raw text, as a user dictionary "
+                       "('WORD COUNT' lines, best first)")
+    d.add_argument("files", nargs="+", metavar="RAW", help="UTF-8 text files ('-': standard input)")
+    _add_model_choice(d)
+    d.add_argument("--min-count", type=int, default=5, help="least occurrences of a candidate (default: 5)")
+    d.add_argument("--top", type=int, help="at most this many words (default: every candidate)")
+    d.add_argument("--max-ngrams", type=int, default=1_000_000,
+                   help="n-gram counts held at most, the rarest pruned first: bounds memory (about 400 bytes "
+                        "each; default: 1000000)")
+    d.add_argument("--output", "-o", help="file to write (default: standard output)")
+    d.add_argument("--quiet", "-q", action="store_true", help="no summary on standard error")
+    d.set_defaults(func=_cmd_discover)
 
 
 def _add_serve_command(sub: _SubParsers) -> None:

@@ -184,11 +184,18 @@ class TrainConfig:
     # Train only the mixed standard's embedding, every piece reading it: every other weight stays as
     # the run's `init` gave it, so the model's other standards segment exactly as before.
     mixed_only: bool = False
+    # Fine-tuning (`init`) a multi-standard model on some of its standards or new ones: weight of the
+    # loss that keeps the others, each training piece also read in one of them (in turn) with the
+    # starting model's distributions as the target, so that they are not forgotten. 0: none.
+    keep_alpha: float = 1.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not 0 <= self.mixed_share < 1:
             raise ValueError(f"the mixed share (--mixed-share) must be at least 0 and below 1, got {self.mixed_share}")
+        if self.keep_alpha < 0:
+            raise ValueError(f"the weight of the kept standards (--keep-alpha) must be at least 0, "
+                             f"got {self.keep_alpha}")
         if self.mixed_only and self.mixed_share:
             raise ValueError("--mixed-only reads every piece as the mixed standard: give no --mixed-share with it")
 

@@ -102,6 +102,7 @@ def default_threads() -> int:
 
 
 if TYPE_CHECKING:
+    from segmenter.discover import Candidate
     from segmenter.model import BiRNNTagger
 
 
@@ -388,6 +389,19 @@ class Segmenter:
             standard: str | None = None) -> list[CharTag]:
         """Every non-whitespace character with its BMES label and the label's probability."""
         return self.tag_batch([text], pos=pos, user_words=user_words, standard=standard)[0]
+
+    def discover(self, texts: Iterable[str], *, min_count: int = 5, top: int | None = None,
+                 standard: str | None = None, max_ngrams: int = 1_000_000) -> list[Candidate]:
+        """Candidate domain words of raw, unsegmented `texts` (read once, in chunks, in bounded
+        memory), best first: words the text's statistics support (frequency, cohesion, free
+        neighbours) and the model does not already read as one word everywhere; at most `top`.
+        `Candidate.dict_line()` is the user-dictionary line; `max_ngrams` bounds the counts held
+        (about 400 bytes each). See `segmenter.discover`."""
+        from segmenter.discover import DiscoverOptions, discover
+
+        self.check_standard(standard)
+        return discover(self, texts, DiscoverOptions(min_count=min_count, standard=standard, max_ngrams=max_ngrams),
+                        top)
 
     def cut_batch(self, texts: Iterable[str], *, user_words: Sequence[str | Entry] = (),
                   standard: str | None = None) -> list[list[str]]:

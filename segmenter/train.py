@@ -51,6 +51,10 @@ class Example:
     teacher_chars: list[int] | None = None
     teacher_bigrams: list[int] | None = None
     features: np.ndarray | None = None  # (len(chars), width) uint8 dictionary features
+    # fine-tuning: a standard of the starting model not trained here, which the piece is also read in
+    # with the starting model's distributions as the target (`TrainConfig.keep_alpha`), and its features
+    keep: int = -1
+    keep_features: np.ndarray | None = None
 
 
 class Batch(NamedTuple):
@@ -65,6 +69,8 @@ class Batch(NamedTuple):
     teacher_chars: torch.Tensor | None = None  # the same units in the teacher's vocabulary, if it differs
     teacher_bigrams: torch.Tensor | None = None
     features: torch.Tensor | None = None  # (batch, seq, width) dictionary features, for a model with them
+    keep: torch.Tensor | None = None  # (batch,) the kept standard each row is also read in (`Example.keep`)
+    keep_features: torch.Tensor | None = None  # (batch, seq, width) the features in that standard
 
 
 @dataclass(frozen=True)
@@ -82,7 +88,8 @@ class Corpus:
 
 def make_examples(sentences: Sequence[Sentence], vocab: Vocab, max_piece: int,
                   pos_index: dict[str, int] | None = None, standard: int = 0,
-                  teacher_vocab: Vocab | None = None, words: WordDict | None = None) -> list[Example]:
+                  teacher_vocab: Vocab | None = None, words: WordDict | None = None,
+                  keep: Sequence[int] = ()) -> list[Example]:
     """Gold sentences as model pieces, cut exactly as `Segmenter` cuts its input.
 
     With `pos_index` (part of speech -> index) the labels are joint BMES + POS labels
@@ -90,9 +97,11 @@ def make_examples(sentences: Sequence[Sentence], vocab: Vocab, max_piece: int,
     holding its last character. A sentence without parts of speech keeps BMES tags
     (`Example.joint` False): it trains the segmentation side of a joint model only. With
     `teacher_vocab` the pieces also carry their ids in that (a teacher's) vocabulary; with `words`
-    their dictionary features from that dictionary (its first standard)."""
+    their dictionary features from that dictionary (its first standard). With `keep` (standards
+    of the model, whose dictionary `vocab.words` is) sentence `j` is also read in `keep[j % len(keep)]`
+    (`Example.keep`, with its features there)."""
     out = []
-    for sent in sentences:
+    for j, sent in enumerate(sentences):
         units = to_units(sent.text)
         tags = unit_tags(words_to_tags(sent.words), units.starts, units.ends)
         joint = pos_index is None or sent.pos is not None
@@ -102,11 +111,15 @@ def make_examples(sentences: Sequence[Sentence], vocab: Vocab, max_piece: int,
         chars, bigrams = enc.chars[1:len(units) + 1].tolist(), enc.bigrams[:len(units) + 1].tolist()
         t_chars, t_bigrams = teacher_vocab.encode(units) if teacher_vocab is not None else (None, None)
         feats = None if words is None else enc.features
+        kept = keep[j % len(keep)] if keep else -1
+        kept_feats = (vocab.encode_many([units], kept).features
+                      if kept >= 0 and vocab.words is not None and words is not None else None)
         for s, e in split_pieces(units, max_piece):
             out.append(Example(chars[s:e], bigrams[s:e + 1], tags[s:e], standard, joint,
                                None if t_chars is None else t_chars[s:e],
                                None if t_bigrams is None else t_bigrams[s:e + 1],
-                               None if feats is None else feats[1 + s:1 + e]))
+                               None if feats is None else feats[1 + s:1 + e], kept,
+                               None if kept_feats is None else kept_feats[1 + s:1 + e]))
     return out
 
 
@@ -176,13 +189,22 @@ def batches(examples: Sequence[Example], size: int, rng: random.Random,
         if rows[0].teacher_chars is not None:
             teacher = (_padded([ex.teacher_chars or [] for ex in rows], seq),
                        _padded([ex.teacher_bigrams or [] for ex in rows], seq + 1))
-        features = None
-        if rows[0].features is not None:
-            features = torch.zeros(len(rows), seq, rows[0].features.shape[1])
-            for r, ex in enumerate(rows):
-                assert ex.features is not None
-                features[r, :len(ex.chars)] = torch.from_numpy(ex.features)
-        yield Batch(chars, bigrams, lengths, tags, standards, joint, *teacher, features)
+        features = _padded_features([ex.features for ex in rows], seq)
+        keep = torch.tensor([ex.keep for ex in rows], dtype=torch.long) if rows[0].keep >= 0 else None
+        yield Batch(chars, bigrams, lengths, tags, standards, joint, *teacher, features, keep,
+                    _padded_features([ex.keep_features for ex in rows], seq))
+
+
+def _padded_features(rows: Sequence[np.ndarray | None], seq: int) -> torch.Tensor | None:
+    """(len(rows), seq, width) the dictionary features of a batch's rows, zero on padding; None without."""
+    first = rows[0]
+    if first is None:
+        return None
+    out = torch.zeros(len(rows), seq, first.shape[1])
+    for r, feats in enumerate(rows):
+        assert feats is not None
+        out[r, :len(feats)] = torch.from_numpy(feats)
+    return out
 
 
 def _padded(rows: Sequence[Sequence[int]], width: int, fill: int = 0) -> torch.Tensor:
@@ -406,6 +428,9 @@ class _Run:
     groups: list[list[int]]  # indices into `examples` of each corpus's pieces
     quotas: list[int]  # pieces drawn from each corpus per epoch
     units_per_epoch: int
+    std_index: torch.Tensor  # (corpora,) each corpus's index in the model's standards
+    keeper: _Teacher | None = None  # the model fine-tuned, teaching the standards it keeps (`Example.keep`)
+    mixed_of: list[int] = dataclasses.field(default_factory=list)  # the standards `MIXED` is the mean of
 
 
 def train(
@@ -444,11 +469,15 @@ def train(
         raise ValueError("no training corpus")
     run, record = _prepare(out, corpora, model_options, cfg, resume=resume, pretrained=pretrained, teacher=teacher,
                            init=init)
+    # one bar for the epochs left: its estimate is the training time left (dev scoring comes on top)
+    bar = tqdm(total=run.units_per_epoch * max(cfg.epochs - record.epoch, 0), unit="ch", unit_scale=True,
+               disable=not progress, file=sys.stderr, mininterval=2.0)
     for epoch in range(record.epoch + 1, cfg.epochs + 1):
-        _run_epoch(run, record, epoch, meta, progress)
+        _run_epoch(run, record, epoch, meta, bar)
         if record.bad >= cfg.patience:
             log.info("no dev gain for %d epochs: stopping", record.bad)
             break
+    bar.close()
     (out / CHECKPOINT).unlink(missing_ok=True)
     return {"best_epoch": record.best_epoch, "dev_f1": record.best_f1, "epochs_run": record.epoch,
             "seconds": round(record.seconds, 1)}
@@ -459,20 +488,13 @@ def _prepare(out: Path, corpora: Sequence[Corpus], model_options: dict[str, Any]
              init: str | Path | None = None) -> tuple[_Run, _Record]:
     """The model, optimisers and training pieces of a run, and where it stands: from the
     checkpoint in `out` when resuming from one, else new (and the training log emptied)."""
-    multi = len(corpora) > 1 or bool(model_options.get("standards"))
     if MIXED in [c.standard for c in corpora]:
         raise ValueError(f"no corpus may be named {MIXED!r}: that is the standard --mixed-share trains")
-    if cfg.trains_mixed and not multi:
-        raise ValueError("a mixed standard is trained beside several standards: --train NAME=PATH for each")
     teacher_model = _load_teacher(teacher, [c.standard for c in corpora]) if teacher is not None else None
     checkpoint = _read_checkpoint(out / CHECKPOINT) if resume else None
-    start = artifact.load(init) if init is not None and checkpoint is None else None  # the model fine-tuned
-    if start is not None and not model_options.get("word_features") and start.config.word_features:
-        model_options = dict(model_options, word_features=start.config.word_features)  # kept when fine-tuned
-    joint_init = start is not None and len(start.config.labels) > 4
-    if start is not None and teacher is None and joint_init != (len(model_options.get("labels", "BMES")) > 4):
-        raise ValueError(f"--init {init}: it {'tags' if joint_init else 'does not tag'} parts of speech; "
-                         "give --pos exactly when it does")
+    start = artifact.load(model_path(init)) if init is not None else None  # the model fine-tuned
+    if start is not None:
+        model_options = inherited_options(start.config, model_options, str(init))
     if cfg.trains_mixed and model_options.get("word_features"):
         raise ValueError("--mixed-share and --mixed-only do not go with dictionary features (--word-features, "
                          "or an --init model that has them) yet")
@@ -482,17 +504,21 @@ def _prepare(out: Path, corpora: Sequence[Corpus], model_options: dict[str, Any]
         if saved != (cfg.mixed_share, cfg.mixed_only):
             raise ValueError(f"{out / CHECKPOINT} was trained with --mixed-share {saved[0]} and --mixed-only "
                              f"{saved[1]}: resume it with the same")
+    elif start is not None:
+        vocab, mcfg = _finetune_vocab_and_config(corpora, start, model_options, cfg.trains_mixed, str(init))
     else:
-        if cfg.mixed_only and init is None:
+        if cfg.mixed_only:
             raise ValueError("--mixed-only trains the mixed standard of a trained model: give --init MODEL_DIR")
-        # a model that has the mixed standard keeps it when fine-tuned without training it (as the mean)
-        keeps_mixed = start is not None and MIXED in start.config.standards
-        vocab, mcfg = _new_vocab_and_config(corpora, model_options, cfg, multi, teacher_model,
-                                            mixed=cfg.trains_mixed or keeps_mixed, init=start)
+        vocab, mcfg = _new_vocab_and_config(corpora, model_options, cfg,
+                                            len(corpora) > 1 or bool(model_options.get("standards")),
+                                            teacher_model, mixed=cfg.trains_mixed)
+    multi = bool(mcfg.standards)
+    if cfg.trains_mixed and not multi:
+        raise ValueError("a mixed standard is trained beside several standards: --train NAME=PATH for each")
     model = BiRNNTagger(mcfg)
     if checkpoint is None and pretrained is not None:
         log.info("pretrained embeddings from %s: %s", pretrained, load_pretrained(model, vocab, pretrained))
-    if start is not None:
+    if start is not None and checkpoint is None:
         _load_init(model, vocab, start, str(init))
     if cfg.mixed_only:  # the standard embedding alone learns; of it, only the mixed row is ever read
         for name, param in model.named_parameters():
@@ -510,47 +536,186 @@ def _prepare(out: Path, corpora: Sequence[Corpus], model_options: dict[str, Any]
             [c.standard for c in corpora]):
         raise ValueError("the teacher reads dictionary features: the student must read the same ones (the same "
                          "corpora and --word-features as the teacher, without --own-vocab)")
-    examples, groups = _training_examples(corpora, vocab, mcfg, teacher_model)
+    # the standards of the starting model this run does not train: kept by its distributions
+    trained = {c.standard for c in corpora}
+    had = _standards_of(start) if start is not None else ()
+    keep = ([i for i, name in enumerate(mcfg.standards) if name in had and name not in trained and name != MIXED]
+            if cfg.keep_alpha > 0 else [])
+    keeper = _keeper(start, mcfg) if start is not None and keep else None
+    examples, groups = _training_examples(corpora, vocab, mcfg, teacher_model, keep)
     quotas = epoch_quotas([len(g) for g in groups], cfg.sample_alpha if multi else 1.0)
     units_per_epoch = sum(len(examples[i].chars) for i in epoch_order(groups, quotas, cfg.seed, 1))
     log.info("training on %s pieces per epoch (%d units), dev %s sentences; %s",
              dict(zip([c.standard for c in corpora], quotas)), units_per_epoch,
              {c.standard: len(c.dev) for c in corpora}, mcfg)
+    if keep:
+        log.info("keeping standards %s: each piece also read in one of them, the starting model's "
+                 "distributions as the target (weight %g)", [mcfg.standards[i] for i in keep], cfg.keep_alpha)
+    std_index = torch.tensor([mcfg.standards.index(c.standard) if multi else 0 for c in corpora])
+    before = had if start is not None else mcfg.standards  # what the mixed standard averages
+    mixed_of = [i for i, name in enumerate(mcfg.standards) if name != MIXED and name in before]
     return _Run(out, cfg, corpora, multi, vocab, mcfg, model, opt, teacher_model, examples, groups, quotas,
-                units_per_epoch), record
+                units_per_epoch, std_index, keeper, mixed_of), record
+
+
+# `ModelConfig` fields a fine-tuning run takes from the model it starts from (any other value asked
+# for is an error naming the option), and the training options that name them
+INHERITED = ("cell", "layers", "hidden", "char_dim", "bigram_dim", "bidirectional", "max_piece", "standard_dim",
+             "standard_input", "labels", "factored", "word_features")
+_OPTION = {"bidirectional": "--unidirectional", "labels": "--pos"}
+
+
+def model_path(ref: str | Path) -> Path:
+    """The directory of a model reference as every door reads it: a shipped model's name
+    (`segmenter.segmenter.resolve`) or a path."""
+    from segmenter.segmenter import resolve
+
+    path, standard = resolve(ref)
+    if standard is not None:
+        raise ValueError(f"--init {ref}: give the model ({path.name}), not one of its standards")
+    return path
+
+
+def inherited_options(start: ModelConfig, options: dict[str, Any], init: str) -> dict[str, Any]:
+    """`options` (`ModelConfig` fields asked for) with every field of `INHERITED` taken from `start`,
+    the model a run fine-tunes; a field asked for with another value is a `ValueError` naming its
+    option (`pos`: True asks for a joint model, as --pos does). Dictionary features may be added to
+    a model without them; dropout may change."""
+    joint = len(start.labels) > 4
+    options = dict(options)
+    if options.pop("pos", False) and not joint:
+        raise ValueError(f"--init {init}: it does not tag parts of speech; --pos contradicts it (leave --pos out: "
+                         "a fine-tuned model keeps the network it starts from)")
+    for name in INHERITED:
+        if name not in options or options[name] == getattr(start, name):
+            continue
+        asked, has = options[name], getattr(start, name)
+        if name == "labels" and (len(asked) > 4) == joint:
+            continue  # the model's own tag set is kept
+        if name == "word_features" and (not asked or not has):
+            continue  # 0 asks for nothing; added to a model without them
+        if name == "standard_dim" and not start.standards:
+            continue
+        flag = _OPTION.get(name, "--" + name.replace("_", "-"))
+        what = ("tags parts of speech" if joint else "does not tag parts of speech") if name == "labels" else \
+            f"has {name} {has!r}"
+        raise ValueError(f"--init {init}: it {what}; {flag} contradicts it (leave {flag} out: a fine-tuned model "
+                         "keeps the network it starts from)")
+    inherited = {name: getattr(start, name) for name in INHERITED}
+    inherited["word_features"] = start.word_features or options.get("word_features") or 0
+    return {**options, **inherited}
+
+
+def _finetune_vocab_and_config(corpora: Sequence[Corpus], start: artifact.Artifact, options: dict[str, Any],
+                               mixed: bool, init: str) -> tuple[Vocab, ModelConfig]:
+    """The vocabulary and configuration of a run that fine-tunes `start`: its units, bigrams and
+    network (`options`, see `inherited_options`); its standards, then the corpora's new ones (then
+    `MIXED` if it has it or `mixed`); each standard's dictionary its own words and its corpus's."""
+    old = start.config
+    names = [c.standard for c in corpora]
+    had = _standards_of(start)
+    own = start.meta.get("standard")
+    if not old.standards and len(names) == 1 and (names[0] in ("", own) or not own):
+        standards: tuple[str, ...] = ()  # a one-standard model continued in its standard (or an unnamed one)
+    elif "" in names:
+        raise ValueError(f"--init {init}: name the standard of each corpus, one of the model's "
+                         f"({', '.join(had)}) or a new one (--train NAME=PATH)")
+    else:  # a one-standard model given another standard becomes a multi-standard one
+        kept = [name for name in had if name != MIXED]
+        standards = tuple(kept + [n for n in names if n not in kept])
+        standards += (MIXED,) if MIXED in old.standards or mixed else ()
+    longest = options.get("word_features") or 0
+    words = None
+    if longest:
+        corpus_of = {c.standard: c for c in corpora} if standards else {"": corpora[0]}
+        entries = []
+        for name in standards or ("",):
+            if name == MIXED:
+                entries.append(WordDict.UNION)
+                continue
+            parts = []
+            if start.vocab.words is not None and name in (had if standards else ("",)):
+                parts.append(start.vocab.words.words[old.standards.index(name) if old.standards else 0])
+            if name in corpus_of:
+                parts.append(WordDict.collect((s.words for s in corpus_of[name].train), longest))
+            entries.append(parts[0] if len(parts) == 1 else " ".join(sorted({w for p in parts for w in p.split()})))
+        words = WordDict(entries, longest)
+    vocab = Vocab(start.vocab.chars, start.vocab.bigrams, words)
+    options = dict(options, standards=standards, standard_dim=(old.standard_dim or 8) if standards else 0)
+    return vocab, ModelConfig(n_units=len(vocab.chars), n_bigrams=len(vocab.bigrams), **options)
+
+
+def _standards_of(start: artifact.Artifact) -> tuple[str, ...]:
+    """The standards of a model a run starts from; a one-standard model's is the one its meta.json
+    names (`standard`), else "base" (a one-standard model without a name becomes a multi-standard
+    one only when given several corpora)."""
+    return start.config.standards or (str(start.meta.get("standard") or "base"),)
+
+
+def _keeper(start: artifact.Artifact, mcfg: ModelConfig) -> _Teacher:
+    """The model a run fine-tunes, as the teacher of the standards it keeps: it reads the run's
+    standard indices (`mcfg.standards`) as its own."""
+    model = BiRNNTagger(start.config)
+    model.load_state_dict(_torch_state(start))
+    index = (torch.tensor([start.config.standards.index(s) if s in start.config.standards else 0
+                           for s in mcfg.standards]) if start.config.standards else None)
+    return _Teacher([model.eval()], start.vocab, [index], [None])
 
 
 def _load_init(model: BiRNNTagger, vocab: Vocab, art: artifact.Artifact, path: str) -> None:
-    """Start from the weights of `art`, the model directory `path` (same vocabulary and configuration)."""
+    """Start from the weights of `art`, the model directory `path`: the same vocabulary and network,
+    or with dictionary features added (their weights starting at zero), or with standards added (a
+    new standard starting as `MIXED`, else as the mean of the others; `MIXED` as their mean)."""
     state = _torch_state(art)
-    # a run that adds the mixed standard to a trained model (which has a standard embedding), or
-    # dictionary features to one without them
-    adds_features = art.config.word_features == 0 and model.config.word_features > 0
-    base = dataclasses.replace(model.config, word_features=0) if adds_features else model.config
-    adds_mixed = (base.standards[-1:] == (MIXED,) and art.config.standard_dim > 0
-                  and art.config == dataclasses.replace(base, standards=base.standards[:-1]))
-    if (art.config != base and not adds_mixed) or art.vocab != vocab:
+    cfg, old = model.config, art.config
+    adds_features = old.word_features == 0 and cfg.word_features > 0
+    base = dataclasses.replace(cfg, word_features=0) if adds_features else cfg
+    adds_input = not old.standards and bool(cfg.standards)  # a one-standard model becomes a multi-standard one
+    same_network = dataclasses.replace(base, standards=old.standards, dropout=old.dropout,
+                                       standard_dim=old.standard_dim if adds_input else base.standard_dim) == old
+    adds_standards = (base.standards != old.standards and (old.standard_dim > 0 or adds_input)
+                      and set(old.standards) <= set(base.standards))
+    if not same_network or (base.standards != old.standards and not adds_standards) or art.vocab != vocab:
         raise ValueError(f"--init {path}: its vocabulary or configuration differ from this run's "
                          f"({art.config} vs {model.config})")
+    if adds_input:  # the first layer reads the standard through new input columns, starting at zero
+        u = cfg.unit_dim
+        for side in ("fwd", "bwd")[:2 if cfg.bidirectional else 1]:
+            w = state[f"{side}.0.weight_ih_l0"]
+            state[f"{side}.0.weight_ih_l0"] = torch.cat([w[:, :u], w.new_zeros(w.shape[0], cfg.standard_dim),
+                                                         w[:, u:]], 1)
+        assert model.std_emb is not None
+        state["std_emb.weight"] = model.std_emb.weight.detach().clone()  # as drawn: the columns learn from it
+        log.info("standards %s: the model's own first, read through new inputs starting at zero", cfg.standards)
+    elif adds_standards:
+        state["std_emb.weight"] = _standard_rows(state["std_emb.weight"], old.standards, cfg.standards)
+        log.info("standards %s added", [s for s in cfg.standards if s not in old.standards])
     if adds_features:  # the first layer reads them through new input columns, starting at zero
         for side in ("fwd", "bwd")[:2 if model.config.bidirectional else 1]:
             w = state[f"{side}.0.weight_ih_l0"]
             state[f"{side}.0.weight_ih_l0"] = torch.cat([w, w.new_zeros(w.shape[0], model.config.feature_dim)], 1)
         log.info("dictionary features added (words of 2..%d units), their weights starting at zero",
                  model.config.word_features)
-    if adds_mixed:  # it starts as the mean of the other standards
-        table = state["std_emb.weight"]
-        state["std_emb.weight"] = _mixed_as_mean(torch.cat([table, table[-1:]]))
-        log.info("standard %r added, starting as the mean of the others", MIXED)
     model.load_state_dict(state)
     log.info("starting from the weights of %s", path)
 
 
-def _mixed_as_mean(table: torch.Tensor) -> torch.Tensor:
+def _standard_rows(table: torch.Tensor, old: Sequence[str], new: Sequence[str]) -> torch.Tensor:
+    """The standard embedding of the standards `new` from `table`, that of `old` (a subset): a
+    standard of `old` keeps its row; `MIXED` starts as the mean of the others; another new standard
+    as `old`'s `MIXED` if it has it (text of unknown convention is the closest start), else as that mean."""
+    mean = table[[i for i, name in enumerate(old) if name != MIXED]].mean(0)
+    first = table[old.index(MIXED)] if MIXED in old else mean
+    return torch.stack([table[old.index(name)] if name in old else mean if name == MIXED else first
+                        for name in new])
+
+
+def _mixed_as_mean(table: torch.Tensor, rows: Sequence[int] = ()) -> torch.Tensor:
     """`table` (a standard embedding whose last row is `MIXED`'s) with that row set, in place, to
-    the mean of the others: how the mixed standard starts, and stays when no piece reads it."""
+    the mean of the rows `rows` (default: all others): how the mixed standard starts, and stays when
+    no piece reads it (standards added by fine-tuning are not in its mean)."""
     with torch.no_grad():
-        table[-1] = table[:-1].mean(0)
+        table[-1] = table[list(rows)].mean(0) if rows else table[:-1].mean(0)
     return table
 
 
@@ -572,19 +737,14 @@ def _read_checkpoint(path: Path) -> tuple[dict[str, Any], Vocab, ModelConfig] | 
 
 
 def _new_vocab_and_config(corpora: Sequence[Corpus], model_options: dict[str, Any], cfg: TrainConfig,
-                          multi: bool, teacher: _Teacher | None, mixed: bool = False,
-                          init: artifact.Artifact | None = None) -> tuple[Vocab, ModelConfig]:
-    """A new model's vocabulary (the teacher's unless `cfg.own_vocab`; without a teacher, that of
-    the model the run starts from, `init`; else built from the training sentences) and configuration
-    (with the labels of the teacher, else of `init`; the corpora's standards when `multi`, then
-    `MIXED` when `mixed`)."""
-    source = teacher.config if teacher is not None else init.config if init is not None else None
-    if source is not None:
-        model_options = dict(model_options, labels=source.labels)
+                          multi: bool, teacher: _Teacher | None, mixed: bool = False) -> tuple[Vocab, ModelConfig]:
+    """A new model's vocabulary (the teacher's unless `cfg.own_vocab`; else built from the training
+    sentences) and configuration (with the labels of the teacher; the corpora's standards when
+    `multi`, then `MIXED` when `mixed`). A fine-tuned model's: `_finetune_vocab_and_config`."""
+    if teacher is not None:
+        model_options = dict(model_options, labels=teacher.config.labels)
     if teacher is not None and not cfg.own_vocab:
         vocab = teacher.vocab
-    elif teacher is None and init is not None:
-        vocab = init.vocab
     else:
         vocab = Vocab.build((to_units(s.text).keys for c in corpora for s in c.train),
                             cfg.min_char_count, cfg.min_bigram_count)
@@ -609,9 +769,11 @@ def _restore(state: dict[str, Any], model: BiRNNTagger, opt: _Optimisers) -> _Re
 
 
 def _training_examples(corpora: Sequence[Corpus], vocab: Vocab, mcfg: ModelConfig,
-                       teacher: _Teacher | None = None) -> tuple[list[Example], list[list[int]]]:
+                       teacher: _Teacher | None = None, keep: Sequence[int] = ()
+                       ) -> tuple[list[Example], list[list[int]]]:
     """The training pieces of every corpus (standard `k` for the `k`-th), and the indices of each
-    corpus's pieces; with the teacher's ids too when its vocabulary is not `vocab`."""
+    corpus's pieces; with the teacher's ids too when its vocabulary is not `vocab`; each read in one
+    of the standards `keep` too (`make_examples`)."""
     teacher_vocab = teacher.vocab if teacher is not None and teacher.vocab != vocab else None
     pos_tags = pos_of_labels(mcfg.labels)
     pos_index = None if pos_tags is None else {p: i for i, p in enumerate(pos_tags)}
@@ -619,29 +781,31 @@ def _training_examples(corpora: Sequence[Corpus], vocab: Vocab, mcfg: ModelConfi
     groups: list[list[int]] = []
     for k, c in enumerate(corpora):
         if not mcfg.word_features:
-            part = make_examples(c.train, vocab, mcfg.max_piece, pos_index, standard=k, teacher_vocab=teacher_vocab)
+            part = make_examples(c.train, vocab, mcfg.max_piece, pos_index, standard=k, teacher_vocab=teacher_vocab,
+                                 keep=keep)
         else:  # by folds, each with the dictionary of the other folds (WORD_FOLDS)
             part = []
             for fold in range(WORD_FOLDS):
                 rest = (s.words for i, s in enumerate(c.train) if i % WORD_FOLDS != fold)
                 words = WordDict([WordDict.collect(rest, mcfg.word_features)], mcfg.word_features)
                 part += make_examples(c.train[fold::WORD_FOLDS], vocab, mcfg.max_piece, pos_index, standard=k,
-                                      teacher_vocab=teacher_vocab, words=words)
+                                      teacher_vocab=teacher_vocab, words=words, keep=keep)
         groups.append(list(range(len(examples), len(examples) + len(part))))
         examples += part
     return examples, groups
 
 
-def _run_epoch(run: _Run, record: _Record, epoch: int, meta: dict[str, Any] | None, progress: bool) -> None:
-    """Train one epoch, score every dev set, save the model when the mean dev F1 improved, append
-    the epoch's row to the training log and write the checkpoint; `record` moves on."""
+def _run_epoch(run: _Run, record: _Record, epoch: int, meta: dict[str, Any] | None, bar: tqdm) -> None:
+    """Train one epoch (its progress on `bar`), score every dev set, save the model when the mean
+    dev F1 improved, append the epoch's row to the training log and write the checkpoint; `record`
+    moves on."""
     t0 = time.perf_counter()
-    total_loss, seen = _train_epoch(run, epoch, progress)
+    total_loss, seen = _train_epoch(run, epoch, bar)
     run.opt.decay()
     train_seconds = time.perf_counter() - t0
     has_mixed = MIXED in run.mcfg.standards
     if has_mixed and not run.cfg.trains_mixed and run.model.std_emb is not None:
-        _mixed_as_mean(run.model.std_emb.weight)  # no piece reads it: it stays the mean of the others
+        _mixed_as_mean(run.model.std_emb.weight, run.mixed_of)  # no piece reads it: it stays the mean
     dev = {c.standard: evaluate(run.model, run.vocab, c.dev, standard=c.standard if run.multi else None)
            for c in run.corpora}
     # each dev set also read in the mixed standard (reported; the best epoch is still the standards' mean)
@@ -661,8 +825,8 @@ def _run_epoch(run: _Run, record: _Record, epoch: int, meta: dict[str, Any] | No
     row = _log_row(run, epoch, total_loss / max(seen, 1), seen / train_seconds, train_seconds, improved, dev, mixed)
     with (run.out / TRAIN_LOG).open("a", encoding="utf-8") as fh:
         fh.write(json.dumps(row) + "\n")
-    if progress:
-        print(json.dumps(row), file=sys.stderr)
+    if not bar.disable:
+        bar.write(json.dumps(row), file=sys.stderr)
     torch.save({"epoch": epoch, "model": run.model.state_dict(), **run.opt.state_dict(),
                 "best_f1": record.best_f1, "best_epoch": record.best_epoch, "bad": record.bad,
                 "seconds": record.seconds, "torch_rng": torch.get_rng_state(),
@@ -671,13 +835,13 @@ def _run_epoch(run: _Run, record: _Record, epoch: int, meta: dict[str, Any] | No
                run.out / CHECKPOINT)
 
 
-def _train_epoch(run: _Run, epoch: int, progress: bool) -> tuple[float, int]:
-    """One pass over the epoch's pieces; returns the loss summed over units, and the units seen."""
+def _train_epoch(run: _Run, epoch: int, bar: tqdm) -> tuple[float, int]:
+    """One pass over the epoch's pieces, shown on `bar`; returns the loss summed over units, and the
+    units seen."""
     run.model.train()
     rng = random.Random(run.cfg.seed * 1000 + epoch)
     total_loss, seen = 0.0, 0
-    bar = tqdm(total=run.units_per_epoch, desc=f"epoch {epoch}/{run.cfg.epochs}", unit="ch", unit_scale=True,
-               disable=not progress, file=sys.stderr, leave=False, mininterval=2.0)
+    bar.set_description(f"epoch {epoch}/{run.cfg.epochs}")
     order = epoch_order(run.groups, run.quotas, run.cfg.seed, epoch)
     for batch in batches(run.examples, run.cfg.batch_size, rng, order):
         loss = _train_step(run, batch)
@@ -686,7 +850,6 @@ def _train_epoch(run: _Run, epoch: int, progress: bool) -> tuple[float, int]:
         seen += n
         bar.update(n)
         bar.set_postfix(loss=f"{total_loss / seen:.4f}")
-    bar.close()
     return total_loss, seen
 
 
@@ -704,7 +867,7 @@ def _train_step(run: _Run, batch: Batch) -> float:
         soft = run.teacher.scores(t_chars, t_bigrams, lengths, standards,
                                   batch.features)  # (batch, seq, teacher's outputs)
     run.opt.zero_grad()
-    read_as = standards
+    read_as = run.std_index[standards]  # corpus -> the model's standard
     if run.multi and cfg.trains_mixed:  # the rows that read the mixed standard; their labels and teacher
         mixed = run.mcfg.standards.index(MIXED)  # stay their corpus's
         read_as = (torch.full_like(standards, mixed) if cfg.mixed_only
@@ -714,6 +877,11 @@ def _train_step(run: _Run, batch: Batch) -> float:
                            batch.features)  # (batch, seq, tags)
     loss = tag_loss(scores.float(), tags, joint, soft, cfg.distill_alpha, cfg.distill_temperature,
                     factored=run.mcfg.factored)
+    if run.keeper is not None and batch.keep is not None:  # the same pieces in kept standards: as they were
+        target = run.keeper.scores(chars, bigrams, lengths, batch.keep, batch.keep_features)  # (batch, seq, outputs)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+            kept = run.model(chars, bigrams, lengths, batch.keep, batch.keep_features)  # (batch, seq, outputs)
+        loss = loss + cfg.keep_alpha * tag_loss(kept.float(), tags, joint, target, 1.0, factored=run.mcfg.factored)
     loss.backward()
     run.opt.step(cfg.clip)
     return loss.item()

@@ -102,7 +102,11 @@ class _IntMap:
 
     _MUL = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
 
+    SEARCH_MAX = 256  # up to this many keys, `get` searches the sorted keys
+
     def __init__(self, keys: np.ndarray, ids: np.ndarray) -> None:
+        # keys sorted (as `_sorted_table` gives them) are kept for short lookups (`get`)
+        self._sorted = (keys, ids) if len(keys) and bool((np.diff(keys) > 0).all()) else None
         bits = max(4, (2 * len(keys)).bit_length())
         size = 1 << bits
         self._shift = np.uint64(64 - bits)
@@ -131,7 +135,13 @@ class _IntMap:
         return ((keys.astype(np.uint64) * self._MUL) >> self._shift).astype(np.int64)
 
     def get(self, keys: np.ndarray) -> np.ndarray:
-        """Id of every key, 1 (`<UNK>`) for keys not in the map."""
+        """Id of every key, 1 (`<UNK>`) for keys not in the map. A short array (one sentence) is
+        looked up by binary search in the sorted keys: a few array operations instead of a few per
+        probe distance."""
+        if len(keys) <= self.SEARCH_MAX and self._sorted is not None:
+            table, ids = self._sorted
+            at = np.minimum(np.searchsorted(table, keys), len(table) - 1)
+            return np.where(table[at] == keys, ids[at], 1)
         out = np.ones(len(keys), dtype=np.int64)
         home = self._home(keys)
         pending = np.arange(len(keys))

@@ -44,7 +44,7 @@ class TextsRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"text": "我爱北京天安门。"},
-                                        {"texts": ["今天天气很好。", "明天见"], "model": "pku"},
+                                        {"texts": ["今天天气很好。", "明天见"], "model": "multi-fast:weibo"},
                                         {"text": "国家主席江泽民发表新年讲话", "standard": "ctb6", "pos": True}]},
     )
 

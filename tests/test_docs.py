@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import io
 import re
+import subprocess
 import tokenize
 from pathlib import Path
 from typing import Any
@@ -133,3 +134,40 @@ def test_the_readme_python_examples_run_and_print_what_they_say(placeholders):
     # the examples the README shows with their results: a parser that found none would pass anything
     assert ran >= 40 and len(compared) >= 12, (ran, compared)
 
+
+ORDINALS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
+            "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth last previous earlier "
+            "this that next same later").split()
+NARRATION = re.compile(r"\b(?:" + "|".join(ORDINALS) + r"|\d+(?:st|nd|rd|th))[-\s]+sessions?(?:'s?)?\b"
+                       r"|\bsessions?\s+(?:\d+|[ivx]+)\b|\bin (?:a|one) session\b|\bsession'?s end\b"
+                       r"|\bsession of the day\b", re.IGNORECASE)
+
+
+def test_the_narration_pattern_finds_what_it_is_for():
+    for text in ("the ninth session", "Twelfth session (2026-11-28)", "the tenth session's weights",
+                 "(seventh session)", "in earlier sessions' runs", "the 12th session", "the seventh-session multi",
+                 "the ninth\nsession (2026-11-28)", "stopped at the session's end"):
+        assert NARRATION.search(text), text
+    for text in ("ort.InferenceSession(graph)", "@pytest.fixture(scope=\"session\")",
+                 "its sessions run one thread each", "start_new_session=True", "an HTTP session"):
+        assert not NARRATION.search(text), text
+
+
+BINARY = {".safetensors", ".png", ".onnx", ".whl", ".gz", ".npy"}
+
+
+def test_no_file_narrates_by_session():
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
+    hits = []
+    for name in files.decode().split("\0"):
+        path = REPO / name
+        if name in {"", "tests/test_docs.py"} or not path.is_file() or path.suffix in BINARY:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        for found in NARRATION.finditer(text):  # across line breaks too: "the ninth\nsession"
+            line = text.count("\n", 0, found.start()) + 1
+            hits.append(f"{name}:{line}: {found.group()!r}")
+    assert not hits, "write dates or versions instead:\n" + "\n".join(hits)

@@ -54,7 +54,8 @@ class TextsRequest(BaseModel):
                               "(default: the server's default model)")
     standard: str | None = Field(None, min_length=1, description="segmentation standard of a multi-standard model "
                                  "(default: the one the model name selects, else the model's first)")
-    pos: StrictBool = Field(False, description="add each word's part of speech (models with a POS tagger, e.g. pku)")
+    pos: StrictBool = Field(False, description="add each word's part of speech (models with a POS tagger, e.g. "
+                                               "multi-fast)")
     offsets: Literal["codepoint", "utf16"] = Field(
         "codepoint", description="unit of start/end/offset: Unicode code points (Python's str indices), or UTF-16 "
         "code units (JavaScript's string indices: an emoji such as 😀 counts 2)")

@@ -44,7 +44,7 @@ class TextsRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"text": "我爱北京天安门。"},
-                                        {"texts": ["今天天气很好。", "明天见"], "model": "pku"},
+                                        {"texts": ["今天天气很好。", "明天见"], "model": "multi-fast:weibo"},
                                         {"text": "国家主席江泽民发表新年讲话", "standard": "ctb6", "pos": True}]},
     )
 
@@ -54,7 +54,8 @@ class TextsRequest(BaseModel):
                               "(default: the server's default model)")
     standard: str | None = Field(None, min_length=1, description="segmentation standard of a multi-standard model "
                                  "(default: the one the model name selects, else the model's first)")
-    pos: StrictBool = Field(False, description="add each word's part of speech (models with a POS tagger, e.g. pku)")
+    pos: StrictBool = Field(False, description="add each word's part of speech (models with a POS tagger, e.g. "
+                                               "multi-fast)")
     offsets: Literal["codepoint", "utf16"] = Field(
         "codepoint", description="unit of start/end/offset: Unicode code points (Python's str indices), or UTF-16 "
         "code units (JavaScript's string indices: an emoji such as 😀 counts 2)")

@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     @field_validator("models", "cors_origins", mode="before")
     @classmethod
     def _list(cls, v: Any) -> Any:
-        """A JSON list (`["pku", "ctb6"]`) or a comma list (`pku,ctb6`)."""
+        """A JSON list (`["multi-fast", "multi"]`) or a comma list (`multi-fast,multi`)."""
         if isinstance(v, str):
             v = v.strip()
             if v.startswith("["):

@@ -390,7 +390,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_model_choice(parser: argparse.ArgumentParser) -> None:
     """--model, --standard and --models-dir: which model a command loads (eval, segment)."""
-    parser.add_argument("--model", default=None, help="model name, standard name or directory (default: pku)")
+    parser.add_argument("--model", default=None, help="model name, standard name or directory "
+                        "(default: multi-fast, its pku standard)")
     parser.add_argument("--standard", help=STANDARD_HELP)
     parser.add_argument("--models-dir", default=os.environ.get("SEGMENTER_MODELS_DIR"), help=MODELS_DIR_HELP)
 
@@ -557,7 +558,7 @@ def _add_serve_command(sub: _SubParsers) -> None:
     v.add_argument("--port", type=int, help="port (default: SEGMENTER_PORT or 8000)")
     v.add_argument("--workers", type=int, help="worker processes, each with its own model (default: 1)")
     v.add_argument("--model", help="the default model, and the only one loaded unless SEGMENTER_MODELS lists more "
-                   "(default: SEGMENTER_DEFAULT_MODEL or pku)")
+                   "(default: SEGMENTER_DEFAULT_MODEL or multi-fast)")
     v.set_defaults(func=_cmd_serve)
 
 

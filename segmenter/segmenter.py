@@ -67,7 +67,7 @@ def resolve(ref: str | Path | None = None, models_dir: str | Path | None = None)
 
     - a path (`looks_like_path`): that directory;
     - `NAME`: the directory `NAME` of `models_dir` (default: `default_models_dir()`), else the first model
-      of `models_dir` that has a standard `NAME` (the default model `pku`'s file first, then by name);
+      of `models_dir` that has a standard `NAME` (the default model `DEFAULT_MODEL` first, then by name);
     - `NAME:STANDARD`: that standard of model `NAME`.
     A name never falls through to the working directory."""
     ref = ref if ref is not None else DEFAULT_MODEL

@@ -1,4 +1,5 @@
 import json
+import re
 import subprocess
 import sys
 
@@ -125,6 +126,18 @@ def test_segment_threads_keep_the_output_and_bad_counts_exit_2(tiny_model_dir, t
     assert one.stdout == two.stdout and one.stdout.count(b"\n") == src.count(b"\n")
     bad = segment("--threads", "-1")
     assert bad.returncode == 2 and b"--threads" in bad.stderr
+
+
+@pytest.mark.parametrize("command", ["eval", "segment", "serve"])
+def test_help_names_the_default_model(command, capsys, monkeypatch):
+    from segmenter.segmenter import DEFAULT_MODEL
+
+    monkeypatch.setenv("COLUMNS", "1000")  # no line breaks (argparse would break "multi-fast" at the hyphen)
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    model_help = [line for line in capsys.readouterr().out.splitlines() if line.lstrip().startswith("--model ")]
+    assert len(model_help) == 1, model_help
+    assert re.search(rf"\(default: (SEGMENTER_DEFAULT_MODEL or )?{DEFAULT_MODEL}\b", model_help[0]), model_help
 
 
 def test_python_dash_m_and_short_version():

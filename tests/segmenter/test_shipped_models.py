@@ -9,10 +9,10 @@ from segmenter.scoring import score, score_tagged
 # name -> (gold file under ../shared/data, word F1 floor on its first 300 sentences, OOV recall
 # floor or None). Names are models or MODEL:STANDARD of the multi-standard models (a bare standard
 # name such as `pku` is the default model's). Each floor sits just under what was measured on that slice on 2026-11-27
-# (pku-fast 94.32 / 74.5; the twelfth session's multi (averaged weights, int8 tables): pku 96.19 / 80.1
-# (83.60 OOV recall on the whole test), ctb6 97.96, weibo 95.96 (the eleventh's: 96.17 / 80.1, 97.92, 95.81);
-# the ninth session's multi-fast (with
-# dictionary features), int8 tables since the tenth: 96.29 / 82.8 and ctb6 97.70), so that a regression shows.
+# (pku-fast 94.32 / 74.5; the shipped multi (2026-11-28, averaged weights, int8 tables): pku 96.19 / 80.1
+# (83.60 OOV recall on the whole test), ctb6 97.96, weibo 95.96 (the multi before averaging: 96.17 / 80.1, 97.92,
+# 95.81); the shipped multi-fast (2026-11-28, with dictionary features, int8 tables since model format 2):
+# 96.29 / 82.8 and ctb6 97.70), so that a regression shows.
 FLOORS = {
     "multi:pku": ("pku/pku_test_gold.utf8", 0.959, 0.79),
     "pku-fast": ("pku/pku_test_gold.utf8", 0.940, 0.72),
@@ -22,8 +22,8 @@ FLOORS = {
     "multi-fast:ctb6": ("ctb6/test.txt", 0.973, None),
 }
 # joint models on the first 300 sentences of the PFR development split: (word F1, word+POS F1)
-# floors under the measured 98.00 / 95.48 (multi, twelfth session, 2026-11-28; the eleventh's 97.98 / 95.40)
-# and 97.43 / 94.47 (multi-fast, ninth session, int8 tables since the tenth)
+# floors under the measured 98.00 / 95.48 (multi, 2026-11-28; before averaging 97.98 / 95.40)
+# and 97.43 / 94.47 (multi-fast, 2026-11-28, int8 tables since model format 2)
 PFR_DEV_SLICE_FLOORS = {"multi": (0.973, 0.945), "multi-fast": (0.972, 0.942)}
 PKU_STANDARD = ("multi:pku", "pku-fast")
 
@@ -77,8 +77,8 @@ def test_the_mixed_standard_is_a_compromise_between_the_standards(name, data_dir
     gold than the PKU standard does, and PFR's text closer than the CTB6 standard does: neither
     corpus's standard, nearer each than a standard of another corpus (measured 2026-11-28 on these
     slices, multi / multi-fast: ZX 93.83 / 93.71 against 88.14 / 87.94 in `pku`; PFR 91.72 / 91.25
-    against 88.06 / 88.28 in `ctb6`; the twelfth session's multi: ZX 93.73 against 88.18, PFR 91.97
-    against 88.08; the ninth session's multi-fast: ZX 92.98 against 88.32, PFR 92.39
+    against 88.06 / 88.28 in `ctb6`; the shipped (averaged) multi: ZX 93.73 against 88.18, PFR 91.97
+    against 88.08; the shipped multi-fast (dictionary features): ZX 92.98 against 88.32, PFR 92.39
     against 88.16)."""
     seg = Segmenter.load(name)
     assert seg.standards[-1] == "mixed"

@@ -7,6 +7,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from segmenter import Segmenter
 from segmenter.errors import CorpusError
@@ -467,3 +469,58 @@ def test_an_output_that_cannot_be_written_leaves_no_temporary(seg, tmp_path):
         with open("/dev/full", "wb", buffering=0) as full:
             segment_files(seg, Job(inputs=[str(src)], progress=False), stdout=full)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "in.txt"]
+
+
+KINDS = ["regular", "symlink", "fifo", "pipe"]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind_in=st.sampled_from(KINDS), kind_out=st.sampled_from(KINDS[:3]),
+       encoding=st.sampled_from(["utf-8", "utf-16", "utf-16-le", "utf-32"]),
+       lines=st.lists(st.text(alphabet=st.sampled_from("上海北京天安门。，a1 \u3000\u0a4e"), max_size=12), max_size=6))
+def test_any_kind_of_input_and_output_file_keeps_every_line(seg, tmp_path_factory, kind_in, kind_out, encoding, lines):
+    """Special files as inputs (a FIFO, a pipe's /dev/fd path, a symlink) and outputs (a FIFO, a
+    symlink), in encodings whose newline is not the byte 0x0A: every line comes out, in order,
+    segmented as `cut` does, and no special file is replaced by a regular one."""
+    import os
+    import stat
+    import threading
+
+    tmp = tmp_path_factory.mktemp("kinds")
+    data = "\n".join(lines).encode(encoding)
+    expected = "".join(" ".join(seg.cut(line)) + "\n" for line in lines) if data else ""  # no bytes: no line
+    close: list[int] = []
+    if kind_in == "pipe":
+        r, w = os.pipe()
+        threading.Thread(target=lambda: (os.write(w, data), os.close(w)), daemon=True).start()
+        source, close = f"/dev/fd/{r}", [r]
+    else:
+        real = tmp / "real.txt"
+        if kind_in == "fifo":
+            os.mkfifo(real)
+            threading.Thread(target=real.write_bytes, args=(data,), daemon=True).start()
+        else:
+            real.write_bytes(data)
+        source = str(real)
+        if kind_in == "symlink":
+            (tmp / "link.txt").symlink_to(real)
+            source = str(tmp / "link.txt")
+    out = tmp / "out.txt"
+    got: list[bytes] = []
+    reader = None
+    if kind_out == "fifo":
+        os.mkfifo(out)
+        reader = threading.Thread(target=lambda: got.append(out.read_bytes()), daemon=True)
+        reader.start()
+    elif kind_out == "symlink":
+        (tmp / "target.txt").write_text("old\n", encoding="utf-8")
+        out.symlink_to(tmp / "target.txt")
+    segment_files(seg, Job(inputs=[source], output=str(out), encoding=encoding, progress=False))
+    for fd in close:
+        os.close(fd)
+    if reader is not None:
+        reader.join(10)
+        assert stat.S_ISFIFO(os.lstat(out).st_mode) and got == [expected.encode("utf-8")]
+    else:
+        assert out.read_text(encoding="utf-8") == expected
+        assert out.is_symlink() == (kind_out == "symlink")

@@ -137,6 +137,9 @@ def read_texts_request(body: bytes, limits: dict[str, int]) -> TextsRequest:
     except RecursionError:
         raise BoundedValidationError([{"type": "json_invalid", "loc": ("body",),
                                        "msg": "JSON nested too deeply to parse"}], 1) from None
+    except ValueError as e:  # e.g. an integer of more than 4,300 digits (sys.get_int_max_str_digits)
+        raise BoundedValidationError([{"type": "json_invalid", "loc": ("body",),
+                                       "msg": f"JSON value cannot be read: {str(e)[:200]}"}], 1) from None
     if isinstance(data, dict):
         unknown = data.keys() - TextsRequest.model_fields.keys()
         if unknown:

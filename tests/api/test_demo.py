@@ -5,6 +5,8 @@ script's calls are routes of the API; the page is open while the API behind it k
 import re
 from html.parser import HTMLParser
 
+import pytest
+
 from .conftest import make_client
 
 EXTERNAL = re.compile(r"(?:https?:)?//[\w.-]+\.[a-z]{2,}|@import|url\(\s*['\"]?(?!/demo/)", re.IGNORECASE)
@@ -63,6 +65,12 @@ def test_the_script_calls_routes_of_the_api_and_finds_its_elements(client):
 
 def test_a_shared_link_gets_the_same_page(client):
     assert client.get("/", params={"text": "我爱北京", "standard": "ctb6"}).text == client.get("/").text
+
+
+@pytest.mark.parametrize("path", ["/", "/demo/index.html", "/demo/demo.js", "/demo/demo.css"])
+def test_every_path_of_the_page_carries_its_content_security_policy(client, path):
+    r = client.get(path)
+    assert r.status_code == 200 and "frame-ancestors 'none'" in r.headers["content-security-policy"]
 
 
 def test_the_page_is_open_and_the_api_behind_it_keeps_its_key():

@@ -23,6 +23,8 @@ from tests.api.conftest import assert_error, make_client
     (b'{"text": "a", "standard": ""}', "standard"),
     (b'{"text": "a", "pos": "yes"}', "pos"),
     (b'{"text": "a", "pos": 1}', "pos"),
+    (b'{"text": ' + b"1" * 5000 + b"}", "JSON value cannot be read"),  # past Python's int digit limit
+    (b'{"text": "a", "pos": ' + b"1" * 5000 + b"}", "JSON value cannot be read"),
 ])
 def test_malformed_requests(client, body, phrase):
     r = client.post("/v1/segment", content=body, headers={"content-type": "application/json"})

@@ -295,10 +295,11 @@ def expand_inputs(paths: Sequence[str], pattern: str) -> list[tuple[Path, Path]]
 
 def writes_in_place(path: Path) -> bool:
     """Whether an output is written through rather than replaced by a renamed temporary: an
-    existing symbolic link (its target is written, the link stays), character device, FIFO or
-    socket (`/dev/null`, `/dev/stdout`, a named pipe). Only a new path or a regular file is replaced."""
+    existing character device, FIFO or socket (`/dev/null`, `/dev/stdout`, a named pipe), also
+    behind a symbolic link. A new path or a regular file is replaced whole (behind a link: the
+    link's target, the link stays), so a failed run never leaves half an output."""
     try:
-        return not stat.S_ISREG(path.lstat().st_mode)
+        return not stat.S_ISREG(path.stat().st_mode)
     except FileNotFoundError:
         return False
 
@@ -332,8 +333,9 @@ class AtomicWriter:
             if writes_in_place(path):
                 self.fh: TextIO = path.open("w", encoding="utf-8", newline="\n")
                 return
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+            self.target = path.resolve() if path.is_symlink() else path  # a link stays; its target is replaced
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            self.tmp = self.target.with_name(f".{self.target.name}.tmp-{os.getpid()}")
             self.fh = self.tmp.open("w", encoding="utf-8", newline="\n")
 
     def write(self, text: str) -> None:
@@ -344,7 +346,7 @@ class AtomicWriter:
         with writing(self.path):
             self.fh.close()
             if self.tmp is not None:
-                os.replace(self.tmp, self.path)
+                os.replace(self.tmp, self.target)
 
     def abort(self) -> None:
         try:

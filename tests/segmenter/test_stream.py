@@ -526,3 +526,22 @@ def test_any_kind_of_input_and_output_file_keeps_every_line(seg, tmp_path_factor
     else:
         assert out.read_text(encoding="utf-8") == expected
         assert out.is_symlink() == (kind_out == "symlink")
+
+
+def test_a_failed_run_into_a_symlinked_output_leaves_its_target_as_it_was(seg, tmp_path):
+    """Behind a link the target is replaced whole at the end, as a regular output is: a run that
+    fails half-way leaves the old target (and the link), never half an output that `--resume`
+    would then take for a finished one."""
+    src = tmp_path / "bad.txt"
+    src.write_bytes("我爱北京天安门\n".encode() * 3000 + b"\xff\xfe\n" + "明天见\n".encode())
+    target = tmp_path / "real.txt"
+    target.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    with pytest.raises(CorpusError):
+        segment_files(seg, Job(inputs=[str(src)], output=str(link), progress=False))
+    assert link.is_symlink() and target.read_text(encoding="utf-8") == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.txt", "link.txt", "real.txt"]  # no temporary left
+    src.write_text("我爱北京天安门\n明天见\n", encoding="utf-8")
+    segment_files(seg, Job(inputs=[str(src)], output=str(link), progress=False))
+    assert link.is_symlink() and target.read_text(encoding="utf-8").count("\n") == 2

@@ -82,6 +82,8 @@ class _Counts:
     """n-gram counts of runs of Chinese characters (lengths 1..max_len + 1, with the run's edges as
     neighbours) and the model's boundary sums of the candidate lengths, pruned to a bounded size."""
 
+    BLOCK = 2048  # positions of a run counted between two checks of the size
+
     def __init__(self, max_len: int, limit: int) -> None:
         self.max_len, self.limit = max_len, limit
         self.grams: Counter[str] = Counter()
@@ -97,10 +99,16 @@ class _Counts:
         padded = _START + run + _END
         grams, edge, whole, top = self.grams, self.edge, self.whole, self.max_len + 1
         b = boundary.tolist()
+        # A long run (a line without punctuation) is pruned as it is counted, every BLOCK positions,
+        # so that the counts never hold much more than `limit` entries whatever the run's length.
         for i in range(len(padded)):
             for n in range(1, min(top, len(padded) - i) + 1):
                 grams[padded[i:i + n]] += 1
+            if i % self.BLOCK == self.BLOCK - 1 and len(grams) > self.limit:
+                self.prune()
         for i in range(len(run)):  # the model's view of each candidate occurrence run[i:i + n]
+            if i % self.BLOCK == self.BLOCK - 1 and len(edge) > self.limit:
+                self.prune()
             left = b[i]
             inner = 0.0
             for n in range(2, min(self.max_len, len(run) - i) + 1):
@@ -121,6 +129,9 @@ class _Counts:
                 del self.grams[g]
                 self.edge.pop(g, None)
                 self.whole.pop(g, None)
+        for sums in (self.edge, self.whole):  # a run pruned while counted left sums of n-grams gone since
+            for g in [g for g in sums if g not in self.grams]:
+                del sums[g]
 
 
 def discover(seg: Segmenter, texts: Iterable[str], options: DiscoverOptions = DiscoverOptions(),

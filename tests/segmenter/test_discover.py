@@ -107,3 +107,23 @@ def test_bad_discovery_input_is_one_line_and_exit_2(tiny_model_dir, tmp_path, ca
         assert err.startswith("segmenter: error:") and err.count("\n") == 1
     with pytest.raises(InvalidInputError):
         Segmenter.load(tiny_model_dir).discover(["北京"], top=0)
+
+
+def test_one_long_run_is_pruned_while_it_is_counted():
+    """A line of 50,000 characters without punctuation: the counts are pruned every `BLOCK`
+    positions, so they never hold much more than their bound (they held 800,000 entries before
+    the first pruning when a run was counted whole)."""
+    rng = random.Random(1)
+    run = "".join(chr(rng.randrange(0x4E00, 0x4E00 + 3000)) for _ in range(50_000))
+    counts = _Counts(6, 1000)
+    sizes = []
+    prune = counts.prune
+
+    def recording() -> None:
+        sizes.append(max(len(counts.grams), len(counts.edge)))
+        prune()
+
+    counts.prune = recording  # type: ignore[method-assign]
+    counts.add(run, np.full(len(run) + 1, 0.5))
+    assert len(sizes) > 10 and max(sizes) <= 1000 + _Counts.BLOCK * 7
+    assert len(counts.grams) <= 1000 and counts.chars == 50_000

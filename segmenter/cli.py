@@ -329,8 +329,8 @@ def _segment_on_ray(args: argparse.Namespace) -> int:
 def _cmd_discover(args: argparse.Namespace) -> int:
     from segmenter.segmenter import Segmenter
 
-    for path in args.files:
-        if path != "-" and not Path(path).is_file():
+    for path in args.files:  # a file, a pipe or FIFO (<(cmd), /dev/stdin) too, as `segment` reads them
+        if path != "-" and (not Path(path).exists() or Path(path).is_dir()):
             raise InvalidInputError(f"{path}: no such file")
     if args.top is not None and args.top < 1:
         raise InvalidInputError("--top must be at least 1")

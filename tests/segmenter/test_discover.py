@@ -82,8 +82,16 @@ def test_cli_output_is_a_user_dictionary_that_round_trips(planted, tmp_path, cap
     lines = words.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 150 and all(len(line.split()) == 2 and line.split()[1].isdigit() for line in lines)
     assert set(PLANTED) <= {line.split()[0] for line in lines}
-    # standard output holds the same lines
+    # standard output holds the same lines, and a FIFO (as `<(cat raw.txt)` gives) is read like the file
+    import os
+    import threading
+
     assert main(["discover", str(raw), *model, "--min-count", "5", "--top", "150", "--quiet"]) == 0
+    assert capsys.readouterr().out.splitlines() == lines
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    threading.Thread(target=lambda: fifo.write_bytes(raw.read_bytes()), daemon=True).start()
+    assert main(["discover", str(fifo), *model, "--min-count", "5", "--top", "150", "--quiet"]) == 0
     assert capsys.readouterr().out.splitlines() == lines
     # read back as a user dictionary: the planted names come out whole, no character changed
     sample = tmp_path / "sample.txt"

@@ -198,8 +198,10 @@ def test_posseg_pairs_print_as_word_slash_flag():
 
 
 def test_enable_parallel_cuts_line_by_line_with_the_same_words():
-    text = "\n".join(SENTENCES * 3) + "\n"
+    text = "\n".join(SENTENCES * 3) + "\n第一行\n第三行\n第四"  # lines whose words the next line could pull
     serial = jieba.lcut(text)
+    tail = [*jieba.lcut("第三行"), "\n", *jieba.lcut("第四")]
+    assert serial[-len(tail):] == tail  # each line is cut on its own, as jieba never reads across a line break
     jieba.enable_parallel(2)
     try:
         assert jieba.dt.workers == 2

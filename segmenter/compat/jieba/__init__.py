@@ -145,16 +145,20 @@ class Tokenizer:
     # ----------------------------------------------------------------- segmentation
     def _tokens(self, text: str, pos: bool = False) -> list[_Token]:
         """The model's words of `text` with the whitespace between them as tokens of their own (as
-        jieba keeps it); line by line over `workers` threads after `enable_parallel`."""
+        jieba keeps it). Text of several lines is cut line by line, as jieba never reads across a
+        line break: one batch, or over `workers` threads after `enable_parallel`, with the same words."""
         seg = self.segmenter
         workers = self.workers
-        if not workers or workers < 2 or "\n" not in text:
+        if "\n" not in text:
             return _with_spaces(text, seg.tokenize(text, pos=pos))
         lines = text.splitlines(keepends=True)
-        size = max(1, min(seg.batch_size, -(-len(lines) // workers)))
-        chunks = [lines[i:i + size] for i in range(0, len(lines), size)]
-        with ThreadPoolExecutor(workers, thread_name_prefix="jieba-parallel") as pool:
-            done = list(pool.map(lambda chunk: seg.tokenize_batch(chunk, pos=pos), chunks))
+        if not workers or workers < 2:
+            done = [seg.tokenize_batch(lines, pos=pos)]
+        else:
+            size = max(1, min(seg.batch_size, -(-len(lines) // workers)))
+            chunks = [lines[i:i + size] for i in range(0, len(lines), size)]
+            with ThreadPoolExecutor(workers, thread_name_prefix="jieba-parallel") as pool:
+                done = list(pool.map(lambda chunk: seg.tokenize_batch(chunk, pos=pos), chunks))
         out: list[_Token] = []
         at = 0
         for line, toks in zip(lines, (t for batch in done for t in batch)):
@@ -418,7 +422,8 @@ def get_FREQ(k: str, d: int | None = None) -> int | None:
 def enable_parallel(processnum: int | None = None) -> None:
     """Cut multi-line text line by line over `processnum` threads (default: the usable cores);
     jieba uses processes, the model's runtime releases the GIL so threads run side by side. The
-    output is the same as without it. Applies to the default tokenizer, as in jieba."""
+    output is the same as without it (text is always cut line by line). Applies to the default
+    tokenizer, as in jieba."""
     from segmenter.process import usable_cores
 
     n = usable_cores() if processnum is None else int(processnum)

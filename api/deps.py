@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -79,7 +79,11 @@ SMALL_BODY_BYTES = 32_768  # bodies up to this size are parsed on the event loop
 async def texts_request(request: Request, state: StateDep) -> TextsRequest:
     """The body of /v1/segment and /v1/tag, parsed and validated at a bounded cost
     (`read_texts_request`); a large body in the parser thread, so that small requests are not
-    held behind it."""
+    held behind it. A body declared as anything but JSON is a 415: the content types a browser
+    sends cross-site without asking first (text/plain, forms) never reach the model."""
+    kind = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if kind != "application/json" and not (kind.startswith("application/") and kind.endswith("+json")):
+        raise HTTPException(415, f"the request body must be JSON (Content-Type: application/json), not {kind!r}")
     body = await request.body()
     s = state.settings
     limits = {"texts": s.max_texts, "user_words": s.max_user_words,

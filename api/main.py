@@ -312,7 +312,7 @@ def _add_error_handlers(app: FastAPI, state: AppState) -> None:
     @app.exception_handler(HTTPException)
     async def on_http(request: Request, exc: HTTPException) -> JSONResponse:
         kinds = {400: "invalid_body", 404: "not_found", 405: "method_not_allowed", 408: "body_timeout",
-                 413: "body_too_large"}
+                 413: "body_too_large", 415: "unsupported_media_type"}
         message = str(exc.detail)
         if exc.status_code == 400:  # starlette could not decode the body at all (e.g. not UTF-8)
             message = f"the request body cannot be parsed as UTF-8 JSON ({message})"

@@ -180,3 +180,18 @@ def test_json_nested_too_deeply_is_a_422_not_a_500(client):
     body = b'{"texts": ' + b"[" * 5_000 + b"]" * 5_000 + b"}"  # deeper than Python's JSON parser goes
     assert_error(client.post("/v1/segment", content=body, headers={"content-type": "application/json"}), 422,
                  "validation_error", "nested too deeply")
+
+
+@pytest.mark.parametrize("kind", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"])
+def test_a_body_that_is_not_declared_json_is_415(client, kind):
+    """The content types a browser sends cross-site without a preflight never reach the model."""
+    for path in ("/v1/segment", "/v1/tag"):
+        r = client.post(path, content='{"text": "我爱北京"}'.encode(), headers={"content-type": kind})
+        assert_error(r, 415, "unsupported_media_type", "application/json")
+
+
+@pytest.mark.parametrize("headers", [{"content-type": "application/json; charset=utf-8"},
+                                     {"content-type": "application/vnd.api+json"}, {}])
+def test_json_declared_any_usual_way_or_not_at_all_is_read(client, headers):
+    r = client.post("/v1/segment", content='{"text": "我爱北京"}'.encode(), headers=headers)
+    assert r.status_code == 200 and "".join(t["text"] for t in r.json()["results"][0]["tokens"]) == "我爱北京"

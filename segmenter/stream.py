@@ -140,7 +140,11 @@ def _decoded_lines(fh: Iterable[bytes], name: str, encoding: str, on_error: OnEr
         return _undecodable(name, number, reason, on_error, summary, text.replace(_BAD, "\ufffd"))
 
     for block in itertools.chain(fh, [None]):
-        piece = decoder.decode(block) if block is not None else decoder.decode(b"", final=True)
+        try:
+            piece = decoder.decode(block) if block is not None else decoder.decode(b"", final=True)
+        except UnicodeError as e:  # raised outside the error handler, e.g. "UTF-16 stream does not start with BOM"
+            raise CorpusError(name, number + 1, f"cannot be decoded as {encoding}: {e}; give the byte order "
+                              f"(e.g. --encoding {encoding}-le or -be)") from None
         if "\n" not in piece:
             pending.append(piece)
             continue

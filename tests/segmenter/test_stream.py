@@ -545,3 +545,13 @@ def test_a_failed_run_into_a_symlinked_output_leaves_its_target_as_it_was(seg, t
     src.write_text("我爱北京天安门\n明天见\n", encoding="utf-8")
     segment_files(seg, Job(inputs=[str(src)], output=str(link), progress=False))
     assert link.is_symlink() and target.read_text(encoding="utf-8").count("\n") == 2
+
+
+def test_utf16_without_a_byte_order_mark_names_the_file_and_the_fix(seg, tmp_path):
+    src = tmp_path / "nobom.txt"
+    src.write_bytes("上海\n".encode("utf-16-le"))
+    with pytest.raises(CorpusError, match=r"nobom.txt.*utf-16.*--encoding utf-16-le"):
+        segment_files(seg, Job(inputs=[str(src)], encoding="utf-16", on_error=OnError.REPLACE, progress=False))
+    out = io.BytesIO()
+    segment_files(seg, Job(inputs=[str(src)], encoding="utf-16-le", progress=False), stdout=out)
+    assert out.getvalue().decode().replace(" ", "") == "上海\n"

@@ -2,8 +2,8 @@
 `segmenter segment` on one sentence, from process start to exit, and the resident memory of a
 process holding a model after one call.
 
-    python -m venv /tmp/infer && /tmp/infer/bin/pip install .      # the package, without torch
-    python bench/startup.py --python /tmp/infer/bin/python --model multi --model multi-fast
+    python -m venv $VENV && $VENV/bin/pip install .      # the package, without torch
+    python bench/startup.py --python $VENV/bin/python --model multi --model multi-fast
 
 Each figure is the median of `--repeat` fresh processes (the page cache is warm after the first).
 """

@@ -156,18 +156,41 @@ def test_the_narration_pattern_finds_what_it_is_for():
 BINARY = {".safetensors", ".png", ".onnx", ".whl", ".gz", ".npy"}
 
 
-def test_no_file_narrates_by_session():
+def tracked_texts() -> list[tuple[str, str]]:
+    """(name, text) of every text file git tracks, this file left out (it names what it looks for)."""
     files = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
-    hits = []
+    out = []
     for name in files.decode().split("\0"):
         path = REPO / name
         if name in {"", "tests/test_docs.py"} or not path.is_file() or path.suffix in BINARY:
             continue
         try:
-            text = path.read_text(encoding="utf-8")
+            out.append((name, path.read_text(encoding="utf-8")))
         except UnicodeDecodeError:
             continue
-        for found in NARRATION.finditer(text):  # across line breaks too: "the ninth\nsession"
+    return out
+
+
+def hits_of(pattern: re.Pattern[str]) -> list[str]:
+    """Every match of `pattern` in the tracked text files, as `file:line: 'match'`."""
+    hits = []
+    for name, text in tracked_texts():
+        for found in pattern.finditer(text):  # across line breaks too: "the ninth\nsession"
             line = text.count("\n", 0, found.start()) + 1
             hits.append(f"{name}:{line}: {found.group()!r}")
+    return hits
+
+
+# A folder of the machine a figure or a run was made on: the repository names paths relative to its
+# root (`../shared/data/...`, `bench/...`) or placeholders (`$VENV`, `$TMPDIR`) instead.
+MACHINE_PATH = re.compile(r"(?<![\w.$-])/(?:work|tmp|root)/[\w.-]+")  # not a container path (/home/app)
+
+
+def test_no_file_names_a_path_of_this_machine():
+    hits = hits_of(MACHINE_PATH)
+    assert not hits, "use paths relative to the repository (../shared/data/..., ../runs/...):\n" + "\n".join(hits)
+
+
+def test_no_file_narrates_by_session():
+    hits = hits_of(NARRATION)
     assert not hits, "write dates or versions instead:\n" + "\n".join(hits)

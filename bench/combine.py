@@ -31,17 +31,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from machine import describe
+from sets import DEV, TEST, dev_set
 
 from segmenter import artifact
 from segmenter.config import MIXED
-from segmenter.corpus import read_corpus, split_dev
+from segmenter.corpus import read_corpus
 from segmenter.model import BiRNNTagger
 from segmenter.scoring import Score, TaggedScore
 from segmenter.train import _load_teacher, _read_checkpoint, _Teacher, _torch_state, dev_meta, evaluate
-
-DEV = {"pku": None, "ctb6": "ctb6/dev.txt", "weibo": "weibo/dev.txt", "sxu": "sxu/dev.txt",
-       "udc": "udc/dev.txt", "zx": "zx/dev.txt", "wtb": "wtb/dev.txt"}
-TEST = {"pku": "pku/pku_test_gold.utf8", "ctb6": "ctb6/test.txt"}
 
 
 class Ensemble(nn.Module):
@@ -86,8 +83,7 @@ def main() -> int:
         vocab = soup.vocab
         model = BiRNNTagger(soup.config).eval()
         model.load_state_dict({k: v.half().float() for k, v in _torch_state(soup).items()})
-    sets = {std: split_dev(read_corpus(args.data / "pku" / "pfr199801_pos.utf8"))[1] if path is None
-            else read_corpus(args.data / path) for std, path in DEV.items()}
+    sets = {std: dev_set(args.data, std) for std in DEV}
 
     scored = {std: evaluate(model, vocab, s, standard=std) for std, s in sets.items()}
     dev = {std: round(words.f1 * 100, 3) for std, (words, _) in scored.items()}

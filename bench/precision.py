@@ -20,14 +20,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from machine import describe
+from sets import DEV, TEST, dev_set
 
 from segmenter import Segmenter
-from segmenter.corpus import read_corpus, read_word_list, split_dev
+from segmenter.corpus import read_corpus, read_word_list
 from segmenter.scoring import score
-
-DEV = {"pku": None, "ctb6": "ctb6/dev.txt", "weibo": "weibo/dev.txt", "sxu": "sxu/dev.txt",
-       "udc": "udc/dev.txt", "zx": "zx/dev.txt", "wtb": "wtb/dev.txt"}
-TEST = {"pku": "pku/pku_test_gold.utf8", "ctb6": "ctb6/test.txt"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,8 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     ref = Segmenter.load(args.model, threads=1, runtime="onnxruntime")
     other = Segmenter.load(args.model, threads=1, precision=args.precision)
     words = read_word_list(args.data / "pku" / "pku_training_words.utf8")
-    sets = [(f"dev {std}", std, split_dev(read_corpus(args.data / "pku" / "pfr199801_pos.utf8"))[1] if path is None
-             else read_corpus(args.data / path)) for std, path in DEV.items() if std in ref.standards]
+    sets = [(f"dev {std}", std, dev_set(args.data, std)) for std in DEV if std in ref.standards]
     sets += [(f"test {std}", std, read_corpus(args.data / path, "seg")) for std, path in TEST.items()
              if std in ref.standards]
     print(f"# {describe()}; model {args.model}: fp32 against {args.precision}, one thread")

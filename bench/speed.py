@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import latency
 import throughput
 from machine import describe
 
@@ -52,9 +53,7 @@ def one_call_child(data: Path, n: int) -> dict[str, dict[str, float]]:
     seg = Segmenter.load(threads=1)
     int8 = Segmenter.load(threads=1, precision="int8")
     lines = [ln for ln in throughput.read_lines(data / "pku" / "pku_test.utf8") if ln]
-    text = "".join(lines)
-    step = (len(text) - 50) // n
-    texts = [text[i:i + 50] for i in range(0, step * n, step)]
+    texts = latency.texts_of_length(data / "pku" / "pku_test.utf8", 50, n)
     out = {}
     for name, cut in (("Segmenter.cut", seg.cut), ("Segmenter.cut, precision int8", int8.cut),
                       ("segmenter.compat.jieba.lcut", shim.lcut), ("jieba.lcut", jieba.lcut)):
@@ -66,12 +65,7 @@ def one_call_child(data: Path, n: int) -> dict[str, dict[str, float]]:
             for t in lines:
                 cut(t)
             loops.append(time.perf_counter() - t0)
-        calls = []
-        for t in texts:
-            t0 = time.perf_counter()
-            cut(t)
-            calls.append(time.perf_counter() - t0)
-        calls.sort()
+        calls = latency.timings(cut, texts)  # sorted
         out[name] = {"loop_chars_per_s": sum(map(len, lines)) / statistics.median(loops),
                      "p50_ms": 1000 * calls[len(calls) // 2], "p99_ms": 1000 * calls[int(0.99 * len(calls))]}
     return out

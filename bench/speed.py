@@ -168,12 +168,14 @@ def main(argv: list[str] | None = None) -> int:
     if "memory" not in skip and envs:
         version, env = next(iter(envs.items()))
         pfr = args.data / "pku" / "pfr199801_seg.utf8"
-        print("\n| big input, wheel without torch | Python | input | wall s | peak RSS MiB |\n|---|---|---|---|---|")
-        for model in ("multi", "multi-fast"):
+        print("\n| big input | environment | input | wall s | peak RSS MiB |\n|---|---|---|---|---|")
+        runs = [(f"wheel, no torch, Python {version}", [str(env / "bin" / "segmenter")], model)
+                for model in ("multi", "multi-fast")]
+        runs.append(("this one (torch installed: `multi` on torch)", [sys.executable, "-m", "segmenter"], "multi"))
+        for where, cli, model in runs:
             with tempfile.TemporaryDirectory() as tmp:  # a file: never the system's /dev/null
-                wall, peak = peak_of([str(env / "bin" / "segmenter"), "segment", "-q", "--model", model, str(pfr),
-                                      "-o", str(Path(tmp) / "out.txt")])
-            print(f"| `segmenter segment --model {model}` | {version} | {pfr.name} | {wall:.1f} | {peak:.0f} |",
+                wall, peak = peak_of([*cli, "segment", "-q", "--model", model, str(pfr), "-o", str(Path(tmp) / "o")])
+            print(f"| `segmenter segment --model {model}` | {where} | {pfr.name} | {wall:.1f} | {peak:.0f} |",
                   flush=True)
     return 0
 

@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
                 times.append(time.perf_counter() - t0)
             med = sorted(times)[len(times) // 2]
             print(f"| {'int8' if int8 else 'fp32'} | {batch} × 50 | {1000 * med:.3f} | {batch * 50 / med:,.0f} |")
-            if batch == 1:  # the time of each kind of node, in a session of its own (profiling slows it)
+            if batch == 1:  # the time of each kind of node, from a profiling InferenceSession (profiling slows it)
                 s = session(ort, graph, external, profile=True)
                 for _ in range(PROFILED):
                     s.run(None, feed)

@@ -52,7 +52,8 @@ def library(texts: list[str]) -> Iterator[tuple[str, bytes]]:
         standards = [None, *getattr(seg, "standards", ())[1:]] if name == "multi-fast" else [None]
         for standard in standards:
             key = f"lib/{name}/{standard or 'default'}"
-            yield f"{key}/cut_batch", dump(seg.cut_batch(texts, standard=standard) if standard else seg.cut_batch(texts))
+            words = seg.cut_batch(texts, standard=standard) if standard else seg.cut_batch(texts)
+            yield f"{key}/cut_batch", dump(words)
         if name == "multi":
             continue  # the slow model: one batch is enough
         yield f"lib/{name}/cut_each", dump([seg.cut(t) for t in texts])

@@ -194,3 +194,119 @@ def test_no_file_names_a_path_of_this_machine():
 def test_no_file_narrates_by_session():
     hits = hits_of(NARRATION)
     assert not hits, "write dates or versions instead:\n" + "\n".join(hits)
+
+
+# ---- the README's shell examples -------------------------------------------------------------
+
+# First words of commands that need what a test run does not start: a server to answer (curl),
+# a Docker daemon (tests/test_docker.py builds the image), or a fresh install (.ci/run is one).
+NOT_RUN = ("curl", "docker", "python3.11 -m venv")
+
+
+def shell_commands(markdown: str) -> list[tuple[int, str, str | None]]:
+    """The commands of the ```sh blocks: (line, command with continuations joined, the output shown
+    under a `$ command` line or None)."""
+    out: list[tuple[int, str, str | None]] = []
+    lines = markdown.splitlines()
+    i = 0
+    while i < len(lines):
+        if lines[i].strip() != "```sh":
+            i += 1
+            continue
+        i += 1
+        while lines[i].strip() != "```":
+            line, number = lines[i], i + 1
+            i += 1
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            while line.endswith("\\"):
+                line = line[:-1] + " " + lines[i].strip()
+                i += 1
+            shown = None
+            if line.startswith("$ "):
+                line, shown_lines = line[2:], []
+                while lines[i].strip() not in ("```", "") and not lines[i].startswith("$ "):
+                    shown_lines.append(lines[i])
+                    i += 1
+                shown = "\n".join(shown_lines)
+            out.append((number, line, shown))
+        i += 1
+    return out
+
+
+def test_the_shell_example_parser_reads_continuations_prompts_and_outputs():
+    md = "```sh\n# note\n$ echo a | b\nout 1\nout 2\n\nx --y \\\n    --z 1   # why\n```\n"
+    assert shell_commands(md) == [(3, "echo a | b", "out 1\nout 2"), (7, "x --y  --z 1   # why", None)]
+
+
+def readme_cli_argv(command: str) -> list[str] | None:
+    """The arguments after `segmenter` of a README command, or None when it is not a segmenter command."""
+    import shlex
+
+    words = shlex.split(command, comments=True)
+    while words and "=" in words[0] and not words[0].startswith("-"):  # VAR=value segmenter ...
+        words = words[1:]
+    if not words or words[0] != "segmenter":
+        return None
+    for stop in (">", "|"):
+        if stop in words:
+            words = words[:words.index(stop)]
+    return words[1:]
+
+
+def test_every_segmenter_command_of_the_readme_parses_and_the_quick_ones_run(tmp_path):
+    """Every `segmenter ...` line of the README is accepted by the CLI's parser as written (a renamed
+    or removed flag fails here); the ones that run in seconds on the shipped models run, in a folder
+    holding the files they name, and the `$ command` examples print exactly what the README shows."""
+    import os
+    import sys
+
+    from segmenter.cli import build_parser
+
+    raw = tmp_path / "my_raw_text"
+    raw.mkdir()
+    novel = "张小凡在青云门拿起诛仙剑。\n" * 6 + "鬼厉走了，张小凡留在青云门。\n" * 6
+    (raw / "a.txt").write_text(novel, encoding="utf-8")
+    (tmp_path / "words.txt").write_text("诛仙剑\n", encoding="utf-8")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    commands = shell_commands(README.read_text(encoding="utf-8"))
+    parsed, ran = 0, 0
+    for line, command, shown in commands:
+        if command.startswith(NOT_RUN):
+            continue
+        argv = readme_cli_argv(command.split("|")[-1].strip() if shown is not None else command)
+        assert argv is not None, f"README.md:{line}: a shell example this test does not know: {command}"
+        try:
+            build_parser().parse_args(argv)
+        except SystemExit:
+            pytest.fail(f"README.md:{line}: the CLI does not accept: {command}")
+        parsed += 1
+        if argv[0] in ("train", "serve") or any(a.startswith("./my-models") for a in argv):
+            continue  # hours of training, a server, or the model the train line makes
+        done = subprocess.run(command, shell=True, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, f"README.md:{line}: {command}\n{done.stderr}"
+        if shown is not None:
+            assert done.stdout.rstrip("\n") == shown, f"README.md:{line}: {command} printed {done.stdout!r}"
+        ran += 1
+    assert parsed >= 8 and ran >= 3, (parsed, ran)
+
+
+# ---- references into BENCHMARKS.md -----------------------------------------------------------
+
+SECTION_REF = re.compile(r'BENCHMARKS\.md(?::\s*|\s*\(\s*)"?([A-Z][^")\n]*?)"?\s*[),.;]')
+
+
+def test_every_reference_to_a_benchmarks_section_names_one_that_exists():
+    """`BENCHMARKS.md: Request limits` or `BENCHMARKS.md ("Adapt to your domain")` in code or docs
+    points at a heading that exists (a renamed section breaks the reference here, not for a reader)."""
+    headings = [line.lstrip("#").strip().lower() for line in (REPO / "BENCHMARKS.md").read_text(
+        encoding="utf-8").splitlines() if line.startswith("#") and not line.startswith("# nproc")]
+    refs, broken = 0, []
+    for name, text in tracked_texts():
+        for found in SECTION_REF.finditer(text):
+            refs += 1
+            wanted = found.group(1).strip().lower()
+            if not any(wanted in h for h in headings):
+                broken.append(f"{name}:{text.count(chr(10), 0, found.start()) + 1}: {found.group(1)!r}")
+    assert refs >= 5, refs  # the pattern still finds the references
+    assert not broken, "no such heading in BENCHMARKS.md:\n" + "\n".join(broken)

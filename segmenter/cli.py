@@ -31,6 +31,14 @@ EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, a shell's status for a program en
 EXIT_BROKEN_PIPE = 128 + 13  # 141, a shell's status for a program killed by SIGPIPE (13 on every Unix)
 
 
+def env_models_dir() -> Path | None:
+    """`SEGMENTER_MODELS_DIR`, the folder of named models of the commands without --models-dir
+    (`python -m segmenter.pseudo`), passed on as `models_dir`: the library
+    itself reads no environment variable. None (the shipped models) when unset or empty."""
+    env = os.environ.get("SEGMENTER_MODELS_DIR")
+    return Path(env).expanduser() if env else None
+
+
 def _git_commit() -> str | None:
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,

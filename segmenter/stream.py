@@ -479,7 +479,7 @@ class WorkerModel:
         from segmenter.artifact import read_config, verify
         from segmenter.config import Precision
         from segmenter.lexicon import Lexicon
-        from segmenter.segmenter import resolve
+        from segmenter.registry import resolve
         from segmenter.tags import pos_of_labels
 
         try:

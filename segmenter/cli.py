@@ -33,7 +33,7 @@ EXIT_BROKEN_PIPE = 128 + 13  # 141, a shell's status for a program killed by SIG
 
 def env_models_dir() -> Path | None:
     """`SEGMENTER_MODELS_DIR`, the folder of named models of the commands without --models-dir
-    (`python -m segmenter.pseudo`), passed on as `models_dir`: the library
+    (`train --init NAME`, `python -m segmenter.pseudo`), passed on as `models_dir`: the library
     itself reads no environment variable. None (the shipped models) when unset or empty."""
     env = os.environ.get("SEGMENTER_MODELS_DIR")
     return Path(env).expanduser() if env else None
@@ -155,13 +155,14 @@ def _cmd_train(args: argparse.Namespace) -> int:
         "pretrained": str(args.pretrained) if args.pretrained else None,
         "teacher": (str(args.teacher[0]) if len(args.teacher) == 1 else [str(t) for t in args.teacher])
         if args.teacher else None,
-        "init": str(model_path(args.init)) if args.init else None,
+        "init": str(model_path(args.init, env_models_dir())) if args.init else None,
         "command": "segmenter " + shlex.join(args.argv),
         "git_commit": _git_commit(),
         "segmenter_version": __version__,
     }
     summary = train(corpora, args.out, model_options, cfg, meta=meta, resume=args.resume,
-                    progress=not args.quiet, pretrained=args.pretrained, teacher=args.teacher, init=args.init)
+                    progress=not args.quiet, pretrained=args.pretrained, teacher=args.teacher, init=args.init,
+                    models_dir=env_models_dir())
     print(json.dumps(summary))
     return 0
 

@@ -515,13 +515,13 @@ def _add_eval_command(sub: _SubParsers) -> None:
 
 
 def _add_segment_command(sub: _SubParsers) -> None:
+    from segmenter.formats import FORMATS, formats_help
+
     s = sub.add_parser("segment", help="segment text: one output line per input line, words separated by spaces")
     s.add_argument("files", nargs="*", help="input files or directories (default: standard input)")
     _add_model_choice(s)
     s.add_argument("--output", "-o", help="output file, or directory mirroring the inputs (default: stdout)")
-    s.add_argument("--format", choices=["plain", "jsonl", "conll", "conllu"], default="plain",
-                   help="plain words; jsonl tokens with offsets; conll (index, word, start, end[, POS]); "
-                        "conllu (CoNLL-U, 10 columns, POS as XPOS)")
+    s.add_argument("--format", choices=list(FORMATS), default="plain", help=formats_help())
     s.add_argument("--glob", default="*", help="file name pattern inside input directories (default: *)")
     s.add_argument("--encoding", default="utf-8", help="input encoding, e.g. gb18030, gbk, big5 (default: utf-8)")
     s.add_argument("--on-error", choices=["fail", "skip", "replace"], default="fail",

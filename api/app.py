@@ -60,7 +60,7 @@ def _lifespan(state: AppState) -> Callable[[FastAPI], AbstractAsyncContextManage
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        threads = settings.torch_threads or max(1, usable_cores() // settings.workers)
+        threads = settings.threads or max(1, usable_cores() // settings.workers)
         configure_process(threads)
         sys.setswitchinterval(settings.switch_interval_ms / 1000)
         await _load_models(state)

@@ -57,7 +57,9 @@ def load_settings() -> Settings:
             elif field == "api_key":
                 problems.append(f"SEGMENTER_API_KEY: {message}")
             else:
-                problems.append(f"SEGMENTER_{str(field).upper()}: {message} (got {err.get('input')!r})")
+                name = str(field).upper()  # a field's name, or the variable its alias names (SEGMENTER_THREADS)
+                name = name if name.startswith("SEGMENTER_") else f"SEGMENTER_{name}"
+                problems.append(f"{name}: {message} (got {err.get('input')!r})")
         raise SettingsError("invalid service settings: " + "; ".join(problems)) from None
     except PydanticSettingsError as e:
         raise SettingsError(f"invalid service settings: {e}") from None

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from segmenter import DEFAULT_MODEL, MODELS_DIR, Precision
@@ -15,7 +15,8 @@ from segmenter import DEFAULT_MODEL, MODELS_DIR, Precision
 class Settings(BaseSettings):
     """Validated once at start-up; a bad value stops the server with a clear message."""
 
-    model_config = SettingsConfigDict(env_prefix="SEGMENTER_", env_file=".env", extra="ignore")
+    # populate_by_name: `Settings(threads=2)` as for every other field, beside the environment's names
+    model_config = SettingsConfigDict(env_prefix="SEGMENTER_", env_file=".env", extra="ignore", populate_by_name=True)
 
     models_dir: Path = Field(MODELS_DIR, description="folder holding the model directories")
     default_model: str = Field(DEFAULT_MODEL, description="model used when a request names none")
@@ -52,8 +53,9 @@ class Settings(BaseSettings):
     body_timeout_s: float = Field(10.0, gt=0, description="a request body not complete this many seconds after "
                                   "the app starts reading it (it stopped arriving, or trickles in) gets 408")
     keep_alive_s: float = Field(5.0, gt=0, description="idle keep-alive connections are closed after this")
-    torch_threads: int = Field(0, ge=0, description="inference threads per worker, ONNX Runtime's or torch's "
-                               "(0: cores / workers)")
+    threads: int = Field(0, ge=0, description="inference threads per worker, ONNX Runtime's or torch's "
+                         "(0: cores / workers); SEGMENTER_TORCH_THREADS, its former name, is still read",
+                         validation_alias=AliasChoices("SEGMENTER_THREADS", "SEGMENTER_TORCH_THREADS"))
     switch_interval_ms: float = Field(5.0, gt=0, le=100, description="how long a Python thread (a large answer "
                                       "being serialised) may hold the interpreter before the event loop gets a "
                                       "turn (sys.setswitchinterval)")

@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"offline Segmenter.cut_batch: {offline:,.0f} chars/s")
 
     port = free_port()
-    proc = start_server(port, args.model, {"SEGMENTER_TORCH_THREADS": str(args.threads),
+    proc = start_server(port, args.model, {"SEGMENTER_THREADS": str(args.threads),
                                            "SEGMENTER_WORKERS": str(args.workers)})
     print(f"server: model {args.model}, {args.workers} worker(s), torch threads {args.threads or 'cores / workers'}")
     result: dict[str, object] = {"machine": describe(), "offline_chars_per_s": round(offline), "runs": []}

@@ -15,7 +15,8 @@ from segmenter.errors import CorpusError, InvalidInputError, ModelLoadError, Seg
 from segmenter.lexicon import Entry, Lexicon, parse_entry
 from segmenter.pipeline import Analysis, CharTag, Token
 from segmenter.process import configure_process, freeze_heap, usable_cores
-from segmenter.segmenter import DEFAULT_MODEL, MODELS_DIR, Segmenter, resolve
+from segmenter.registry import DEFAULT_MODEL, MODELS_DIR, resolve
+from segmenter.segmenter import Segmenter
 
 __version__ = "0.1.0"
 __all__ = ["DEFAULT_MODEL", "MODELS_DIR", "Analysis", "CharTag", "CorpusError", "Entry", "InvalidInputError",

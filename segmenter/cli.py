@@ -31,6 +31,14 @@ EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, a shell's status for a program en
 EXIT_BROKEN_PIPE = 128 + 13  # 141, a shell's status for a program killed by SIGPIPE (13 on every Unix)
 
 
+def env_models_dir() -> Path | None:
+    """`SEGMENTER_MODELS_DIR`, the folder of named models of the commands without --models-dir
+    (`train --init NAME`, `python -m segmenter.pseudo`), passed on as `models_dir`: the library
+    itself reads no environment variable. None (the shipped models) when unset or empty."""
+    env = os.environ.get("SEGMENTER_MODELS_DIR")
+    return Path(env).expanduser() if env else None
+
+
 def _git_commit() -> str | None:
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
@@ -147,13 +155,14 @@ def _cmd_train(args: argparse.Namespace) -> int:
         "pretrained": str(args.pretrained) if args.pretrained else None,
         "teacher": (str(args.teacher[0]) if len(args.teacher) == 1 else [str(t) for t in args.teacher])
         if args.teacher else None,
-        "init": str(model_path(args.init)) if args.init else None,
+        "init": str(model_path(args.init, env_models_dir())) if args.init else None,
         "command": "segmenter " + shlex.join(args.argv),
         "git_commit": _git_commit(),
         "segmenter_version": __version__,
     }
     summary = train(corpora, args.out, model_options, cfg, meta=meta, resume=args.resume,
-                    progress=not args.quiet, pretrained=args.pretrained, teacher=args.teacher, init=args.init)
+                    progress=not args.quiet, pretrained=args.pretrained, teacher=args.teacher, init=args.init,
+                    models_dir=env_models_dir())
     print(json.dumps(summary))
     return 0
 
@@ -506,13 +515,13 @@ def _add_eval_command(sub: _SubParsers) -> None:
 
 
 def _add_segment_command(sub: _SubParsers) -> None:
+    from segmenter.formats import FORMATS, formats_help
+
     s = sub.add_parser("segment", help="segment text: one output line per input line, words separated by spaces")
     s.add_argument("files", nargs="*", help="input files or directories (default: standard input)")
     _add_model_choice(s)
     s.add_argument("--output", "-o", help="output file, or directory mirroring the inputs (default: stdout)")
-    s.add_argument("--format", choices=["plain", "jsonl", "conll", "conllu"], default="plain",
-                   help="plain words; jsonl tokens with offsets; conll (index, word, start, end[, POS]); "
-                        "conllu (CoNLL-U, 10 columns, POS as XPOS)")
+    s.add_argument("--format", choices=list(FORMATS), default="plain", help=formats_help())
     s.add_argument("--glob", default="*", help="file name pattern inside input directories (default: *)")
     s.add_argument("--encoding", default="utf-8", help="input encoding, e.g. gb18030, gbk, big5 (default: utf-8)")
     s.add_argument("--on-error", choices=["fail", "skip", "replace"], default="fail",

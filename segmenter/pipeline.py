@@ -50,6 +50,16 @@ class Constraints(Protocol):
                     ends: Sequence[int]) -> tuple[np.ndarray | None, dict[int, str]]: ...
 
 
+def token_json(text: str, start: int, end: int, pos: str | None = None) -> dict[str, Any]:
+    """A token as JSON, the one shape of every door (`Token.to_json`, `Analysis.token_json`: the
+    jsonl format, the REST answer, the column helpers and Ray): {"text", "start", "end"}, and
+    "pos" when it is set (a token without one has no "pos" key, not a null)."""
+    d: dict[str, Any] = {"text": text, "start": start, "end": end}
+    if pos is not None:
+        d["pos"] = pos
+    return d
+
+
 @dataclass(frozen=True, slots=True)
 class Token:
     """A word and its character offsets in the original string (end exclusive). It unpacks like
@@ -68,11 +78,8 @@ class Token:
         return f"Token(text={self.text!r}, start={self.start}, end={self.end}{pos})"
 
     def to_json(self) -> dict[str, Any]:
-        """{"text", "start", "end"} and "pos" when it is set."""
-        d: dict[str, Any] = {"text": self.text, "start": self.start, "end": self.end}
-        if self.pos is not None:
-            d["pos"] = self.pos
-        return d
+        """`token_json`: {"text", "start", "end"} and "pos" when it is set."""
+        return token_json(self.text, self.start, self.end, self.pos)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,13 +143,11 @@ class Analysis:
                 for s, e, p in zip(self.starts, self.ends, self.word_pos())]
 
     def token_json(self, pos: bool = False) -> list[dict[str, Any]]:
-        """The words as `Token.to_json` gives them, without making the `Token`s (the REST answer)."""
+        """The words as `token_json` gives them, without making the `Token`s (the REST answer)."""
         text = self.text
         if not pos:
-            return [{"text": text[s:e], "start": s, "end": e} for s, e in zip(self.starts, self.ends)]
-        return [{"text": text[s:e], "start": s, "end": e} if p is None else
-                {"text": text[s:e], "start": s, "end": e, "pos": p}
-                for s, e, p in zip(self.starts, self.ends, self.word_pos())]
+            return [token_json(text[s:e], s, e) for s, e in zip(self.starts, self.ends)]
+        return [token_json(text[s:e], s, e, p) for s, e, p in zip(self.starts, self.ends, self.word_pos())]
 
     def char_tags(self, pos: bool = False) -> list[CharTag]:
         """Every non-whitespace character with its label. A multi-character unit (a number, a Latin

@@ -30,6 +30,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+from segmenter.cli import env_models_dir
 from segmenter.corpus import Sentence, pfr_line, read_corpus, split_dev, training_sentences
 from segmenter.errors import InvalidInputError, SegmenterError
 from segmenter.process import configure_process
@@ -99,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.out_dev:
             base_train, base_dev = split_dev(base_train, args.dev_fraction)
         texts = [s.text for s in training_sentences(args.files, args.hold_out, args.dev_fraction)]
-        seg = Segmenter.load(args.model, standard=args.standard, threads=args.threads)
+        seg = Segmenter.load(args.model, standard=args.standard, threads=args.threads, models_dir=env_models_dir())
         if pfr:
             seg.require_pos(True)
         n_base, n_labelled, skipped = write_corpus(Path(args.out_train), base_train, label(seg, texts, pfr), pfr)

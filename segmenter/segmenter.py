@@ -2,96 +2,25 @@
 
 from __future__ import annotations
 
-import importlib.util
-import json
-import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from segmenter import artifact, ort, pipeline
+from segmenter import artifact, ort, pipeline, registry, runtimes
 from segmenter.artifact import Weights
 from segmenter.config import ModelConfig, Precision, Runtime
-from segmenter.errors import InvalidInputError, ModelLoadError
+from segmenter.errors import InvalidInputError
 from segmenter.lexicon import MAX_ENTRY_CHARS, Entry, Lexicon, read_user_dict
 from segmenter.pipeline import Analysis, CharTag, Constraints, Scorer, Token
+from segmenter.registry import DEFAULT_MODEL, MODELS_DIR, looks_like_path, resolve
 from segmenter.tags import pos_of_labels
 from segmenter.vocab import Vocab
 
-__all__ = ["DEFAULT_MODEL", "MODELS_DIR", "Analysis", "CharTag", "Segmenter", "Token", "resolve"]
-
-DEFAULT_MODEL = "multi-fast"  # the fast multi-standard model (README: why); standard pku unless a name selects one
-
-
-def _shipped_models() -> Path:
-    """The shipped models: `segmenter/models` in an installed wheel, else the repository's
-    `models/` beside the package (a source checkout or an editable install)."""
-    here = Path(__file__).resolve().parent
-    return here / "models" if (here / "models").is_dir() else here.parent / "models"
-
-
-MODELS_DIR = _shipped_models()
-
-
-def default_models_dir() -> Path:
-    """Where names are looked up when no `models_dir` is given: `SEGMENTER_MODELS_DIR` when it is
-    set (read at each call, as the CLI and the service read it), else the shipped `MODELS_DIR`."""
-    env = os.environ.get("SEGMENTER_MODELS_DIR")
-    return Path(env).expanduser() if env else MODELS_DIR
-
-
-def looks_like_path(ref: str | Path) -> bool:
-    """Whether a model reference is a path (a `Path`, or a string with a separator or a leading
-    '.' or '~') rather than a name of the models directory."""
-    if isinstance(ref, Path):
-        return True
-    return "/" in ref or os.sep in ref or ref.startswith((".", "~"))
-
-
-def _standards_of(path: Path) -> tuple[str, ...]:
-    """The standards in a model directory's config.json (empty when unreadable or single-standard)."""
-    try:
-        config = json.loads((path / artifact.CONFIG).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return ()
-    found = config.get("standards") if isinstance(config, dict) else None
-    return tuple(s for s in found if isinstance(s, str)) if isinstance(found, list) else ()
-
-
-def resolve(ref: str | Path | None = None, models_dir: str | Path | None = None) -> tuple[Path, str | None]:
-    """The model directory a reference names, and the standard it selects (None: the model's own).
-
-    - a path (`looks_like_path`): that directory;
-    - `NAME`: the directory `NAME` of `models_dir` (default: `default_models_dir()`), else the first model
-      of `models_dir` that has a standard `NAME` (the default model `DEFAULT_MODEL` first, then by name);
-    - `NAME:STANDARD`: that standard of model `NAME`.
-    A name never falls through to the working directory."""
-    ref = ref if ref is not None else DEFAULT_MODEL
-    root = Path(models_dir) if models_dir is not None else default_models_dir()
-    if looks_like_path(ref):
-        path = Path(ref).expanduser()
-        if not (path / artifact.META).is_file():
-            raise ModelLoadError(f"{path} is not a model directory ({artifact.META} is missing)")
-        return path, None
-    if not isinstance(ref, str) or not ref:
-        raise InvalidInputError(f"a model name must be a non-empty str, got {ref!r}")
-    name, _, standard = ref.partition(":")
-    names = Segmenter.available(root)
-    if name in names:
-        if standard and standard not in _standards_of(root / name):
-            raise InvalidInputError(f"model {name!r} has no standard {standard!r}; its standards: "
-                                    f"{', '.join(_standards_of(root / name)) or '(one, unnamed)'}")
-        return root / name, standard or None
-    if not standard:
-        for candidate in sorted(names, key=lambda n: (n != DEFAULT_MODEL, n)):
-            if name in _standards_of(root / candidate):
-                return root / candidate, name
-    known = sorted({*names, *(s for n in names for s in _standards_of(root / n))})
-    raise ModelLoadError(f"no model {ref!r} in {root} (models and standards: {', '.join(known) or 'none'})")
+# DEFAULT_MODEL, MODELS_DIR, looks_like_path and resolve live in `segmenter.registry`; imported
+# from here too, as before.
+__all__ = ["DEFAULT_MODEL", "MODELS_DIR", "Analysis", "CharTag", "Segmenter", "Token", "looks_like_path", "resolve"]
 
 
 def default_threads() -> int:
@@ -104,29 +33,6 @@ def default_threads() -> int:
 if TYPE_CHECKING:
     from segmenter.discover import Candidate
     from segmenter.model import BiRNNTagger
-
-
-def torch_available() -> bool:
-    """Whether torch is installed (the training extra; inference does not need it)."""
-    return importlib.util.find_spec("torch") is not None
-
-
-class _TorchScorer:
-    """A `BiRNNTagger` behind the NumPy interface of `ort.OrtTagger`."""
-
-    def __init__(self, module: BiRNNTagger) -> None:
-        self.module = module
-
-    def __call__(self, chars: np.ndarray, bigrams: np.ndarray, lengths: np.ndarray,
-                 standards: np.ndarray | None = None, features: np.ndarray | None = None) -> np.ndarray:
-        import torch
-
-        with torch.inference_mode():
-            std = None if standards is None else torch.from_numpy(standards)
-            feats = None if features is None else torch.from_numpy(features)
-            scores = self.module(torch.from_numpy(chars), torch.from_numpy(bigrams), torch.from_numpy(lengths),
-                                 std, feats)
-            return scores.float().numpy()  # type: ignore[no-any-return]
 
 
 def require_pos(pos: bool, tagger: bool, name: str) -> None:
@@ -241,47 +147,19 @@ class Segmenter:
         return self._weights
 
     def _runtime(self, runtime: Runtime | str) -> tuple[Runtime, Scorer]:
-        """The runtime actually used and the callable that scores a batch (the torch module, or
-        an ONNX Runtime session built from the weights)."""
-        try:
-            runtime = Runtime(runtime)
-        except ValueError:
-            raise InvalidInputError(f"unknown runtime {runtime!r}; use one of "
-                                    f"{', '.join(r.value for r in Runtime)}") from None
-        has_torch = self._module is not None or torch_available()
-        if runtime is Runtime.AUTO:
-            use_ort = self.precision is Precision.INT8 or (
-                self.precision is Precision.FP32 and ort.prefers_ort(self.config, has_torch))
-            runtime = Runtime.ONNXRUNTIME if use_ort or not has_torch else Runtime.TORCH
-        if runtime is Runtime.TORCH and self.precision is Precision.INT8:
-            raise InvalidInputError("precision 'int8' runs on the onnxruntime runtime only")
+        """The runtime actually used (`runtimes.choose`) and the callable that scores a batch (the
+        torch module, or an ONNX Runtime session built from the weights)."""
+        has_torch = self._module is not None or runtimes.torch_available()
+        runtime = runtimes.choose(runtime, self.precision, self.config, has_torch)
         if runtime is Runtime.TORCH:
-            if not has_torch:
-                raise InvalidInputError("runtime 'torch' (and precision 'bf16') need torch: "
-                                        "pip install 'segmenter-cws[train]'")
-            import torch
-
-            # With `threads` > 1 batches run side by side: give torch one intra-op thread for the
-            # process (`configure_process(threads=1)`, the program's call, not this constructor's).
-            dtype = torch.bfloat16 if self.precision is Precision.BF16 else torch.float32
-            return runtime, _TorchScorer(self.model.eval().to(dtype))
-        if self.precision is Precision.BF16:
-            raise InvalidInputError("the onnxruntime runtime runs fp32 and int8; bf16 needs runtime='torch'")
-        if not ort.available():
-            raise InvalidInputError("runtime 'onnxruntime' needs the onnxruntime package")
-        if not ort.supports(self.config):
-            raise InvalidInputError("this model reads its standard as tokens, which runs on torch only: "
-                                    "pip install 'segmenter-cws[train]'")
+            return runtime, runtimes.torch_scorer(self.model, self.precision)
         return runtime, ort.OrtTagger(self.config, self.weights.state, int8=self.precision is Precision.INT8)
 
     # ----------------------------------------------------------------- loading
     @staticmethod
     def available(models_dir: str | Path | None = None) -> list[str]:
-        """Names of the model directories under `models_dir` (default: `default_models_dir()`)."""
-        root = Path(models_dir) if models_dir is not None else default_models_dir()
-        if not root.is_dir():
-            return []
-        return sorted(p.name for p in root.iterdir() if (p / artifact.META).is_file())
+        """Names of the model directories under `models_dir` (default: the shipped `MODELS_DIR`)."""
+        return registry.available(models_dir)
 
     @classmethod
     def load(cls, name_or_path: str | Path | None = None, *, models_dir: str | Path | None = None,
@@ -289,7 +167,7 @@ class Segmenter:
              user_words: Iterable[str | Entry] = (), user_dict: str | Path | None = None,
              max_user_word_chars: int = MAX_ENTRY_CHARS, threads: int | None = None,
              runtime: Runtime | str = Runtime.AUTO, standard: str | None = None) -> Segmenter:
-        """Load a model by name (a folder of `models_dir`, default `default_models_dir()`; a standard
+        """Load a model by name (a folder of `models_dir`, default the shipped `MODELS_DIR`; a standard
         of a multi-standard model there, e.g. "ctb6"; or "MODEL:STANDARD"), or by directory path
         (`resolve`); with no argument, the default model (`DEFAULT_MODEL`). `standard` sets the segmentation
         standard calls use when they name none (default: the one the name selects, else the
@@ -321,13 +199,7 @@ class Segmenter:
         seg = cls(art.weights, art.vocab, name=path.name, meta=art.meta, batch_size=batch_size, path=path,
                   precision=precision, user_words=entries, max_user_word_chars=max_user_word_chars,
                   threads=threads, runtime=runtime, standard=standard)
-        # What `__reduce__` carries: a path as an absolute path, a name with the folder it was looked up in.
-        if looks_like_path(name_or_path if name_or_path is not None else DEFAULT_MODEL):
-            seg._ref = (str(path.resolve()), None)
-        else:
-            root = models_dir if models_dir is not None else os.environ.get("SEGMENTER_MODELS_DIR")
-            seg._ref = (str(name_or_path or DEFAULT_MODEL).partition(":")[0],
-                        None if root is None else str(Path(root).expanduser().resolve()))
+        seg._ref = registry.reference(name_or_path, path, models_dir)  # what `__reduce__` carries
         return seg
 
     def __reduce__(self) -> tuple[Any, ...]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import codecs
 import itertools
-import json
 import logging
 import multiprocessing
 import os
@@ -31,22 +30,11 @@ from typing import Any, BinaryIO, TextIO
 from tqdm import tqdm
 
 from segmenter.errors import CorpusError, InvalidInputError, SegmenterError
+from segmenter.formats import OutputFormat, Parts, renderer
 from segmenter.lexicon import Entry
-from segmenter.pipeline import Analysis, concat_tokens
+from segmenter.pipeline import Analysis
 
 log = logging.getLogger(__name__)
-
-
-class OutputFormat(str, Enum):
-    """Output formats: one line per input line (`plain`, `jsonl`) or one block per line (`conll`)."""
-
-    PLAIN = "plain"  # words separated by one space (`word/POS` with parts of speech)
-    JSONL = "jsonl"  # {"text": ..., "tokens": [{"text", "start", "end"[, "pos"]}]}
-    CONLL = "conll"  # "index<TAB>word<TAB>start<TAB>end[<TAB>POS]" per token, a blank line after each line
-    # CoNLL-U (universaldependencies.org/format): a "# text = ..." comment, then 10 columns per
-    # token: ID FORM LEMMA UPOS XPOS FEATS HEAD DEPREL DEPS MISC, "_" where unknown; the part of
-    # speech (PKU tag) is XPOS; MISC holds the offsets and SpaceAfter=No where no space follows.
-    CONLLU = "conllu"
 
 
 class OnError(str, Enum):
@@ -158,48 +146,14 @@ def _decoded_lines(fh: Iterable[bytes], name: str, encoding: str, on_error: OnEr
         yield line("".join(pending))
 
 
-# A line's segmentation: (offset in the line, analysis) of each of its windows, in order; one
-# window for any line up to LONG_LINE characters, none for a line that was skipped.
-Parts = list[tuple[int, Analysis]]
 Analyse = Callable[[list[str]], list[Analysis]]
 
 
 def format_lines(lines: Sequence[Line], parts: Sequence[Parts], fmt: OutputFormat, pos: bool = False) -> str:
-    """The output text of a chunk of lines, rendered from their analyses (`parts[i]` of `lines[i]`);
-    `pos`: words carry their part of speech."""
-    out: list[str] = []
-    for line, segs in zip(lines, parts):
-        if fmt is OutputFormat.PLAIN:
-            if pos:
-                out.append(" ".join(w if p is None else f"{w}/{p}"
-                                    for _, a in segs for w, p in zip(a.words(), a.word_pos())) + "\n")
-            else:
-                out.append(" ".join(w for _, a in segs for w in a.words()) + "\n")
-            continue
-        toks = concat_tokens(segs, pos)
-        if fmt is OutputFormat.JSONL:
-            obj: dict[str, Any] = {"text": line.text, "tokens": [t.to_json() for t in toks]}
-            if line.error is not None:
-                obj = {"line": line.number, "error": line.error}
-            out.append(json.dumps(obj, ensure_ascii=False) + "\n")
-        elif fmt is OutputFormat.CONLLU:
-            text = line.text or ""
-            out.append(f"# text = {' '.join(text.split())}\n")
-            for i, t in enumerate(toks, 1):
-                after = t.end < len(text) and text[t.end].isspace()
-                misc = f"TokenRange={t.start}:{t.end}" + ("" if after else "|SpaceAfter=No")
-                out.append(f"{i}\t{_conllu(t.text)}\t_\t_\t{t.pos or '_'}\t_\t_\t_\t_\t{misc}\n")
-            out.append("\n")
-        else:
-            out.extend(f"{i}\t{t.text}\t{t.start}\t{t.end}{'' if t.pos is None else chr(9) + t.pos}\n"
-                       for i, t in enumerate(toks, 1))
-            out.append("\n")
-    return "".join(out)
-
-
-def _conllu(form: str) -> str:
-    """A CoNLL-U FORM: no tabs or newlines (a word never holds whitespace, but be safe)."""
-    return form.replace("\t", " ").replace("\n", " ")
+    """The output text of a chunk of lines, rendered from their analyses (`parts[i]` of `lines[i]`)
+    by the format's renderer (`formats.FORMATS`); `pos`: words carry their part of speech."""
+    render = renderer(fmt)
+    return "".join(render(line, segs, pos) for line, segs in zip(lines, parts))
 
 
 def chunks(lines: Iterable[Line], size: int) -> Iterator[list[Line]]:
@@ -479,7 +433,7 @@ class WorkerModel:
         from segmenter.artifact import read_config, verify
         from segmenter.config import Precision
         from segmenter.lexicon import Lexicon
-        from segmenter.segmenter import resolve
+        from segmenter.registry import resolve
         from segmenter.tags import pos_of_labels
 
         try:

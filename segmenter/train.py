@@ -445,6 +445,7 @@ def train(
     pretrained: str | Path | None = None,
     teacher: str | Path | Sequence[str | Path] | None = None,
     init: str | Path | None = None,
+    models_dir: str | Path | None = None,
 ) -> dict[str, Any]:
     """Train a model into directory `out` (the best epoch by dev F1 is kept there).
 
@@ -457,7 +458,8 @@ def train(
     learns (`cfg.distill_alpha`), or several (an ensemble: their mean distributions); the model
     then shares the teacher's vocabulary and labels.
     `init`: a model directory whose weights the run starts from (fine-tuning; its vocabulary
-    and configuration must be the ones this run builds, e.g. both from the same teacher).
+    and configuration must be the ones this run builds, e.g. both from the same teacher), or
+    a model's name in `models_dir` (default: the shipped models).
     Returns a summary: best epoch, dev scores, epochs run, seconds.
     """
     out = Path(out)
@@ -468,7 +470,7 @@ def train(
     if not corpora:
         raise ValueError("no training corpus")
     run, record = _prepare(out, corpora, model_options, cfg, resume=resume, pretrained=pretrained, teacher=teacher,
-                           init=init)
+                           init=init, models_dir=models_dir)
     # one bar for the epochs left: its estimate is the training time left (dev scoring comes on top)
     bar = tqdm(total=run.units_per_epoch * max(cfg.epochs - record.epoch, 0), unit="ch", unit_scale=True,
                disable=not progress, file=sys.stderr, mininterval=2.0)
@@ -485,14 +487,14 @@ def train(
 
 def _prepare(out: Path, corpora: Sequence[Corpus], model_options: dict[str, Any], cfg: TrainConfig, *,
              resume: bool, pretrained: str | Path | None, teacher: str | Path | Sequence[str | Path] | None,
-             init: str | Path | None = None) -> tuple[_Run, _Record]:
+             init: str | Path | None = None, models_dir: str | Path | None = None) -> tuple[_Run, _Record]:
     """The model, optimisers and training pieces of a run, and where it stands: from the
     checkpoint in `out` when resuming from one, else new (and the training log emptied)."""
     if MIXED in [c.standard for c in corpora]:
         raise ValueError(f"no corpus may be named {MIXED!r}: that is the standard --mixed-share trains")
     teacher_model = _load_teacher(teacher, [c.standard for c in corpora]) if teacher is not None else None
     checkpoint = _read_checkpoint(out / CHECKPOINT) if resume else None
-    start = artifact.load(model_path(init)) if init is not None else None  # the model fine-tuned
+    start = artifact.load(model_path(init, models_dir)) if init is not None else None  # the model fine-tuned
     if start is not None:
         model_options = inherited_options(start.config, model_options, str(init))
     if cfg.trains_mixed and model_options.get("word_features"):
@@ -565,12 +567,12 @@ INHERITED = ("cell", "layers", "hidden", "char_dim", "bigram_dim", "bidirectiona
 _OPTION = {"bidirectional": "--unidirectional", "labels": "--pos"}
 
 
-def model_path(ref: str | Path) -> Path:
-    """The directory of a model reference as every door reads it: a shipped model's name
-    (`segmenter.segmenter.resolve`) or a path."""
-    from segmenter.segmenter import resolve
+def model_path(ref: str | Path, models_dir: str | Path | None = None) -> Path:
+    """The directory of a model reference as every door reads it: a model's name in `models_dir`
+    (default: the shipped models; `segmenter.registry.resolve`) or a path."""
+    from segmenter.registry import resolve
 
-    path, standard = resolve(ref)
+    path, standard = resolve(ref, models_dir)
     if standard is not None:
         raise ValueError(f"--init {ref}: give the model ({path.name}), not one of its standards")
     return path

@@ -4,8 +4,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ..batching import Kind
-from ..deps import StateDep, TextsDep, answer
+from ..deps import StateDep, TextsDep
 from ..schemas import TEXTS_BODY, SegmentResponse, error_responses
+from ..service import answer
 
 router = APIRouter()
 

@@ -72,6 +72,31 @@ def test_variables_with_the_prefix_are_read_and_typed(monkeypatch, tmp_path):
     assert s.user_dict == Path("dict.txt")
 
 
+def test_threads_is_segmenter_threads_and_the_former_torch_threads_is_still_read(monkeypatch, tmp_path):
+    assert load_settings().threads == 0 and "torch_threads" not in Settings.model_fields
+    monkeypatch.setenv("SEGMENTER_TORCH_THREADS", "3")  # the former name: existing deployments keep working
+    assert load_settings().threads == 3
+    monkeypatch.setenv("SEGMENTER_THREADS", "2")  # the name wins over the former one
+    assert load_settings().threads == 2
+    monkeypatch.delenv("SEGMENTER_TORCH_THREADS")
+    assert load_settings().threads == 2
+    monkeypatch.delenv("SEGMENTER_THREADS")
+    monkeypatch.setenv("THREADS", "5")  # no prefix: not ours
+    monkeypatch.setenv("TORCH_THREADS", "5")
+    assert load_settings().threads == 0
+    assert Settings(_env_file=None, threads=4).threads == 4  # by its name, as every setting
+    (tmp_path / ".env").write_text("SEGMENTER_TORCH_THREADS=6\n", encoding="utf-8")  # an existing .env file
+    assert load_settings().threads == 6
+
+
+def test_a_bad_thread_count_names_the_variable():
+    message = settings_error(threads="-1")
+    assert message.startswith("invalid service settings: SEGMENTER_THREADS: ")
+    assert "greater than or equal to 0" in message
+    del os.environ["SEGMENTER_THREADS"]
+    assert "SEGMENTER_THREADS: " in settings_error(torch_threads="many")
+
+
 def test_the_environment_overrides_a_dotenv_file_and_arguments_override_both(monkeypatch, tmp_path):
     (tmp_path / ".env").write_text("SEGMENTER_PORT=9001\nSEGMENTER_WORKERS=3\n", "utf-8")
     s = load_settings()

@@ -35,7 +35,7 @@ def test_fine_tuning_by_name_adds_a_standard_and_inherits_the_network(tiny_multi
     # the model tags parts of speech; the corpus has none: no --pos to restate, no network flags
     assert main(["train", "--init", "multi", "--train", f"mydomain={novel}", "--out", str(out),
                  "--epochs", "4", "--lr", "0.03", "--threads", "1", "--quiet"]) == 0
-    start, tuned = Segmenter.load("multi"), Segmenter.load(out)
+    start, tuned = Segmenter.load("multi", models_dir=tiny_multi_models_dir), Segmenter.load(out)
     assert tuned.standards == ("pku", "chars", "mydomain")
     assert tuned.standard == "mydomain"  # the fine-tuned model segments in the user's standard by default
     for field in ("hidden", "char_dim", "bigram_dim", "labels", "factored", "word_features", "standard_dim"):

@@ -501,14 +501,20 @@ def test_a_model_with_standard_tokens_runs_on_torch_and_names_why_not_on_onnx_ru
         Segmenter.load(tmp_path / "m", runtime="onnxruntime")
 
 
-def test_segmenter_models_dir_is_where_the_library_looks_up_names(tiny_multi_models_dir, monkeypatch):
-    from segmenter.errors import ModelLoadError
-
+def test_segmenter_models_dir_is_where_the_cli_looks_up_names_and_the_library_takes_models_dir(
+        tiny_multi_models_dir, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SEGMENTER_MODELS_DIR", str(tiny_multi_models_dir))
-    assert Segmenter.available() == ["multi"]
-    seg = Segmenter.load("chars")  # a standard of the tiny model there, not of the shipped multi
+    # the library reads no environment: names are looked up in `models_dir`, else the shipped models
+    assert "multi-fast" in Segmenter.available() and Segmenter.load().path.name == "multi-fast"
+    assert Segmenter.available(tiny_multi_models_dir) == ["multi"]
+    seg = Segmenter.load("chars", models_dir=tiny_multi_models_dir)  # a standard of the tiny model there
     assert seg.standard == "chars" and seg.path == tiny_multi_models_dir / "multi"
     with pytest.raises(ModelLoadError, match="no model 'multi-fast'"):
-        Segmenter.load("multi-fast")
-    monkeypatch.delenv("SEGMENTER_MODELS_DIR")
-    assert "multi-fast" in Segmenter.available()
+        Segmenter.load("multi-fast", models_dir=tiny_multi_models_dir)
+    # the CLI honours SEGMENTER_MODELS_DIR and passes it on
+    src = tmp_path / "in.txt"
+    src.write_text("\n".join(TEXTS) + "\n", encoding="utf-8")
+    assert main(["segment", str(src), "--model", "chars", "-q"]) == 0
+    assert capsys.readouterr().out.splitlines() == [" ".join(w) for w in seg.cut_batch(TEXTS)]
+    assert main(["segment", str(src), "--model", "multi-fast", "-q"]) == 2
+    assert "no model 'multi-fast'" in capsys.readouterr().err

@@ -190,7 +190,7 @@ def _value(action: argparse.Action, key: str, value: Any, where: str) -> Any:
     if action.nargs == 0:  # a flag
         if not isinstance(value, bool):
             raise InvalidInputError(f"{where}: {key} is true or false, got {value!r}")
-        return value
+        return value or action.default  # false: not given, as a flag left out (a network flag's None)
     kind = action.type if callable(action.type) else str
     if isinstance(value, bool) or (kind is int and not isinstance(value, int)) or \
             (kind is float and not isinstance(value, (int, float))) or (kind is str and not isinstance(value, str)):

@@ -6,13 +6,13 @@ inference, or with their weights averaged.
 
 RUN is a model directory; for --average also a training checkpoint (`checkpoint.pt`, or a copy
 of one kept after an epoch). The ensemble is the one `segmenter train --teacher A --teacher B`
-teaches (`train._load_teacher`: the log of the members' mean probabilities, the same checks);
-averaged weights are rounded to float16, as a shipped model is; `--save DIR` writes them as a
-model directory (`artifact.average`) and scores the saved file (int8 embedding tables included),
-recording its dev scores in its meta.json as `segmenter train` does. Multi-standard runs with one
-vocabulary for --average (an ensemble's members may differ in vocabulary, the largest first,
-as for `--teacher`): each standard is scored on its dev set (PFR's last 10% for `pku`), like
-`segmenter train`.
+teaches (`segmenter.training.teacher.load_teacher`: the log of the members' mean probabilities,
+the same checks); averaged weights (`segmenter.training.checkpoint.average_runs`) are rounded to
+float16, as a shipped model is; `--save DIR` writes them as a model directory and scores the
+saved file (int8 embedding tables included), recording its dev scores in its meta.json as
+`segmenter train` does. Multi-standard runs with one vocabulary for --average (an ensemble's
+members may differ in vocabulary, the largest first, as for `--teacher`): each standard is
+scored on its dev set (PFR's last 10% for `pku`), like `segmenter train`.
 This measures how far combining runs goes; the product ships single networks (averaged weights
 are one network).
 """
@@ -38,13 +38,15 @@ from segmenter.config import MIXED
 from segmenter.corpus import read_corpus
 from segmenter.model import BiRNNTagger
 from segmenter.scoring import Score, TaggedScore
-from segmenter.train import _load_teacher, _read_checkpoint, _Teacher, _torch_state, dev_meta, evaluate
+from segmenter.training.checkpoint import average_runs, torch_state
+from segmenter.training.report import dev_meta, evaluate
+from segmenter.training.teacher import Teacher, load_teacher
 
 
 class Ensemble(nn.Module):
     """A training teacher (one model or several) behind the tagger's interface, for `Segmenter`."""
 
-    def __init__(self, teacher: _Teacher) -> None:
+    def __init__(self, teacher: Teacher) -> None:
         super().__init__()
         self.teacher = teacher
         self.config = teacher.config
@@ -70,19 +72,19 @@ def main() -> int:
     model: nn.Module
     if args.ensemble:
         # the standards scored here (not `mixed`), in the first run's order: checks vocabulary and labels
-        teacher = _load_teacher(runs, [s for s in artifact.read_config(runs[0]).standards if s in DEV])
+        teacher = load_teacher(runs, [s for s in artifact.read_config(runs[0]).standards if s in DEV])
         model, vocab = Ensemble(teacher), teacher.vocab
     else:
         try:
-            soup = artifact.average([_load(r) for r in runs], [str(r) for r in runs])
+            soup = average_runs(runs)
         except ValueError as e:
             p.error(str(e))
         if args.save:
-            artifact.save(args.save, soup.config, soup.vocab, _torch_state(soup), soup.meta)
+            artifact.save(args.save, soup.config, soup.vocab, torch_state(soup), soup.meta)
             soup = artifact.load(args.save)  # scored as saved
         vocab = soup.vocab
         model = BiRNNTagger(soup.config).eval()
-        model.load_state_dict({k: v.half().float() for k, v in _torch_state(soup).items()})
+        model.load_state_dict({k: v.half().float() for k, v in torch_state(soup).items()})
     sets = {std: dev_set(args.data, std) for std in DEV}
 
     scored = {std: evaluate(model, vocab, s, standard=std) for std, s in sets.items()}
@@ -104,19 +106,6 @@ def _record_dev(path: Path, scored: dict[str, tuple[Score, TaggedScore | None]],
     meta = artifact.read_meta(path)
     meta.update(dev_meta(scored, mixed, meta.get("default_standard") or next(iter(scored)), multi=True))
     artifact.write_meta(path, meta)
-
-
-def _load(path: Path) -> artifact.Artifact:
-    """A run's configuration, vocabulary and float32 weights: a model directory's, or a training
-    checkpoint's (read as `segmenter train --resume` reads it)."""
-    if path.is_dir():
-        return artifact.load(path)
-    found = _read_checkpoint(path)
-    if found is None:
-        print(f"error: {path} is neither a model directory nor a training checkpoint", file=sys.stderr)
-        raise SystemExit(2)
-    ckpt, vocab, config = found
-    return artifact.Artifact(config, vocab, {k: v.float().numpy() for k, v in ckpt["model"].items()}, {})
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Training throughput: one epoch of `segmenter.train` on the first `--sentences` sentences of a
+"""Training throughput: one epoch of `segmenter.training` on the first `--sentences` sentences of a
 corpus with the architecture of a shipped model, and that model's own training log read for the
 time it took to reach its dev F1.
 
@@ -44,7 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     from segmenter.config import TrainConfig
     from segmenter.corpus import read_corpus, split_dev
     from segmenter.segmenter import MODELS_DIR
-    from segmenter.train import TRAIN_LOG, Corpus, train
+    from segmenter.training.data import Corpus
+    from segmenter.training.loop import train
+    from segmenter.training.report import TRAIN_LOG
 
     model_dir = MODELS_DIR / args.model
     from segmenter.config import ModelConfig

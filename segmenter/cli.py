@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from segmenter import __version__
-from segmenter.config import Cell, Precision, TrainConfig
+from segmenter.config import Precision
+from segmenter.corpus import DEV_FRACTION
 from segmenter.errors import InvalidInputError, SegmenterError, missing_extra
 from segmenter.process import configure_process, freeze_heap
 
@@ -100,29 +101,24 @@ def _corpora(args: argparse.Namespace) -> list[Any]:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    from segmenter import recipe
     from segmenter.artifact import sha256_file
     from segmenter.tags import joint_labels
 
     try:
-        from segmenter.train import model_path, pos_tag_set, train
+        from segmenter.training.data import pos_tag_set
+        from segmenter.training.loop import train
+        from segmenter.training.start import model_path
     except ModuleNotFoundError as e:  # torch, the train extra
         raise missing_extra("segmenter train", "train", e) from e
 
+    followed = _apply_recipe(args) if args.config else None
+    if not args.train or not args.out:
+        raise InvalidInputError("give --train and --out (on the command line or in the --config recipe)")
     corpora = _corpora(args)
-    cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, lr_decay=args.lr_decay,
-                      clip=args.clip, patience=args.patience, seed=args.seed, min_char_count=args.min_char_count,
-                      min_bigram_count=args.min_bigram_count, threads=args.threads, dev_fraction=args.dev_fraction,
-                      bf16=args.bf16, unk_replace=args.unk_replace, sample_alpha=args.sample_alpha,
-                      distill_alpha=args.distill_alpha, distill_temperature=args.temperature,
-                      own_vocab=args.own_vocab, mixed_share=args.mixed_share,
-                      mixed_only=args.mixed_only, keep_alpha=args.keep_alpha)
-    # the network options given (None: not given); with --init the model's own, else ModelConfig's defaults
-    given = dict(cell=args.cell, layers=args.layers, hidden=args.hidden, char_dim=args.char_dim,
-                 bigram_dim=args.bigram_dim, dropout=args.dropout, max_piece=args.max_piece,
-                 bidirectional=False if args.unidirectional else None, standard_dim=args.standard_dim,
-                 standard_input=args.standard_input, factored=args.factored or None,
-                 word_features=args.word_features)
-    model_options = {k: v for k, v in given.items() if v is not None}
+    cfg = recipe.train_config(args)
+    # the network options given; with --init the model's own for the others, else ModelConfig's defaults
+    model_options = recipe.model_options(args)
     if args.init:
         if args.pos:  # a joint model keeps its tag set; one that has none contradicts --pos
             model_options["pos"] = True
@@ -134,10 +130,6 @@ def _cmd_train(args: argparse.Namespace) -> int:
                 model_options["labels"] = joint_labels(pos_tag_set([s for c in corpora for s in c.train]))
             except ValueError as e:
                 raise InvalidInputError(f"--pos: {e}") from None
-    if args.distill_alpha > 0 and not args.teacher:
-        raise InvalidInputError("--distill-alpha needs --teacher MODEL_DIR")
-    if args.own_vocab and not args.teacher:
-        raise InvalidInputError("--own-vocab needs --teacher MODEL_DIR (without one the vocabulary is the run's own)")
     for p in [args.pretrained, *(args.teacher or [])]:
         if p and not Path(p).exists():
             raise InvalidInputError(f"{p}: no such file or directory")
@@ -157,6 +149,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         if args.teacher else None,
         "init": str(model_path(args.init, env_models_dir())) if args.init else None,
         "command": "segmenter " + shlex.join(args.argv),
+        "recipe": followed,
         "git_commit": _git_commit(),
         "segmenter_version": __version__,
     }
@@ -165,6 +158,21 @@ def _cmd_train(args: argparse.Namespace) -> int:
                     models_dir=env_models_dir())
     print(json.dumps(summary))
     return 0
+
+
+def _apply_recipe(args: argparse.Namespace) -> dict[str, Any]:
+    """Set the options of the recipe `args.config` (its step `args.step`) that the command line
+    does not give; what meta.json records of it."""
+    from segmenter import recipe
+
+    book = recipe.read_recipe(args.config)
+    step, options = recipe.recipe_step(book, args.config, args.step)
+    parser = argparse.ArgumentParser(add_help=False)
+    _add_train_options(parser)
+    words = args.argv[args.argv.index("train") + 1:] if "train" in args.argv else args.argv
+    where = f"{args.config}" + (f", step {step!r}" if step else "")
+    recipe.apply_recipe(args, parser, options, recipe.explicit_dests(parser, words), where)
+    return recipe.recipe_meta(args.config, step)
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -410,87 +418,46 @@ def _add_precision(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_train_command(sub: _SubParsers) -> None:
-    d = TrainConfig()
     t = sub.add_parser("train", help="train a model from segmented corpora")
-    t.add_argument("--train", action="append", required=True, metavar="[NAME=]PATH",
+    _add_train_options(t)
+    t.set_defaults(func=_cmd_train)
+
+
+def _add_train_options(t: argparse.ArgumentParser) -> None:
+    """The options of `segmenter train`: the data and the run's, then the network's (`ModelConfig`
+    fields) and the training's (`TrainConfig` fields), generated with their defaults (`recipe`)."""
+    from segmenter import recipe
+
+    t.add_argument("--config", metavar="RECIPE.toml",
+                   help="a recipe: the options of each step of a model's training (recipes/NAME.toml); options "
+                        "given here override its")
+    t.add_argument("--step", help="the step of the recipe to run (needed when it has several)")
+    t.add_argument("--train", action="append", metavar="[NAME=]PATH",
                    help="training corpus (repeatable); NAME=PATH trains a multi-standard model with one "
                         "standard per NAME (e.g. --train pku=pfr.utf8 --train ctb6=ctb6/train.txt)")
     t.add_argument("--dev", action="append", metavar="[NAME=]PATH",
-                   help="development corpus, NAME=PATH for a standard (default: last 10%% of its --train)")
+                   help="development corpus, NAME=PATH for a standard (default: the last --dev-fraction of its "
+                        "--train)")
+    t.add_argument("--dev-fraction", type=float, default=DEV_FRACTION,
+                   help="share of a training file held out as its dev set when it has no --dev (default: %(default)s)")
     t.add_argument("--corpus-format", "--format", dest="format", choices=["auto", "seg", "pfr"], default="auto",
                    help="format of the corpora (corpus.CorpusFormat; --format is the older spelling)")
-    t.add_argument("--out", required=True, help="model directory to write, e.g. models/NAME")
+    t.add_argument("--out", help="model directory to write, e.g. models/NAME")
     t.add_argument("--standard", help="name of the segmentation standard, recorded in meta.json (e.g. pku)")
-    _add_network_options(t)
-    t.add_argument("--epochs", type=int, default=d.epochs)
-    t.add_argument("--batch-size", type=int, default=d.batch_size)
-    t.add_argument("--lr", type=float, default=d.lr)
-    t.add_argument("--lr-decay", type=float, default=d.lr_decay)
-    t.add_argument("--clip", type=float, default=d.clip)
-    t.add_argument("--patience", type=int, default=d.patience)
-    t.add_argument("--seed", type=int, default=d.seed)
-    t.add_argument("--min-char-count", type=int, default=d.min_char_count)
-    t.add_argument("--min-bigram-count", type=int, default=d.min_bigram_count)
-    t.add_argument("--dev-fraction", type=float, default=d.dev_fraction)
-    t.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
-    t.add_argument("--bf16", action="store_true", help="bfloat16 autocast (fast on CPUs with AMX)")
-    t.add_argument("--unk-replace", type=float, default=d.unk_replace,
-                   help="share of known bigrams replaced by <UNK> during training")
-    t.add_argument("--standard-dim", type=int, help="size of the standard embedding (multi-standard; default 8)")
-    t.add_argument("--standard-input", choices=["embedding", "tokens"],
-                   help="multi-standard: a standard embedding at every position, or a standard token read "
-                        "first by each direction of the first layer (torch only)")
-    t.add_argument("--sample-alpha", type=float, default=d.sample_alpha,
-                   help="multi-standard: corpus shares of an epoch proportional to size**alpha")
-    t.add_argument("--mixed-share", type=float, default=d.mixed_share,
-                   help="multi-standard: share of pieces read with an extra standard 'mixed' (their own labels), "
-                        "for text of unknown convention: what the corpora agree on, else the most sampled one's")
-    t.add_argument("--mixed-only", action="store_true",
-                   help="with --init: train only the mixed standard's embedding, every piece reading it; the "
-                        "other standards segment exactly as before")
+    recipe.add_network_options(t)
+    recipe.add_training_options(t)
     t.add_argument("--pretrained", help="embeddings to start from (.npz of `python -m segmenter.pretrain`)")
     t.add_argument("--init", metavar="MODEL",
                    help="fine-tune a trained model: a shipped model's name (e.g. multi-fast) or a model directory. "
                         "Its vocabulary, network, parts of speech and dictionary features are kept (a network "
                         "option that contradicts them is an error); --train NAME=PATH continues its standard NAME "
                         "or adds a new one")
-    t.add_argument("--keep-alpha", type=float, default=d.keep_alpha,
-                   help="with --init: weight of keeping the standards not trained (each training sentence also "
-                        "read in one of them, the starting model's distributions as the target; 0: none)")
     t.add_argument("--teacher", action="append",
                    help="model directory to distil from (the student shares its vocabulary); repeated: an "
                         "ensemble whose mean distributions the student learns (same labels; the largest "
                         "vocabulary first)")
-    t.add_argument("--distill-alpha", type=float, default=d.distill_alpha,
-                   help="weight of the teacher's distributions in the loss (0: gold labels only)")
-    t.add_argument("--temperature", type=float, default=d.distill_temperature, help="distillation temperature")
-    t.add_argument("--own-vocab", action="store_true",
-                   help="with --teacher: build the student's own vocabulary (--min-char-count, "
-                        "--min-bigram-count) instead of sharing the teacher's")
     t.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     t.add_argument("--quiet", action="store_true")
-    t.set_defaults(func=_cmd_train)
-
-
-def _add_network_options(t: argparse.ArgumentParser) -> None:
-    """The network's shape and labels (`ModelConfig` fields) of `segmenter train`: None when not
-    given (the defaults are `ModelConfig`'s; with --init, the model's own)."""
-    t.add_argument("--cell", choices=[c.value for c in Cell], help="default: lstm")
-    t.add_argument("--layers", type=int, help="default: 1")
-    t.add_argument("--hidden", type=int, help="hidden size per direction (default: 200)")
-    t.add_argument("--char-dim", type=int, help="default: 100")
-    t.add_argument("--bigram-dim", type=int, help="0 disables bigram features (default: 50)")
-    t.add_argument("--dropout", type=float, help="default: 0.2 (with --init: the model's)")
-    t.add_argument("--max-piece", type=int, help="default: 200")
-    t.add_argument("--unidirectional", action="store_true", help="forward direction only (for comparison)")
-    t.add_argument("--pos", action="store_true",
-                   help="joint segmentation + part-of-speech model (labels B-n, E-v...; needs a pfr-format corpus)")
-    t.add_argument("--factored", action="store_true",
-                   help="with --pos: separate BMES and part-of-speech heads (segmentation decodes on 4 scores: faster)")
-    t.add_argument("--word-features", type=int, metavar="N",
-                   help="dictionary features: at every character, whether a training word of each standard of "
-                        "2..N characters starts or ends there (0: none; e.g. 4). With --init from a model "
-                        "without them they are added, their weights starting at zero")
 
 
 def _add_eval_command(sub: _SubParsers) -> None:
@@ -504,7 +471,7 @@ def _add_eval_command(sub: _SubParsers) -> None:
                    help="format of the gold file (corpus.CorpusFormat; --format is the older spelling)")
     e.add_argument("--dev-split", action="store_true",
                    help="score on the last --dev-fraction of the gold file only (a training corpus's dev split)")
-    e.add_argument("--dev-fraction", type=float, default=TrainConfig().dev_fraction)
+    e.add_argument("--dev-fraction", type=float, default=DEV_FRACTION)
     e.add_argument("--pos", action="store_true", help="also score parts of speech (joint model, POS-tagged gold)")
     e.add_argument("--user-dict", help="user dictionary file (one word a line, optional POS)")
     e.add_argument("--batch-size", type=int, default=128)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -163,7 +163,6 @@ class TrainConfig:
     min_char_count: int = 2
     min_bigram_count: int = 2
     threads: int = 0  # torch intra-op threads; 0 = torch's default
-    dev_fraction: float = 0.1
     bf16: bool = False
     unk_replace: float = 0.0  # share of known bigrams replaced by <UNK> in training (robustness to unseen ones)
     # Multi-standard training: corpus k gets a share of each epoch proportional to size_k ** sample_alpha
@@ -188,7 +187,6 @@ class TrainConfig:
     # loss that keeps the others, each training piece also read in one of them (in turn) with the
     # starting model's distributions as the target, so that they are not forgotten. 0: none.
     keep_alpha: float = 1.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not 0 <= self.mixed_share < 1:

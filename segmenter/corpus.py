@@ -17,6 +17,7 @@ from pathlib import Path
 
 from segmenter.errors import CorpusError, InvalidInputError
 
+DEV_FRACTION = 0.1  # the share of a corpus held out as its development set when it has none
 _PFR_ID = re.compile(r"^\d{8}-\d{2}-\d{3}-\d{3}/m$")
 
 
@@ -115,7 +116,7 @@ def read_articles(path: str | Path) -> list[list[Sentence]]:
     return [a for a in articles if a]
 
 
-def split_dev(sentences: Sequence[Sentence], fraction: float = 0.1) -> tuple[list[Sentence], list[Sentence]]:
+def split_dev(sentences: Sequence[Sentence], fraction: float = DEV_FRACTION) -> tuple[list[Sentence], list[Sentence]]:
     """(train, dev): the last `fraction` of the sentences, by order, is the development set."""
     if not 0.0 < fraction < 1.0:
         raise ValueError(f"dev fraction must be in (0, 1), got {fraction}")

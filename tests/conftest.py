@@ -41,7 +41,8 @@ def tiny_model_dir(tmp_path_factory, tiny_corpus):
     """A tiny model trained for 6 epochs in a few seconds."""
     from segmenter.config import TrainConfig
     from segmenter.corpus import split_dev
-    from segmenter.train import Corpus, train
+    from segmenter.training.data import Corpus
+    from segmenter.training.loop import train
 
     out = tmp_path_factory.mktemp("models") / "tiny"
     train_set, dev_set = split_dev(tiny_corpus)
@@ -56,7 +57,8 @@ def tiny_pos_model_dir(tmp_path_factory, data_dir):
     from segmenter.config import TrainConfig
     from segmenter.corpus import read_corpus, split_dev
     from segmenter.tags import joint_labels
-    from segmenter.train import Corpus, pos_tag_set, train
+    from segmenter.training.data import Corpus, pos_tag_set
+    from segmenter.training.loop import train
 
     sents = read_corpus(data_dir / "pku" / "pfr199801_pos.utf8")[:400]
     train_set, dev_set = split_dev(sents)
@@ -75,7 +77,8 @@ def tiny_multi_models_dir(tmp_path_factory, data_dir):
     from segmenter.config import TrainConfig
     from segmenter.corpus import Sentence, read_corpus, split_dev
     from segmenter.tags import joint_labels
-    from segmenter.train import Corpus, pos_tag_set, train
+    from segmenter.training.data import Corpus, pos_tag_set
+    from segmenter.training.loop import train
 
     sents = read_corpus(data_dir / "pku" / "pfr199801_pos.utf8")[:500]
     pku_train, pku_dev = split_dev(sents[:250])

@@ -14,7 +14,9 @@ from segmenter.cli import main
 from segmenter.config import MIXED, TrainConfig
 from segmenter.corpus import Sentence, read_corpus, split_dev
 from segmenter.scoring import score
-from segmenter.train import Corpus, _standard_rows, train
+from segmenter.training.data import Corpus
+from segmenter.training.loop import train
+from segmenter.training.start import standard_rows
 
 # an untagged corpus in a convention of its own: the names of a novel kept whole
 NOVEL = ["张小凡 站 在 青云门 前", "陆雪琪 看 着 张小凡", "青云门 的 弟子 都 认识 陆雪琪",
@@ -126,9 +128,9 @@ def test_the_standards_not_trained_are_kept_by_the_starting_model(tiny_multi_mod
 
 def test_a_new_standard_starts_from_mixed_else_from_the_mean():
     table = torch.tensor([[1.0, 0.0], [3.0, 2.0], [9.0, 9.0]])  # a, b, mixed
-    rows = _standard_rows(table, ("a", "b", MIXED), ("a", "b", "new", MIXED))
+    rows = standard_rows(table, ("a", "b", MIXED), ("a", "b", "new", MIXED))
     assert torch.equal(rows[2], table[2]) and torch.equal(rows[3], table[2])  # mixed itself is kept
-    rows = _standard_rows(table[:2], ("a", "b"), ("b", "a", "new", MIXED))
+    rows = standard_rows(table[:2], ("a", "b"), ("b", "a", "new", MIXED))
     mean = torch.tensor([2.0, 1.0])
     assert torch.equal(rows[0], table[1]) and torch.equal(rows[2], mean) and torch.equal(rows[3], mean)
 

@@ -7,7 +7,7 @@ from segmenter.corpus import Sentence
 from segmenter.errors import InvalidInputError
 from segmenter.scoring import score_tagged
 from segmenter.tags import joint_labels, pos_of_labels
-from segmenter.train import make_examples, pos_tag_set
+from segmenter.training.data import make_examples, pos_tag_set
 from segmenter.vocab import Vocab
 
 

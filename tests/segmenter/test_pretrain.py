@@ -4,7 +4,7 @@ import torch
 from segmenter.config import ModelConfig
 from segmenter.model import BiRNNTagger
 from segmenter.pretrain import main
-from segmenter.train import load_pretrained
+from segmenter.training.start import load_pretrained
 from segmenter.vocab import Vocab, bigram_key
 from tests.conftest import RESOURCES
 

@@ -12,7 +12,8 @@ from segmenter.config import ModelConfig
 from segmenter.errors import InvalidInputError, ModelLoadError
 from segmenter.model import BiRNNTagger
 from segmenter.segmenter import resolve
-from segmenter.train import epoch_order, epoch_quotas, tag_loss
+from segmenter.training.data import epoch_order, epoch_quotas
+from segmenter.training.loss import tag_loss
 from tests.conftest import TINY_MODEL
 
 TEXTS = ["中国人民银行今天发布了新的货币政策。", "他们在北京参加国际会议。"]
@@ -171,13 +172,15 @@ def test_a_mixed_standard_starts_from_the_mean_and_learns_what_the_standards_sha
     from segmenter import artifact
     from segmenter.config import MIXED, TrainConfig
     from segmenter.corpus import Sentence, read_corpus, split_dev
-    from segmenter.train import Corpus, _load_init, train
+    from segmenter.training.data import Corpus
+    from segmenter.training.loop import train
+    from segmenter.training.start import load_init
 
     base = tiny_multi_models_dir / "multi"
     art = artifact.load(base)
     cfg = ModelConfig(**{**art.config.to_json(), "standards": (*art.config.standards, MIXED)})
     model = BiRNNTagger(cfg)
-    _load_init(model, art.vocab, art, str(base))
+    load_init(model, art.vocab, art, str(base))
     table = model.std_emb.weight.detach().numpy()
     assert table[:2] == pytest.approx(art.state["std_emb.weight"])
     assert table[2] == pytest.approx(art.state["std_emb.weight"].mean(0))
@@ -238,7 +241,9 @@ def test_a_checkpoint_resumes_only_with_the_mixed_options_it_was_trained_with(ti
 
     from segmenter.config import TrainConfig
     from segmenter.corpus import Sentence, read_corpus, split_dev
-    from segmenter.train import CHECKPOINT, Corpus, train
+    from segmenter.training.checkpoint import CHECKPOINT
+    from segmenter.training.data import Corpus
+    from segmenter.training.loop import train
 
     sents = read_corpus(data_dir / "pku" / "pfr199801_pos.utf8")[:200]
     corpora = [Corpus("pku", *split_dev(sents[:100])), Corpus("chars", *split_dev(
@@ -282,7 +287,8 @@ def test_a_factored_model_decodes_words_and_parts_of_speech(tmp_path):
     from segmenter.config import TrainConfig
     from segmenter.corpus import read_corpus, split_dev
     from segmenter.tags import joint_labels
-    from segmenter.train import Corpus, pos_tag_set, train
+    from segmenter.training.data import Corpus, pos_tag_set
+    from segmenter.training.loop import train
     from tests.conftest import DATA, TINY_MODEL
 
     sents = read_corpus(DATA / "pku" / "pfr199801_pos.utf8")[:300]
@@ -306,11 +312,13 @@ def test_distillation_run_pulls_the_student_towards_the_teacher(tiny_multi_model
     (smaller) vocabulary the student still distils from the teacher reading the teacher's ids."""
     from segmenter.config import TrainConfig
     from segmenter.corpus import Sentence, read_corpus, split_dev
-    from segmenter.train import Corpus, _Teacher, train
+    from segmenter.training.data import Corpus
+    from segmenter.training.loop import train
+    from segmenter.training.teacher import Teacher
 
     seen = []  # the bigram ids the teacher reads
-    scores = _Teacher.scores
-    monkeypatch.setattr(_Teacher, "scores", lambda self, c, b, *a: seen.append(b) or scores(self, c, b, *a))
+    scores = Teacher.scores
+    monkeypatch.setattr(Teacher, "scores", lambda self, c, b, *a: seen.append(b) or scores(self, c, b, *a))
     sents = read_corpus(data_dir / "pku" / "pfr199801_pos.utf8")[:500]
     pku_train, pku_dev = split_dev(sents[:250])
     chars_train, chars_dev = split_dev([Sentence(list(s.text)) for s in sents[250:]])
@@ -350,7 +358,7 @@ def test_examples_carry_a_teachers_ids_when_its_vocabulary_differs():
 
     from segmenter.corpus import Sentence
     from segmenter.text import to_units
-    from segmenter.train import batches, make_examples
+    from segmenter.training.data import batches, make_examples
     from segmenter.vocab import Vocab
 
     sents = [Sentence(["我们", "爱", "北京"]), Sentence(["北京", "很", "大"]), Sentence(["我们", "走"])]
@@ -376,7 +384,8 @@ def test_a_one_standard_student_learns_from_that_standard_of_a_multi_standard_te
                                                                                       tmp_path, data_dir):
     from segmenter.config import TrainConfig
     from segmenter.corpus import Sentence, read_corpus, split_dev
-    from segmenter.train import Corpus, train
+    from segmenter.training.data import Corpus
+    from segmenter.training.loop import train
 
     sents = [Sentence(list(s.text)) for s in read_corpus(data_dir / "pku" / "pfr199801_seg.utf8")[250:400]]
     tr, dev = split_dev(sents)
@@ -392,7 +401,7 @@ def test_a_one_standard_student_learns_from_that_standard_of_a_multi_standard_te
 def test_an_ensemble_teacher_gives_its_members_mean_distribution(tiny_multi_models_dir, tiny_pos_model_dir,
                                                                  tmp_path):
     from segmenter import artifact
-    from segmenter.train import _load_teacher
+    from segmenter.training.teacher import load_teacher
 
     a = tiny_multi_models_dir / "multi"
     art = artifact.load(a)
@@ -400,8 +409,8 @@ def test_an_ensemble_teacher_gives_its_members_mean_distribution(tiny_multi_mode
     other = {k: torch.from_numpy(v) + 0.05 * torch.randn(v.shape) for k, v in art.state.items()}
     b = tmp_path / "b"  # the same network with other weights
     artifact.save(b, art.config, art.vocab, other, artifact.read_meta(a))
-    single_a, single_b = _load_teacher(a, ["chars", "pku"]), _load_teacher(str(b), ["chars", "pku"])
-    both = _load_teacher([a, b], ["chars", "pku"])
+    single_a, single_b = load_teacher(a, ["chars", "pku"]), load_teacher(str(b), ["chars", "pku"])
+    both = load_teacher([a, b], ["chars", "pku"])
     chars, bigrams = torch.randint(2, 50, (2, 7)), torch.randint(2, 50, (2, 8))
     lengths = torch.tensor([7, 4])
     std = torch.tensor([0, 1])  # the student's standards, mapped to each member's own
@@ -415,10 +424,10 @@ def test_an_ensemble_teacher_gives_its_members_mean_distribution(tiny_multi_mode
     c = tmp_path / "c"
     artifact.save(c, dataclasses.replace(art.config, standards=art.config.standards[::-1]), art.vocab,
                   {k: torch.from_numpy(v) for k, v in flipped.items()}, artifact.read_meta(a))
-    with_c = _load_teacher([a, c], ["chars", "pku"]).scores(chars, bigrams, lengths, std).exp()
+    with_c = load_teacher([a, c], ["chars", "pku"]).scores(chars, bigrams, lengths, std).exp()
     assert torch.allclose(with_c, pa, atol=1e-5)
     with pytest.raises(ValueError, match="share their labels"):
-        _load_teacher([a, tiny_pos_model_dir], ["pku"])
+        load_teacher([a, tiny_pos_model_dir], ["pku"])
 
 
 def test_an_ensemble_member_with_a_smaller_vocabulary_reads_the_ids_translated_into_its_own(
@@ -431,7 +440,7 @@ def test_an_ensemble_member_with_a_smaller_vocabulary_reads_the_ids_translated_i
 
     from segmenter import artifact
     from segmenter.text import to_units
-    from segmenter.train import _load_teacher
+    from segmenter.training.teacher import load_teacher
     from segmenter.vocab import Vocab
 
     a = tiny_multi_models_dir / "multi"
@@ -449,18 +458,18 @@ def test_an_ensemble_member_with_a_smaller_vocabulary_reads_the_ids_translated_i
     assert small_bigrams != big_bigrams and 1 in small_bigrams  # some bigrams unknown to the smaller one
     chars = torch.tensor([big_chars])
     std, lengths = torch.tensor([1]), torch.tensor([len(big_chars)])
-    alone = _load_teacher(a, ["chars", "pku"])
+    alone = load_teacher(a, ["chars", "pku"])
     pa = alone.scores(chars, torch.tensor([big_bigrams]), lengths, std).softmax(-1)
     # what the big network gives when the bigrams the smaller vocabulary lacks are unknown
     unknown = [1 if s == 1 else b for b, s in zip(big_bigrams, small_bigrams)]
     pd = alone.scores(chars, torch.tensor([unknown]), lengths, std).softmax(-1)
     assert not torch.allclose(pa, pd, atol=1e-4)
-    both = _load_teacher([a, d], ["chars", "pku"])
+    both = load_teacher([a, d], ["chars", "pku"])
     assert both.vocab == art.vocab
     assert torch.allclose(both.scores(chars, torch.tensor([big_bigrams]), lengths, std).exp(), (pa + pd) / 2,
                           atol=1e-5)
     with pytest.raises(ValueError, match="largest vocabulary first"):
-        _load_teacher([d, a], ["chars", "pku"])
+        load_teacher([d, a], ["chars", "pku"])
 
 
 def test_standard_tokens_are_read_first_by_each_direction_and_padding_changes_nothing():

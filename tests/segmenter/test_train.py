@@ -8,7 +8,10 @@ from segmenter import Segmenter
 from segmenter.config import TrainConfig
 from segmenter.corpus import split_dev
 from segmenter.scoring import score
-from segmenter.train import CHECKPOINT, TRAIN_LOG, Corpus, train
+from segmenter.training.checkpoint import CHECKPOINT
+from segmenter.training.data import Corpus
+from segmenter.training.loop import train
+from segmenter.training.report import TRAIN_LOG
 from tests.conftest import TINY_MODEL
 
 
@@ -41,7 +44,7 @@ def test_same_seed_gives_the_same_weights(tmp_path, tiny_corpus):
 
 
 def test_resume_continues_from_the_checkpoint(tmp_path, tiny_corpus, monkeypatch):
-    import segmenter.train as t
+    import segmenter.training.report as t  # the loop calls report.evaluate
 
     out = tmp_path / "r"
     real_evaluate = t.evaluate

@@ -14,7 +14,9 @@ from segmenter.config import ModelConfig, TrainConfig
 from segmenter.corpus import Sentence, split_dev
 from segmenter.ort import OrtTagger
 from segmenter.text import to_units
-from segmenter.train import WORD_FOLDS, Corpus, _load_teacher, _training_examples, batches, train
+from segmenter.training.data import WORD_FOLDS, Corpus, batches, training_examples
+from segmenter.training.loop import train
+from segmenter.training.teacher import load_teacher
 from segmenter.vocab import Vocab, WordDict
 from tests.conftest import TINY_MODEL
 from tests.segmenter.test_ort import LENGTHS, assert_real_positions_close, numpy_state, padded_batch, random_model, tiny
@@ -86,7 +88,7 @@ def test_a_training_sentence_sees_only_the_other_folds_words():
     vocab = Vocab.build((to_units(s.text).keys for s in sents), 1, 1)
     vocab = Vocab(vocab.chars, vocab.bigrams, WordDict([WordDict.collect((s.words for s in sents), 3)], 3))
     config = ModelConfig(n_units=len(vocab.chars), n_bigrams=len(vocab.bigrams), word_features=3)
-    examples, _ = _training_examples([Corpus("pku", sents, [])], vocab, config)
+    examples, _ = training_examples([Corpus("pku", sents, [])], vocab, config)
     first = next(ex for ex in examples if ex.chars[:1] == vocab.encode(to_units("甲"))[0])
     assert first.features is not None
     assert first.features[:, 0].tolist() == [0, 0, 1, 0]  # "丙丁" starts at 2; "甲乙" was unseen
@@ -200,12 +202,12 @@ def test_a_teacher_with_dictionary_features_reads_those_of_the_batch(tmp_path, t
     options = dict(TINY_MODEL, word_features=3)
     train(corpus, tmp_path / "teacher", options, TrainConfig(epochs=1, seed=3, lr=1e-2, min_char_count=2),
           progress=False)
-    teacher = _load_teacher(tmp_path / "teacher", ["pku"])
+    teacher = load_teacher(tmp_path / "teacher", ["pku"])
     assert teacher.words == Segmenter.load(tmp_path / "teacher").vocab.words
     student = tmp_path / "student"
     train(corpus, student, options, TrainConfig(epochs=1, seed=4, lr=1e-2, distill_alpha=1.0),
           teacher=tmp_path / "teacher", progress=False)
-    examples, _ = _training_examples(corpus, Segmenter.load(student).vocab, teacher.config)
+    examples, _ = training_examples(corpus, Segmenter.load(student).vocab, teacher.config)
     batch = next(batches(examples, 16, random.Random(0)))
     assert batch.features is not None and int(batch.features.sum()) > 0
     args = (batch.chars, batch.bigrams, batch.lengths, batch.standards)

@@ -1,0 +1,92 @@
+"""`segmenter.training.plan`: a run's options checked together, once, into a typed `RunPlan`;
+each refusal names the options that conflict. `segmenter.training.options.ModelOptions`."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from segmenter.config import MIXED, ModelConfig, TrainConfig
+from segmenter.corpus import Sentence
+from segmenter.training.checkpoint import CHECKPOINT, Record, write_checkpoint
+from segmenter.training.data import Corpus
+from segmenter.training.loop import prepare
+from segmenter.training.options import ModelOptions
+from segmenter.training.plan import plan_run
+from tests.conftest import TINY_MODEL
+
+SENTS = [Sentence(["我", "爱", "北京"]), Sentence(["天安门", "很", "大"]), Sentence(["今天", "天气", "好"])]
+
+
+def corpus(name: str = "a") -> Corpus:
+    return Corpus(name, SENTS, SENTS[:1])
+
+
+def cfg(**kw) -> TrainConfig:
+    return TrainConfig(min_char_count=1, min_bigram_count=1, **kw)
+
+
+def test_model_options_are_the_model_configs_fields_but_the_vocabulary_sizes():
+    config = {f.name for f in dataclasses.fields(ModelConfig)} - {"n_units", "n_bigrams"}
+    assert {f.name for f in dataclasses.fields(ModelOptions)} == config | {"pos"}
+    assert ModelOptions.of({"hidden": 8, "labels": ["B", "M", "E", "S"]}).given() == {
+        "hidden": 8, "labels": ("B", "M", "E", "S")}
+    with pytest.raises(ValueError, match=r"unknown model options \['hiden'\]"):
+        ModelOptions.of({"hiden": 8})
+
+
+def test_a_new_plan_is_typed_and_fills_in_the_standards(tmp_path):
+    plan = plan_run([corpus("a"), corpus("b")], tmp_path, TINY_MODEL, cfg())
+    assert plan.multi and plan.config.standards == ("a", "b") and plan.config.standard_dim == 8
+    assert plan.config.hidden == TINY_MODEL["hidden"] and plan.vocab.words is None
+    assert plan.teacher is None and plan.start is None and plan.checkpoint is None and plan.keep == ()
+    single = plan_run([corpus()], tmp_path, dict(TINY_MODEL, word_features=3), cfg())
+    assert not single.multi and single.vocab.words is not None and single.config.word_features == 3
+
+
+@pytest.mark.parametrize(("corpora", "options", "config", "message"), [
+    ([], {}, {}, "no training corpus"),
+    ([MIXED], {}, {}, "no corpus may be named 'mixed'"),
+    (["a"], {}, {"distill_alpha": 0.5}, "--distill-alpha needs --teacher"),
+    (["a"], {}, {"own_vocab": True}, "--own-vocab needs --teacher"),
+    (["a"], {"pos": True}, {}, r"pos \(--pos\) without an init model"),
+    (["a", "b"], {"word_features": 3}, {"mixed_share": 0.2}, "do not go with dictionary features"),
+    (["a", "b"], {}, {"mixed_only": True}, "--mixed-only trains the mixed standard of a trained model"),
+    (["a"], {}, {"mixed_share": 0.2}, "a mixed standard is trained beside several standards"),
+])
+def test_each_conflict_of_options_is_a_clear_error(tmp_path, corpora, options, config, message):
+    with pytest.raises(ValueError, match=message):
+        plan_run([corpus(n) for n in corpora], tmp_path, dict(TINY_MODEL, **options), cfg(**config))
+
+
+def test_an_init_model_refuses_what_contradicts_it(tmp_path, tiny_model_dir):
+    with pytest.raises(ValueError, match="it does not tag parts of speech; --pos contradicts it"):
+        plan_run([corpus()], tmp_path, {"pos": True}, cfg(), init=tiny_model_dir)
+    with pytest.raises(ValueError, match="it has hidden 16; --hidden contradicts it"):
+        plan_run([corpus()], tmp_path, {"hidden": 32}, cfg(), init=tiny_model_dir)
+    plan = plan_run([corpus()], tmp_path, {"hidden": 16, "dropout": 0.1}, cfg(), init=tiny_model_dir)
+    assert plan.config.hidden == 16 and plan.config.dropout == 0.1 and plan.start is not None
+
+
+def test_a_teacher_with_other_labels_than_the_student_is_refused(tmp_path, tiny_model_dir, tiny_pos_model_dir):
+    with pytest.raises(ValueError, match="the teacher's labels differ from the student's"):
+        plan_run([corpus()], tmp_path, {}, cfg(distill_alpha=0.5), init=tiny_pos_model_dir, teacher=tiny_model_dir)
+
+
+def test_a_fine_tuning_plan_keeps_the_standards_it_does_not_train(tmp_path, tiny_multi_models_dir):
+    plan = plan_run([corpus("chars")], tmp_path, {}, cfg(), init=tiny_multi_models_dir / "multi")
+    assert plan.config.standards == ("pku", "chars") and plan.keep == (0,) and plan.mixed_of == (0, 1)
+    kept = plan_run([corpus("chars")], tmp_path, {}, cfg(keep_alpha=0.0), init=tiny_multi_models_dir / "multi")
+    assert kept.keep == ()
+
+
+def test_a_checkpoint_is_resumed_with_its_mixed_options_only(tmp_path):
+    corpora = [corpus("a"), corpus("b")]
+    run, _ = prepare(plan_run(corpora, tmp_path, TINY_MODEL, cfg()))
+    write_checkpoint(tmp_path / CHECKPOINT, run.model, run.opt, Record(epoch=1), cfg(), run.plan.vocab,
+                     run.plan.config)
+    resumed = plan_run(corpora, tmp_path, TINY_MODEL, cfg(), resume=True)
+    assert resumed.checkpoint is not None and resumed.config == run.plan.config
+    with pytest.raises(ValueError, match="was trained with --mixed-share 0.0 and --mixed-only False"):
+        plan_run(corpora, tmp_path, TINY_MODEL, cfg(mixed_share=0.3), resume=True)

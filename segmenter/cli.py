@@ -24,6 +24,7 @@ from typing import Any, TextIO
 from segmenter import __version__
 from segmenter.config import Cell, Precision, TrainConfig
 from segmenter.errors import InvalidInputError, SegmenterError, missing_extra
+from segmenter.heads import HEADS
 from segmenter.process import configure_process, freeze_heap
 
 EXIT_USAGE = 2
@@ -113,7 +114,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
                  bigram_dim=args.bigram_dim, dropout=args.dropout, max_piece=args.max_piece,
                  bidirectional=False if args.unidirectional else None, standard_dim=args.standard_dim,
                  standard_input=args.standard_input, factored=args.factored or None,
-                 word_features=args.word_features)
+                 word_features=args.word_features, head=args.head)
     model_options = {k: v for k, v in given.items() if v is not None}
     if args.init:
         if args.pos:  # a joint model keeps its tag set; one that has none contradicts --pos
@@ -478,6 +479,8 @@ def _add_network_options(t: argparse.ArgumentParser) -> None:
                    help="joint segmentation + part-of-speech model (labels B-n, E-v...; needs a pfr-format corpus)")
     t.add_argument("--factored", action="store_true",
                    help="with --pos: separate BMES and part-of-speech heads (segmentation decodes on 4 scores: faster)")
+    t.add_argument("--head", choices=list(HEADS),
+                   help="the output layer (segmenter.heads.HEADS; default: softmax)")
     t.add_argument("--word-features", type=int, metavar="N",
                    help="dictionary features: at every character, whether a training word of each standard of "
                         "2..N characters starts or ends there (0: none; e.g. 4). With --init from a model "

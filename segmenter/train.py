@@ -875,13 +875,12 @@ def _train_step(run: _Run, batch: Batch) -> float:
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
         scores = run.model(chars, bigrams, lengths, read_as if run.multi else None,
                            batch.features)  # (batch, seq, tags)
-    loss = tag_loss(scores.float(), tags, joint, soft, cfg.distill_alpha, cfg.distill_temperature,
-                    factored=run.mcfg.factored)
+    loss = run.model.loss(scores.float(), tags, joint, soft, cfg.distill_alpha, cfg.distill_temperature)
     if run.keeper is not None and batch.keep is not None:  # the same pieces in kept standards: as they were
         target = run.keeper.scores(chars, bigrams, lengths, batch.keep, batch.keep_features)  # (batch, seq, outputs)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
             kept = run.model(chars, bigrams, lengths, batch.keep, batch.keep_features)  # (batch, seq, outputs)
-        loss = loss + cfg.keep_alpha * tag_loss(kept.float(), tags, joint, target, 1.0, factored=run.mcfg.factored)
+        loss = loss + cfg.keep_alpha * run.model.loss(kept.float(), tags, joint, target, 1.0)
     loss.backward()
     run.opt.step(cfg.clip)
     return loss.item()

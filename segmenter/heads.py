@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from segmenter.decode import viterbi
-from segmenter.tags import N_TAGS
+from segmenter.decode import NEG, viterbi, viterbi_transitions
+from segmenter.tags import ALLOWED, END_ALLOWED, N_TAGS, START_ALLOWED
 
 if TYPE_CHECKING:
     import torch
@@ -119,7 +119,41 @@ class FactoredSoftmax(Head):
         return chosen_probs(scores[..., :N_TAGS], best)
 
 
-HEADS: dict[str, type[Head]] = {"softmax": JointSoftmax}
+class CRF(Head):
+    """A linear-chain CRF over BMES labels: the network's 4 scores per unit are emissions, and a
+    learned `crf.transitions` (4 x 4, from label i to label j) scores each step. Trained by the
+    negative log-likelihood of the gold sequence (the forward algorithm over every path: the model
+    learns from the data that illegal steps are unlikely); decoded by Viterbi under the transitions
+    restricted to legal BMES steps, with the dictionary and whitespace masks
+    (`decode.viterbi_transitions`). Its probability of a unit's label is the CRF marginal over the
+    legal paths (forward-backward), under the same masks."""
+
+    name = "crf"
+    decoder_weights = {"crf.transitions": (N_TAGS, N_TAGS)}
+
+    @classmethod
+    def check(cls, config: ModelConfig) -> None:
+        if len(config.labels) != N_TAGS or config.factored:
+            raise ValueError("the crf head tags BMES labels only (no parts of speech)")
+
+    def loss(self, scores: torch.Tensor, tags: torch.Tensor, joint: torch.Tensor,
+             teacher: torch.Tensor | None = None, alpha: float = 0.0, temperature: float = 1.0,
+             params: Mapping[str, torch.Tensor] | None = None) -> torch.Tensor:
+        if teacher is not None and alpha > 0:
+            raise ValueError("the crf head does not learn from a teacher's distributions (distillation)")
+        assert params is not None
+        return crf_nll(scores, tags, params["crf.transitions"])
+
+    def decode(self, scores: np.ndarray, lengths: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+        return viterbi_transitions(scores, lengths, mask, self.weights["crf.transitions"])
+
+    def probs(self, scores: np.ndarray, best: np.ndarray, lengths: np.ndarray,
+              mask: np.ndarray | None) -> np.ndarray:
+        marginals = crf_marginals(scores, lengths, mask, self.weights["crf.transitions"])
+        return np.take_along_axis(marginals, best[..., None].astype(np.int64), axis=-1)[..., 0].astype(np.float32)
+
+
+HEADS: dict[str, type[Head]] = {"softmax": JointSoftmax, "crf": CRF}
 
 
 def head_of(config: ModelConfig, weights: Mapping[str, np.ndarray] | None = None) -> Head:
@@ -180,6 +214,51 @@ def _kl(p_teacher: torch.Tensor, student: torch.Tensor, temperature: float) -> t
     """(batch, seq) KL(p_teacher || softmax(student / T))."""
     logp_s = (student / temperature).log_softmax(-1)
     return (p_teacher * (p_teacher.clamp_min(1e-12).log() - logp_s)).sum(-1)
+
+
+def crf_nll(scores: torch.Tensor, tags: torch.Tensor, transitions: torch.Tensor) -> torch.Tensor:
+    """Negative log-likelihood of the gold label sequences, summed over the rows and divided by the
+    labelled positions: scores (batch, seq, 4) emissions, tags (batch, seq) gold labels then -100
+    (padding), transitions (4, 4). log Z by the forward algorithm over every label sequence."""
+    import torch
+
+    valid = tags >= 0  # (batch, seq): a prefix of every row
+    t = tags.clamp(min=0)
+    gold = scores.gather(-1, t.unsqueeze(-1)).squeeze(-1).masked_fill(~valid, 0).sum(1)
+    gold = gold + transitions[t[:, :-1], t[:, 1:]].masked_fill(~valid[:, 1:], 0).sum(1)
+    alpha = scores[:, 0]  # (batch, 4): log-sum of the paths ending in each label
+    for i in range(1, scores.shape[1]):
+        step = (alpha.unsqueeze(2) + transitions).logsumexp(1) + scores[:, i]
+        alpha = torch.where(valid[:, i:i + 1], step, alpha)
+    nll = (alpha.logsumexp(-1) - gold).masked_fill(~valid[:, 0], 0)
+    return nll.sum() / valid.sum().clamp(min=1)
+
+
+def crf_marginals(scores: np.ndarray, lengths: np.ndarray, mask: np.ndarray | None,
+                  transitions: np.ndarray) -> np.ndarray:
+    """(batch, seq, 4) the probability of each BMES label at each position under a CRF restricted to
+    legal sequences (as `decode.viterbi_transitions` decodes), by forward-backward in float64."""
+    batch, seq, n = scores.shape
+    sc = scores.astype(np.float64) if mask is None else scores.astype(np.float64) + mask
+    trans = np.where(np.array(ALLOWED), transitions.astype(np.float64), NEG)
+    start = np.where(START_ALLOWED, 0.0, NEG)
+    end = np.where(END_ALLOWED, 0.0, NEG)
+    fwd = np.empty((batch, seq, n))
+    fwd[:, 0] = sc[:, 0] + start
+    for t in range(1, seq):
+        fwd[:, t] = _logsumexp(fwd[:, t - 1, :, None] + trans, axis=1) + sc[:, t]
+    bwd = np.empty((batch, seq, n))
+    last = (lengths - 1)[:, None]
+    for t in range(seq - 1, -1, -1):
+        after = _logsumexp(trans + (sc[:, t + 1] + bwd[:, t + 1])[:, None, :], axis=2) if t + 1 < seq else 0.0
+        bwd[:, t] = np.where(t == last, end, np.where(t < last, after, 0.0))
+    log_z = _logsumexp(fwd[np.arange(batch), np.maximum(lengths - 1, 0)] + end, axis=1)  # (batch,)
+    return np.exp(fwd + bwd - log_z[:, None, None])  # type: ignore[no-any-return]
+
+
+def _logsumexp(x: np.ndarray, axis: int) -> np.ndarray:
+    top = x.max(axis=axis, keepdims=True)
+    return np.log(np.exp(x - top).sum(axis=axis)) + np.squeeze(top, axis=axis)  # type: ignore[no-any-return]
 
 
 def chosen_probs(scores: np.ndarray, best: np.ndarray) -> np.ndarray:

@@ -561,7 +561,7 @@ def _prepare(out: Path, corpora: Sequence[Corpus], model_options: dict[str, Any]
 # `ModelConfig` fields a fine-tuning run takes from the model it starts from (any other value asked
 # for is an error naming the option), and the training options that name them
 INHERITED = ("cell", "layers", "hidden", "char_dim", "bigram_dim", "bidirectional", "max_piece", "standard_dim",
-             "standard_input", "labels", "factored", "word_features")
+             "standard_input", "labels", "factored", "word_features", "head")
 _OPTION = {"bidirectional": "--unidirectional", "labels": "--pos"}
 
 

@@ -147,3 +147,11 @@ def test_a_trained_crf_model_segments_alike_on_both_runtimes(tmp_path, tiny_corp
     tags = ort.tag(texts[0])
     assert all(0 < t.prob <= 1 for t in tags)
     assert [t.prob for t in tags] == pytest.approx([t.prob for t in torch_seg.tag(texts[0])], rel=1e-4)
+
+
+def test_fine_tuning_keeps_the_head_of_the_model_it_starts_from():
+    from segmenter.train import inherited_options
+
+    assert inherited_options(CRF_CONFIG, {}, "base")["head"] == "crf"
+    with pytest.raises(ValueError, match="--head contradicts it"):
+        inherited_options(CRF_CONFIG, {"head": "softmax"}, "base")

@@ -27,6 +27,7 @@ from safetensors.numpy import load_file
 
 from segmenter.config import ModelConfig
 from segmenter.errors import ModelLoadError
+from segmenter.network import network
 from segmenter.tags import pos_of_labels
 from segmenter.vocab import Vocab
 
@@ -228,24 +229,8 @@ def average(models: Sequence[Artifact], sources: Sequence[str]) -> Artifact:
 
 
 def expected_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
-    """The state dict a `BiRNNTagger` of `config` has: tensor names and shapes."""
-    gates = {"lstm": 4, "gru": 3, "rnn": 1}[config.cell.value] * config.hidden
-    dirs = 2 if config.bidirectional else 1
-    shapes: dict[str, tuple[int, ...]] = {"char_emb.weight": (config.n_units, config.char_dim)}
-    if config.bigram_dim:
-        shapes["bigram_emb.weight"] = (config.n_bigrams, config.bigram_dim)
-    if config.standard_dim:
-        shapes["std_emb.weight"] = (len(config.standards), config.standard_width)
-    for layer in range(config.layers):
-        d_in = config.input_dim if layer == 0 else config.hidden * dirs
-        for side in ("fwd", "bwd")[:dirs]:
-            shapes[f"{side}.{layer}.weight_ih_l0"] = (gates, d_in)
-            shapes[f"{side}.{layer}.weight_hh_l0"] = (gates, config.hidden)
-            shapes[f"{side}.{layer}.bias_ih_l0"] = (gates,)
-            shapes[f"{side}.{layer}.bias_hh_l0"] = (gates,)
-    shapes["out.weight"] = (config.n_outputs, config.hidden * dirs)
-    shapes["out.bias"] = (config.n_outputs,)
-    return shapes
+    """The state dict a `BiRNNTagger` of `config` has: tensor names and shapes (`network.Network.shapes`)."""
+    return network(config).shapes()
 
 
 def ship(src: str | Path, dst: str | Path, meta_update: dict[str, Any] | None = None) -> None:

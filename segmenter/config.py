@@ -77,6 +77,9 @@ class ModelConfig:
     # units of the standard's dictionary (its training words, `vocab.WordDict`) starts there and
     # whether one ends there, join the input of the first layer. 0: none.
     word_features: int = 0
+    # The output layer (`segmenter.heads.HEADS`): "softmax" (one score per label, or with `factored`
+    # the BMES and part-of-speech heads), "crf" (BMES scores and learned transitions).
+    head: str = "softmax"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cell", Cell(self.cell))
@@ -102,6 +105,11 @@ class ModelConfig:
             raise ValueError(f"standard names must be distinct and non-empty, got {list(self.standards)}")
         if len(set(self.labels)) != len(self.labels) or not all(isinstance(x, str) and x for x in self.labels):
             raise ValueError(f"labels must be distinct non-empty strings, got {list(self.labels)}")
+        from segmenter.heads import HEADS, head_of
+
+        if self.head not in HEADS:
+            raise ValueError(f"unknown head {self.head!r}; the heads: {', '.join(HEADS)}")
+        type(head_of(self)).check(self)
 
     @property
     def unit_dim(self) -> int:
@@ -127,14 +135,19 @@ class ModelConfig:
 
     @property
     def n_outputs(self) -> int:
-        """Scores per unit: one per label, or 4 + the parts of speech for a factored model."""
-        return 4 + len(self.labels) // 4 if self.factored else len(self.labels)
+        """Scores per unit out of the network (`segmenter.heads.Head.outputs`): one per label, or 4 + the
+        parts of speech for a factored model."""
+        from segmenter.heads import head_of
+
+        return head_of(self).outputs
 
     def to_json(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["cell"] = self.cell.value
         d["labels"] = list(self.labels)
         d["standards"] = list(self.standards)
+        if self.head == "softmax":  # as written before there were other heads
+            del d["head"]
         return d
 
     @classmethod

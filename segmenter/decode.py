@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from segmenter.tags import N_TAGS, B, E, M, S
+from segmenter.tags import ALLOWED, N_TAGS, B, E, M, S
 
 NEG = np.float32(-1e9)
 # Up to this many rows, plain BMES rows are decoded one by one in Python scalars
@@ -170,3 +170,35 @@ def _bmes_row(x: list[list[float]], n: int) -> list[int]:
         else:
             cur = M if from_m[t] else B
     return tags
+
+
+def viterbi_transitions(scores: np.ndarray, lengths: np.ndarray, mask: np.ndarray | None,
+                        transitions: np.ndarray) -> np.ndarray:
+    """Best legal BMES sequence of every row under emission `scores` (batch, seq, 4) plus
+    `transitions[i, j]`, the score of label j after label i (a CRF's), with the `mask` of `viterbi`.
+    Legal as in `viterbi`; ties go to the lower label. Returns (batch, seq) int16 labels."""
+    batch, seq, n = scores.shape
+    if n != N_TAGS or transitions.shape != (N_TAGS, N_TAGS):
+        raise ValueError(f"a transition decoder reads {N_TAGS} BMES scores and {N_TAGS}x{N_TAGS} transitions")
+    sc = scores.astype(np.float64) if mask is None else scores.astype(np.float64) + mask
+    trans = np.where(np.array(ALLOWED), transitions.astype(np.float64), NEG)  # (from, to)
+    score = sc[:, 0].copy()  # (batch, 4)
+    score[:, [M, E]] = NEG  # a sequence starts with B or S
+    identity = np.arange(n, dtype=np.int16)
+    back = np.empty((batch, seq, n), dtype=np.int16)
+    back[:, 0] = identity
+    for t in range(1, seq):
+        cand = score[:, :, None] + trans  # (batch, from, to)
+        arg = cand.argmax(axis=1)  # (batch, to): the first best
+        new = np.take_along_axis(cand, arg[:, None, :], axis=1)[:, 0] + sc[:, t]
+        active = (t < lengths)[:, None]
+        score = np.where(active, new, score)
+        back[:, t] = np.where(active, arg, identity)
+    score[:, [B, M]] = NEG  # a sequence ends with E or S
+    cur = score.argmax(axis=1)
+    out = np.empty((batch, seq), dtype=np.int16)
+    rows = np.arange(batch)
+    for t in range(seq - 1, -1, -1):
+        out[:, t] = cur
+        cur = back[rows, t, cur]
+    return out

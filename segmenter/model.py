@@ -1,16 +1,14 @@
-"""`BiRNNTagger`: unit ids in, BMES tag scores out. Tensors only."""
+"""`BiRNNTagger`: unit ids in, BMES tag scores out. Tensors only; its parameters are those of
+`network.network(config)`, its loss its head's."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from segmenter.config import Cell, ModelConfig
-
-_CELLS: dict[Cell, Callable[..., nn.RNNBase]] = {Cell.LSTM: nn.LSTM, Cell.GRU: nn.GRU, Cell.RNN: nn.RNN}
+from segmenter.config import ModelConfig
+from segmenter.network import CELLS, network
 
 
 def reverse_index(lengths: torch.Tensor, seq_len: int) -> torch.Tensor:
@@ -34,26 +32,35 @@ class BiRNNTagger(nn.Module):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         self.config = config
-        self.char_emb = nn.Embedding(config.n_units, config.char_dim, padding_idx=0)
-        self.bigram_emb = (
-            nn.Embedding(config.n_bigrams, config.bigram_dim, padding_idx=0, sparse=True)
-            if config.bigram_dim > 0
-            else None
-        )
-        self.std_emb = nn.Embedding(len(config.standards), config.standard_width) if config.standard_dim else None
+        net = network(config)  # every parameter, in order (the order draws the initial values)
+        self.head = net.head
+        self.char_emb: nn.Embedding
+        self.bigram_emb: nn.Embedding | None = None
+        self.std_emb: nn.Embedding | None = None
+        for emb in net.embeddings:
+            setattr(self, emb.name, nn.Embedding(emb.rows, emb.dim, padding_idx=0 if emb.padding else None,
+                                                 sparse=emb.sparse))
         self.std_tokens = config.standard_input == "tokens"
         self.dropout = nn.Dropout(config.dropout)
-        rnn = _CELLS[config.cell]
-        dirs = 2 if config.bidirectional else 1
-        in_dim = config.input_dim
         self.fwd = nn.ModuleList()
         self.bwd = nn.ModuleList()
-        for layer in range(config.layers):
-            d = in_dim if layer == 0 else config.hidden * dirs
-            self.fwd.append(rnn(d, config.hidden, batch_first=True))
-            if config.bidirectional:
-                self.bwd.append(rnn(d, config.hidden, batch_first=True))
-        self.out = nn.Linear(config.hidden * dirs, config.n_outputs)
+        for layer in net.layers:
+            rnn = getattr(nn, CELLS[layer.cell].torch)
+            for side in layer.sides:
+                getattr(self, side).append(rnn(layer.d_in, layer.hidden, batch_first=True))
+        self.out = nn.Linear(net.d_out, net.head.outputs)
+        for name, shape in net.head.decoder_weights.items():  # zero at first, e.g. the CRF's transitions
+            module, _, param = name.rpartition(".")
+            if not hasattr(self, module):
+                self.add_module(module, nn.Module())
+            getattr(self, module).register_parameter(param, nn.Parameter(torch.zeros(shape)))
+
+    def loss(self, scores: torch.Tensor, tags: torch.Tensor, joint: torch.Tensor,
+             teacher: torch.Tensor | None = None, alpha: float = 0.0, temperature: float = 1.0) -> torch.Tensor:
+        """The head's training loss of `scores` (`forward`'s), see `heads.Head.loss`."""
+        params = dict(self.named_parameters())
+        return self.head.loss(scores, tags, joint, teacher, alpha, temperature,
+                              {k: params[k] for k in self.head.decoder_weights})
 
     def forward(self, chars: torch.Tensor, bigrams: torch.Tensor, lengths: torch.Tensor,
                 standards: torch.Tensor | None = None, features: torch.Tensor | None = None) -> torch.Tensor:

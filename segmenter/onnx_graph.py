@@ -11,8 +11,9 @@ multi-standard model, `standards` (batch,), all int64, and for a model with dict
 `features` (batch, seq, feature_dim) float32; output `scores` (batch, seq, outputs),
 float32. `tests/segmenter/test_parity.py` checks it against torch on the PKU test.
 
-Gate orders differ between torch and ONNX: torch LSTM i,f,g,o -> ONNX i,o,f,c; torch GRU r,z,n ->
-ONNX z,r,h (with `linear_before_reset=1`, torch's formula).
+The layers are those of `network.network(config)`, walked in order; gate orders differ between
+torch and ONNX (`network.CELLS`). A head's decoder weights (the CRF's transitions) are not in the
+graph: the decoder reads them (`heads.Head.bind`).
 """
 
 from __future__ import annotations
@@ -24,22 +25,18 @@ import numpy as np
 
 from segmenter import onnx_proto as proto
 from segmenter.config import Cell, ModelConfig
+from segmenter.network import CELLS, CellKind, Recurrent, network
 
 OPSET = 17
 MS_DOMAIN = "com.microsoft"  # ONNX Runtime's own operators (DynamicQuantizeLSTM)
-_ACTIVATIONS = {Cell.LSTM: None, Cell.GRU: None, Cell.RNN: ["Tanh"]}
-_OP = {Cell.LSTM: "LSTM", Cell.GRU: "GRU", Cell.RNN: "RNN"}
 
 
-def _gate_order(cell: Cell, w: np.ndarray) -> np.ndarray:
+def _gate_order(cell: CellKind, w: np.ndarray) -> np.ndarray:
     """Rows of a torch gate-stacked weight or bias in ONNX's gate order."""
-    if cell is Cell.LSTM:
-        i, f, g, o = np.split(w, 4, axis=0)
-        return np.concatenate([i, o, f, g], axis=0)
-    if cell is Cell.GRU:
-        r, z, n = np.split(w, 3, axis=0)
-        return np.concatenate([z, r, n], axis=0)
-    return w
+    if cell.gates == 1:
+        return w
+    blocks = np.split(w, cell.gates, axis=0)
+    return np.concatenate([blocks[k] for k in cell.onnx_gates], axis=0)
 
 
 # Arrays of at least this many bytes are external initializers: the serialised graph only names
@@ -105,41 +102,43 @@ def build(config: ModelConfig, weights: Mapping[str, np.ndarray],
     ax1 = g.const("ax1", i64(1))
     big = g.const("big", i64(np.iinfo(np.int64).max))
 
+    net = network(config)
     # left bigrams are bigrams[:, :-1], right ones bigrams[:, 1:]
     left = g.op("Slice", ["bigrams", zero, minus_one, ax1], "left")
     right = g.op("Slice", ["bigrams", one, big, ax1], "right")
 
-    parts = [g.op("Gather", [g.const("char_emb", w["char_emb.weight"]), "chars"])]
-    if config.bigram_dim:
-        bigram_table = g.const("bigram_emb", w["bigram_emb.weight"])
-        parts += [g.op("Gather", [bigram_table, left]), g.op("Gather", [bigram_table, right])]
-    if config.standard_dim:
-        std = g.op("Gather", [g.const("std_emb", w["std_emb.weight"]), "standards"], "std")  # (batch, sd)
-        std_shape = g.op("Concat", [g.op("Shape", ["chars"]), g.const("sd", i64(config.standard_dim))], axis=0)
-        parts.append(g.op("Expand", [g.op("Unsqueeze", [std, ax1]), std_shape]))  # (batch, seq, sd)
-    if config.feature_dim:
+    parts = []
+    for emb in net.embeddings:
+        table = g.const(emb.name, w[emb.weight])
+        if emb.reads == "chars":
+            parts.append(g.op("Gather", [table, "chars"]))
+        elif emb.reads == "bigrams":
+            parts += [g.op("Gather", [table, left]), g.op("Gather", [table, right])]
+        else:  # the row's standard, at every position
+            std = g.op("Gather", [table, "standards"], "std")  # (batch, sd)
+            std_shape = g.op("Concat", [g.op("Shape", ["chars"]), g.const("sd", i64(emb.dim))], axis=0)
+            parts.append(g.op("Expand", [g.op("Unsqueeze", [std, ax1]), std_shape]))  # (batch, seq, sd)
+    if net.features:
         parts.append("features")
     x = g.op("Concat", parts, "x", axis=-1) if len(parts) > 1 else parts[0]  # (batch, seq, in)
     xs = g.op("Transpose", [x], perm=[1, 0, 2])  # (seq, batch, in): the recurrent nodes' layout
     lens = g.op("Cast", ["lengths"], to=proto.INT32)
-    cell = config.cell
 
-    def layer(xs: str, prefixes: list[str]) -> str:
+    def layer(xs: str, spec: Recurrent) -> str:
         """One layer, both directions in one node (ONNX Runtime runs the backward one over each
         row reversed within its own length, as `BiRNNTagger` does):
         (seq, batch, in) -> (seq, batch, directions * hidden)."""
+        cell, prefixes = CELLS[spec.cell], spec.prefixes
         wi = np.stack([_gate_order(cell, w[f"{p}.weight_ih_l0"]) for p in prefixes])  # (dirs, gates*h, in)
         wh = np.stack([_gate_order(cell, w[f"{p}.weight_hh_l0"]) for p in prefixes])  # (dirs, gates*h, h)
         bias = np.stack([np.concatenate([_gate_order(cell, w[f"{p}.bias_ih_l0"]),
                                          _gate_order(cell, w[f"{p}.bias_hh_l0"])]) for p in prefixes])
-        attrs: dict[str, Any] = {"hidden_size": config.hidden,
-                                 "direction": "bidirectional" if len(prefixes) == 2 else "forward"}
-        if cell is Cell.GRU:
-            attrs["linear_before_reset"] = 1
-        activations = _ACTIVATIONS[cell]
-        if activations:  # one list per direction
-            attrs["activations"] = activations * len(prefixes)
-        if int8 and cell is Cell.LSTM:  # weights (dirs, in, 4h) and (dirs, h, 4h), transposed, int8 per column
+        attrs: dict[str, Any] = {"hidden_size": spec.hidden,
+                                 "direction": "bidirectional" if len(prefixes) == 2 else "forward",
+                                 **cell.onnx_attrs}
+        if cell.activations:  # one list per direction
+            attrs["activations"] = list(cell.activations) * len(prefixes)
+        if int8 and spec.cell is Cell.LSTM:  # weights (dirs, in, 4h) and (dirs, h, 4h), transposed, int8 per column
             (wq, ws), (rq, rs) = zip(*(quantise_columns(a.T) for a in wi)), zip(*(quantise_columns(a.T) for a in wh))
             zero_point = g.const("zp", np.zeros((len(prefixes), wi.shape[1]), dtype=np.int8))
             y = g.op("DynamicQuantizeLSTM", [xs, g.const("Wq", np.stack(wq)), g.const("Rq", np.stack(rq)),
@@ -147,13 +146,14 @@ def build(config: ModelConfig, weights: Mapping[str, np.ndarray],
                                              zero_point, g.const("Rs", np.stack(rs)), zero_point], "y",
                      domain=MS_DOMAIN, **attrs)
         else:
-            y = g.op(_OP[cell], [xs, g.const("W", wi), g.const("R", wh), g.const("B", bias), lens], "y", **attrs)
+            y = g.op(cell.onnx, [xs, g.const("W", wi), g.const("R", wh), g.const("B", bias), lens], "y", **attrs)
         # (seq, dirs, batch, h) -> (seq, batch, dirs * h)
         y = g.op("Transpose", [y], perm=[0, 2, 1, 3])
         return g.op("Reshape", [y, g.const("shape", i64(0, 0, -1))])
 
-    for n in range(config.layers):
-        xs = layer(xs, [f"fwd.{n}", f"bwd.{n}"] if config.bidirectional else [f"fwd.{n}"])
+    for spec in net.layers:
+        xs = layer(xs, spec)
+    # the head's linear layer (its decoder's weights, if any, are not the graph's)
     scores = g.op("Add", [g.op("MatMul", [xs, g.const("out_w", w["out.weight"].T)]), g.const("out_b", w["out.bias"])])
     scores = g.op("Transpose", [scores], perm=[1, 0, 2])  # (batch, seq, outputs)
     g.nodes.append(proto.node("Identity", [scores], ["scores"]))
@@ -163,9 +163,9 @@ def build(config: ModelConfig, weights: Mapping[str, np.ndarray],
               proto.value_info("lengths", proto.INT64, ["b"])]
     if config.standard_dim:
         inputs.append(proto.value_info("standards", proto.INT64, ["b"]))
-    if config.feature_dim:
-        inputs.append(proto.value_info("features", proto.FLOAT, ["b", "s", config.feature_dim]))
-    outputs = [proto.value_info("scores", proto.FLOAT, ["b", "s", config.n_outputs])]
+    if net.features:
+        inputs.append(proto.value_info("features", proto.FLOAT, ["b", "s", net.features]))
+    outputs = [proto.value_info("scores", proto.FLOAT, ["b", "s", net.head.outputs])]
     opsets = [("", OPSET)] + ([(MS_DOMAIN, 1)] if int8 else [])
     model = proto.model(g.nodes, "birnn_tagger", inputs, outputs, g.inits, opsets=opsets, ir_version=8,
                         producer="segmenter")

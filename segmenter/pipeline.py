@@ -15,8 +15,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from segmenter.decode import NEG, viterbi
+from segmenter.decode import NEG
 from segmenter.errors import InvalidInputError
+from segmenter.heads import Head
 from segmenter.tags import N_TAGS, TAGS, B, E, M, word_bounds
 from segmenter.text import Units, split_pieces, to_units
 from segmenter.vocab import Encoded, Vocab
@@ -259,15 +260,6 @@ class Plan:
         return out
 
 
-def _chosen_probs(scores: np.ndarray, best: np.ndarray) -> np.ndarray:
-    """Probability of each chosen BMES label (softmax; for joint labels summed over the parts of speech)."""
-    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
-    prob = e / e.sum(axis=-1, keepdims=True)  # (n, seq, labels)
-    if prob.shape[-1] != N_TAGS:
-        prob = prob.reshape(*prob.shape[:2], -1, N_TAGS).sum(axis=2)
-    return np.take_along_axis(prob, (best % N_TAGS)[..., None].astype(np.int64), axis=-1)[..., 0]  # type: ignore[no-any-return]
-
-
 def word_spans(units: Sequence[Units], enc: Encoded, tags: np.ndarray) -> list[tuple[list[int], list[int], list[int]]]:
     """(first character, end of last character, last unit) of every word of every text, from the
     BMES tags in the flat layout of `Encoded` (`tags.word_bounds` on the units of all texts at
@@ -307,7 +299,7 @@ def serial(job: Callable[[int], None], starts: Sequence[int]) -> None:
 
 
 def analyse(texts: Sequence[str], *, vocab: Vocab, scorer: Scorer, pos_tags: tuple[str, ...] | None,
-            factored: bool, max_piece: int, batch_size: int, lexicon: Constraints,
+            head: Head, max_piece: int, batch_size: int, lexicon: Constraints,
             standard: int | None = None, probs: bool = False, map_batches: BatchMap = serial,
             max_batch_units: int = MAX_BATCH_UNITS) -> list[Analysis]:
     """One `Analysis` per text.
@@ -317,6 +309,7 @@ def analyse(texts: Sequence[str], *, vocab: Vocab, scorer: Scorer, pos_tags: tup
     `max_batch_units` units (`Plan.batches`); each batch is gathered from
     the flat array with NumPy, scored, decoded under the text's constraints, and its labels
     scattered back; the words of all texts come from one `word_spans` call.
+    `head`: the network's output layer, which decodes its scores (`heads.Head`);
     `pos_tags`: the part-of-speech names of a joint model (None: BMES only);
     `standard`: the model's index of the standard to segment in (multi-standard models)."""
     units = [to_units(t) for t in texts]
@@ -333,15 +326,11 @@ def analyse(texts: Sequence[str], *, vocab: Vocab, scorer: Scorer, pos_tags: tup
         chars, bigrams, lengths, at, inside = plan.gather(enc, rows)
         std = None if standard is None else np.full(len(lengths), standard, dtype=np.int64)
         scores = scorer(chars, bigrams, lengths, std, plan.features(enc, at, inside))  # (n, seq, outputs) float32
-        if factored:  # BMES scores, then one per part of speech
-            scores, pos_scores = scores[..., :N_TAGS], scores[..., N_TAGS:]
-        # Viterbi reads raw scores: log-softmax only subtracts one constant per position.
-        best = viterbi(np.ascontiguousarray(scores), lengths, plan.mask(rows, masks, chars.shape[1]))  # (n, seq)
-        if factored:  # as a joint label: 4 * part of speech + BMES
-            best = best + N_TAGS * pos_scores.argmax(-1).astype(np.int16)
+        mask = plan.mask(rows, masks, chars.shape[1])
+        best = head.decode(scores, lengths, mask)  # (n, seq) labels: 4 * part of speech + BMES
         labels[at[inside]] = best[inside]
         if chosen is not None:
-            chosen[at[inside]] = _chosen_probs(scores, best)[inside]
+            chosen[at[inside]] = head.probs(scores, best, lengths, mask)[inside]
 
     map_batches(run, list(ends))
     tags = labels % N_TAGS

@@ -29,13 +29,14 @@ from typing import Any
 
 from segmenter.config import ModelConfig, TrainConfig
 from segmenter.errors import InvalidInputError
+from segmenter.heads import HEADS
 
 # the network options: `ModelConfig` fields but the vocabulary sizes; `labels` is asked for by --pos
 # (the corpus's parts of speech), `standards` by the --train names
 NETWORK = [f for f in dataclasses.fields(ModelConfig) if f.name not in ("n_units", "n_bigrams", "labels", "standards")]
 TRAINING = list(dataclasses.fields(TrainConfig))
 FLAG = {"distill_temperature": "temperature", "bidirectional": "unidirectional"}  # where the flag is not the field
-CHOICES = {"standard_input": ["embedding", "tokens"]}
+CHOICES = {"standard_input": ["embedding", "tokens"], "head": list(HEADS)}
 HELP = {
     "char_dim": "unit embedding size", "bigram_dim": "bigram embedding size (0: no bigram features)",
     "cell": "recurrent cell", "hidden": "hidden size per direction", "layers": "recurrent layers",
@@ -44,6 +45,7 @@ HELP = {
     "standard_dim": "size of the standard embedding (multi-standard; 8 when not given)",
     "standard_input": "multi-standard: a standard embedding at every position, or a standard token read first by "
                       "each direction of the first layer (torch only)",
+    "head": "the output layer (segmenter.heads.HEADS)",
     "factored": "with --pos: separate BMES and part-of-speech heads (segmentation decodes on 4 scores: faster)",
     "word_features": "dictionary features: at every character, whether a training word of each standard of 2..N "
                      "characters starts or ends there (0: none; e.g. 4). With --init from a model without them "

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from segmenter import artifact, ort, pipeline, registry, runtimes
+from segmenter import artifact, heads, ort, pipeline, registry, runtimes
 from segmenter.artifact import Weights
 from segmenter.config import ModelConfig, Precision, Runtime
 from segmenter.errors import InvalidInputError
@@ -78,6 +78,9 @@ class Segmenter:
         self._weights: Weights | None = model if isinstance(model, Weights) else None
         self._module: BiRNNTagger | None = None if isinstance(model, Weights) else model
         self.config: ModelConfig = model.config
+        # the output layer, which decodes the scores (with its decoder's weights, e.g. CRF transitions)
+        head = heads.head_of(self.config)
+        self.head = head.bind(self.weights.state) if head.decoder_weights else head
         self.runtime, self._infer = self._runtime(runtime)
         self.vocab = vocab
         self.pos_tags = pos_of_labels(self.config.labels)  # None: a segmentation-only model
@@ -301,7 +304,7 @@ class Segmenter:
         texts, lexicon = self._call_args(texts, user_words)
         std = self._standard_index(standard)
         return pipeline.analyse(texts, vocab=self.vocab, scorer=self._infer, pos_tags=self.pos_tags,
-                                factored=self.config.factored, max_piece=self.config.max_piece,
+                                head=self.head, max_piece=self.config.max_piece,
                                 batch_size=self.batch_size, lexicon=lexicon, standard=std, probs=probs,
                                 map_batches=self._map_batches,
                                 max_batch_units=pipeline.batch_units(self.config.hidden, self.config.layers))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from segmenter.heads import softmax_loss as tag_loss  # the old name, kept for old imports
 from segmenter.training.checkpoint import CHECKPOINT, average_runs, load_run, read_checkpoint, torch_state
 from segmenter.training.data import (
            WORD_FOLDS,
@@ -17,7 +18,6 @@ from segmenter.training.data import (
            training_examples,
 )
 from segmenter.training.loop import train
-from segmenter.training.loss import tag_loss
 from segmenter.training.options import INHERITED, ModelOptions
 from segmenter.training.plan import RunPlan, plan_run
 from segmenter.training.report import TRAIN_LOG, dev_meta, evaluate

@@ -1,7 +1,7 @@
 """Training a model (the `train` extra: torch).
 
 - `data`: training examples (dictionary features by folds), the corpora's shares of an epoch, batches
-- `loss`: the loss on gold labels and a teacher's distributions
+- the loss on gold labels and a teacher's distributions is the output layer's (`segmenter.heads`)
 - `teacher`: a model or an ensemble as teacher (`Teacher`, `load_teacher`)
 - `checkpoint`: the resumable state between epochs, a run's weights read or averaged
 - `optim`: the optimisers

@@ -22,7 +22,6 @@ from segmenter.model import BiRNNTagger
 from segmenter.training import report
 from segmenter.training.checkpoint import CHECKPOINT, Record, restore, write_checkpoint
 from segmenter.training.data import Batch, Corpus, Example, batches, epoch_order, epoch_quotas, training_examples
-from segmenter.training.loss import tag_loss
 from segmenter.training.optim import Optimisers
 from segmenter.training.options import ModelOptions
 from segmenter.training.plan import RunPlan, TeacherPaths, plan_run
@@ -65,6 +64,7 @@ def train(
     pretrained: str | Path | None = None,
     teacher: TeacherPaths | None = None,
     init: str | Path | None = None,
+    models_dir: str | Path | None = None,
 ) -> dict[str, Any]:
     """Train a model into directory `out` (the best epoch by dev F1 is kept there).
 
@@ -77,7 +77,8 @@ def train(
     also learns (`cfg.distill_alpha`), or several (an ensemble: their mean distributions); the
     model then shares the teacher's vocabulary and labels.
     `init`: a model directory whose weights the run starts from (fine-tuning; its vocabulary
-    and configuration must be the ones this run builds, e.g. both from the same teacher).
+    and configuration must be the ones this run builds, e.g. both from the same teacher), or a
+    model's name in `models_dir` (default: the shipped models).
     The options are checked together first (`plan.plan_run`).
     Returns a summary: best epoch, dev scores, epochs run, seconds.
     """
@@ -87,7 +88,7 @@ def train(
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     plan = plan_run(corpora, out, model_options, cfg, resume=resume, pretrained=pretrained, teacher=teacher,
-                    init=init)
+                    init=init, models_dir=models_dir)
     run, record = prepare(plan)
     # one bar for the epochs left: its estimate is the training time left (dev scoring comes on top)
     bar = tqdm(total=run.units_per_epoch * max(cfg.epochs - record.epoch, 0), unit="ch", unit_scale=True,
@@ -215,13 +216,12 @@ def _train_step(run: Run, batch: Batch) -> float:
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
         scores = run.model(chars, bigrams, lengths, read_as if plan.multi else None,
                            batch.features)  # (batch, seq, tags)
-    loss = tag_loss(scores.float(), tags, joint, soft, cfg.distill_alpha, cfg.distill_temperature,
-                    factored=plan.config.factored)
+    loss = run.model.loss(scores.float(), tags, joint, soft, cfg.distill_alpha, cfg.distill_temperature)
     if run.keeper is not None and batch.keep is not None:  # the same pieces in kept standards: as they were
         target = run.keeper.scores(chars, bigrams, lengths, batch.keep, batch.keep_features)  # (batch, seq, outputs)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
             kept = run.model(chars, bigrams, lengths, batch.keep, batch.keep_features)  # (batch, seq, outputs)
-        loss = loss + cfg.keep_alpha * tag_loss(kept.float(), tags, joint, target, 1.0, factored=plan.config.factored)
+        loss = loss + cfg.keep_alpha * run.model.loss(kept.float(), tags, joint, target, 1.0)
     loss.backward()
     run.opt.step(cfg.clip)
     return loss.item()

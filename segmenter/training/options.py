@@ -13,7 +13,7 @@ from segmenter.config import ModelConfig
 # `ModelConfig` fields a fine-tuning run takes from the model it starts from (any other value asked
 # for is an error naming the option), and the training options that name them
 INHERITED = ("cell", "layers", "hidden", "char_dim", "bigram_dim", "bidirectional", "max_piece", "standard_dim",
-             "standard_input", "labels", "factored", "word_features")
+             "standard_input", "labels", "factored", "word_features", "head")
 _OPTION = {"bidirectional": "--unidirectional", "labels": "--pos"}
 
 
@@ -37,6 +37,7 @@ class ModelOptions:
     standard_input: str | None = None
     factored: bool | None = None
     word_features: int | None = None
+    head: str | None = None
     pos: bool = False
 
     def __post_init__(self) -> None:

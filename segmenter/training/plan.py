@@ -48,7 +48,8 @@ class RunPlan:
 
 def plan_run(corpora: Sequence[Corpus], out: str | Path, model_options: Mapping[str, Any] | ModelOptions,
              cfg: TrainConfig, *, resume: bool = False, pretrained: str | Path | None = None,
-             teacher: TeacherPaths | None = None, init: str | Path | None = None) -> RunPlan:
+             teacher: TeacherPaths | None = None, init: str | Path | None = None,
+             models_dir: str | Path | None = None) -> RunPlan:
     """The plan of a run into `out` (arguments as `loop.train`'s): the teacher loaded, the
     checkpoint read when resuming, the model fine-tuned (`init`) loaded, the vocabulary and
     configuration built, each combination of options checked."""
@@ -67,7 +68,7 @@ def plan_run(corpora: Sequence[Corpus], out: str | Path, model_options: Mapping[
         raise ValueError("pos (--pos) without an init model: give a new joint model its labels (tags.joint_labels)")
     teacher_model = load_teacher(teacher, names) if teacher is not None else None
     checkpoint = read_checkpoint(out / CHECKPOINT) if resume else None
-    start = artifact.load(model_path(init)) if init is not None else None  # the model fine-tuned
+    start = artifact.load(model_path(init, models_dir)) if init is not None else None  # the model fine-tuned
     if start is not None:
         options = inherited(start.config, options, str(init))
     if cfg.trains_mixed and options.word_features:

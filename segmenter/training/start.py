@@ -48,12 +48,12 @@ def load_pretrained(model: BiRNNTagger, vocab: Vocab, path: str | Path) -> dict[
     return found
 
 
-def model_path(ref: str | Path) -> Path:
-    """The directory of a model reference as every door reads it: a shipped model's name
-    (`segmenter.segmenter.resolve`) or a path."""
-    from segmenter.segmenter import resolve
+def model_path(ref: str | Path, models_dir: str | Path | None = None) -> Path:
+    """The directory of a model reference as every door reads it: a model's name in `models_dir`
+    (default: the shipped models; `segmenter.registry.resolve`) or a path."""
+    from segmenter.registry import resolve
 
-    path, standard = resolve(ref)
+    path, standard = resolve(ref, models_dir)
     if standard is not None:
         raise ValueError(f"--init {ref}: give the model ({path.name}), not one of its standards")
     return path

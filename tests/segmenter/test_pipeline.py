@@ -7,6 +7,8 @@ import random
 import numpy as np
 import pytest
 
+from segmenter.config import ModelConfig
+from segmenter.heads import head_of
 from segmenter.lexicon import Lexicon
 from segmenter.pipeline import Analysis, analyse, concat_tokens, word_spans
 from segmenter.tags import B, E, S, repair, tags_to_spans, word_bounds
@@ -14,6 +16,7 @@ from segmenter.text import to_units
 from segmenter.vocab import Vocab
 
 VOCAB = Vocab.build([list("我爱北京天安门中将有人去")], min_char=1, min_bigram=1)
+HEAD = head_of(ModelConfig(n_units=len(VOCAB.chars), n_bigrams=len(VOCAB.bigrams)))  # BMES softmax
 
 
 def bmes_reading(tags):
@@ -62,7 +65,7 @@ class PatternScorer:
 
 
 def run(texts, scorer, **kw):
-    args = dict(vocab=VOCAB, scorer=scorer, pos_tags=None, factored=False, max_piece=200, batch_size=128,
+    args = dict(vocab=VOCAB, scorer=scorer, pos_tags=None, head=HEAD, max_piece=200, batch_size=128,
                 lexicon=Lexicon())
     args.update(kw)
     return analyse(texts, **args)

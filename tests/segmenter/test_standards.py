@@ -10,10 +10,10 @@ from segmenter import Segmenter
 from segmenter.cli import main
 from segmenter.config import ModelConfig
 from segmenter.errors import InvalidInputError, ModelLoadError
+from segmenter.heads import softmax_loss
 from segmenter.model import BiRNNTagger
 from segmenter.segmenter import resolve
 from segmenter.training.data import epoch_order, epoch_quotas
-from segmenter.training.loss import tag_loss
 from tests.conftest import TINY_MODEL
 
 TEXTS = ["中国人民银行今天发布了新的货币政策。", "他们在北京参加国际会议。"]
@@ -47,8 +47,8 @@ def test_loss_of_a_row_without_parts_of_speech_sums_over_them():
     joint = torch.tensor([False])
     logp = scores.log_softmax(-1).reshape(1, 3, 2, 4).logsumexp(2)
     expected = -(logp[0, 0, 0] + logp[0, 1, 2] + logp[0, 2, 3]) / 3
-    assert tag_loss(scores, tags, joint).item() == pytest.approx(expected.item(), rel=1e-5)
-    as_joint = tag_loss(scores, tags, torch.tensor([True]))  # the same ids read as joint labels differ
+    assert softmax_loss(scores, tags, joint).item() == pytest.approx(expected.item(), rel=1e-5)
+    as_joint = softmax_loss(scores, tags, torch.tensor([True]))  # the same ids read as joint labels differ
     assert as_joint.item() != pytest.approx(expected.item(), rel=1e-3)
 
 
@@ -56,11 +56,11 @@ def test_distillation_loss_is_zero_gap_when_student_equals_teacher():
     scores = torch.randn(2, 5, 4)
     tags = torch.randint(0, 4, (2, 5))
     joint = torch.tensor([True, True])
-    gold = tag_loss(scores, tags, joint)
-    same = tag_loss(scores, tags, joint, scores.clone(), alpha=1.0, temperature=2.0)
+    gold = softmax_loss(scores, tags, joint)
+    same = softmax_loss(scores, tags, joint, scores.clone(), alpha=1.0, temperature=2.0)
     assert same.item() == pytest.approx(0, abs=1e-5)
     other = torch.randn(2, 5, 4)
-    mixed = tag_loss(scores, tags, joint, other, alpha=0.5, temperature=2.0)
+    mixed = softmax_loss(scores, tags, joint, other, alpha=0.5, temperature=2.0)
     assert mixed.item() > 0.5 * gold.item()
 
 
@@ -274,12 +274,12 @@ def test_factored_loss_adds_the_part_of_speech_only_where_known():
     pos = scores[0, :, 4:].log_softmax(-1)
     want = -(seg[0, 0, 0] + seg[0, 1, 2] + seg[0, 2, 3] + seg[1, 0, 0] + seg[1, 1, 2] + seg[1, 2, 3]) / 6
     want = want - (pos[0, 2] + pos[1, 2] + pos[2, 1]) / 3
-    assert tag_loss(scores, tags, joint, factored=True).item() == pytest.approx(want.item(), rel=1e-5)
+    assert softmax_loss(scores, tags, joint, factored=True).item() == pytest.approx(want.item(), rel=1e-5)
     # a joint-label teacher (3 POS x 4) distils into the factored heads through its marginals
     teacher = torch.randn(2, 3, 12)
     p = teacher.softmax(-1).reshape(2, 3, 3, 4)
     student = torch.cat([p.sum(2).log(), p.sum(3).log()], dim=-1)  # exactly the teacher's marginals
-    only_kl = tag_loss(student, tags, joint, teacher, alpha=1.0, temperature=1.0, factored=True)
+    only_kl = softmax_loss(student, tags, joint, teacher, alpha=1.0, temperature=1.0, factored=True)
     assert only_kl.item() == pytest.approx(0.0, abs=1e-5)
 
 

@@ -150,8 +150,8 @@ def test_a_trained_crf_model_segments_alike_on_both_runtimes(tmp_path, tiny_corp
 
 
 def test_fine_tuning_keeps_the_head_of_the_model_it_starts_from():
-    from segmenter.train import inherited_options
+    from segmenter.training.options import ModelOptions, inherited
 
-    assert inherited_options(CRF_CONFIG, {}, "base")["head"] == "crf"
+    assert inherited(CRF_CONFIG, ModelOptions(), "base").head == "crf"
     with pytest.raises(ValueError, match="--head contradicts it"):
-        inherited_options(CRF_CONFIG, {"head": "softmax"}, "base")
+        inherited(CRF_CONFIG, ModelOptions(head="softmax"), "base")

@@ -1,5 +1,7 @@
 """The shipped models: golden segmentations and accuracy floors on their standard's test data."""
 
+from pathlib import Path
+
 import pytest
 
 from segmenter import DEFAULT_MODEL, MODELS_DIR, Segmenter
@@ -122,3 +124,16 @@ def test_one_call_per_line_gives_the_batch_output_on_the_whole_pku_test(data_dir
     lines = (data_dir / "pku" / "pku_test.utf8").read_text(encoding="utf-8").splitlines()
     assert len(lines) > 1900
     assert [seg.cut(line) for line in lines] == seg.cut_batch(lines)
+
+
+@pytest.mark.parametrize("name", ["multi-fast", "multi", "pku-fast"])
+def test_every_shipped_model_names_the_recipe_step_that_made_it(name):
+    """meta.json points at a recipe of the repository and one of its steps, so the model can be
+    rebuilt from the repository (`segmenter train --config PATH --step STEP`)."""
+    from segmenter import artifact, recipe
+
+    repo = Path(__file__).resolve().parents[2]
+    made_by = artifact.read_meta(repo / "models" / name)["recipe"]
+    book = recipe.read_recipe(repo / made_by["path"])
+    assert made_by["step"] in recipe.step_names(book)
+    assert f"`{made_by['path']}`" in (repo / "models" / name / "README.md").read_text(encoding="utf-8")

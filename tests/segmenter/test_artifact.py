@@ -183,6 +183,17 @@ def test_a_label_set_that_is_not_bmes_is_refused(model_copy, labels):
         Segmenter.load(model_copy)
 
 
+@pytest.mark.parametrize("key, value", [("bidirectional", False), ("standard_input", "tokens")])
+def test_a_model_of_a_removed_network_variant_is_refused_naming_it(model_copy, key, value):
+    config = json.loads((model_copy / "config.json").read_text())
+    _replace_config(model_copy, {**config, key: value})
+    with pytest.raises(ModelLoadError, match=f"{key}: {json.dumps(value)} is not supported any more"):
+        Segmenter.load(model_copy)
+    _replace_config(model_copy, {**config, "bidirectional": True, "standard_input": "embedding"})
+    assert Segmenter.load(model_copy).config == artifact.read_config(model_copy)  # the keys of shipped models load
+    assert "bidirectional" not in artifact.read_config(model_copy).to_json()
+
+
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 @pytest.mark.parametrize("name", ["out.bias", "char_emb.weight_scale"])
 def test_weights_that_are_not_finite_are_refused_naming_the_tensor(model_copy, bad, name):

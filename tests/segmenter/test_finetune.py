@@ -90,8 +90,7 @@ def test_a_contradicting_network_flag_is_an_error_naming_it(tiny_multi_models_di
                                                             monkeypatch, capsys):
     monkeypatch.setenv("SEGMENTER_MODELS_DIR", str(tiny_multi_models_dir))
     out = str(tmp_path / "out")
-    for flags, named in ((["--hidden", "999"], "--hidden"), (["--unidirectional"], "--unidirectional"),
-                         (["--word-features", "0", "--cell", "gru"], "--cell")):
+    for flags, named in ((["--hidden", "999"], "--hidden"), (["--word-features", "0", "--cell", "gru"], "--cell")):
         assert main(["train", "--init", "multi", "--train", f"mydomain={novel}", "--out", out, *flags]) == 2
         err = capsys.readouterr().err
         assert named in err and err.count("\n") == 1

@@ -472,44 +472,6 @@ def test_an_ensemble_member_with_a_smaller_vocabulary_reads_the_ids_translated_i
         load_teacher([d, a], ["chars", "pku"])
 
 
-def test_standard_tokens_are_read_first_by_each_direction_and_padding_changes_nothing():
-    torch.manual_seed(0)
-    cfg = ModelConfig(n_units=20, n_bigrams=20, hidden=5, char_dim=4, bigram_dim=2, standards=("a", "b"),
-                      standard_dim=2, standard_input="tokens", layers=2)
-    model = BiRNNTagger(cfg).eval()
-    assert model.std_emb.weight.shape == (2, cfg.unit_dim)
-    chars = torch.randint(1, 20, (2, 6))
-    bigrams = torch.randint(1, 20, (2, 7))
-    lengths = torch.tensor([6, 3])
-    with torch.no_grad():
-        both = model(chars, bigrams, lengths, torch.tensor([0, 1]))
-        alone = model(chars[1:, :3], torch.cat([bigrams[1:, :3], bigrams[1:, 3:4]], 1), lengths[1:], torch.tensor([1]))
-        other = model(chars[:1], bigrams[:1], lengths[:1], torch.tensor([1]))
-    assert torch.allclose(both[1, :3], alone[0], atol=1e-6)  # the short row, padded or not
-    assert not torch.allclose(both[0], other[0])  # the standard token changes the scores
-    # the first layer's forward direction saw the token before the first unit
-    x = model._embed(chars[:1], bigrams[:1, :-1], bigrams[:1, 1:], None)
-    h_tok = model.fwd[0](torch.cat([model.std_emb.weight[:1].unsqueeze(1), x], 1))[0][:, 1:]
-    h_none = model.fwd[0](x)[0]
-    assert not torch.allclose(h_tok, h_none)
-
-
-def test_a_model_with_standard_tokens_runs_on_torch_and_names_why_not_on_onnx_runtime(tmp_path):
-    from segmenter import artifact
-    from segmenter.vocab import Vocab
-
-    vocab = Vocab.build([list("我爱北京")], min_char=1, min_bigram=1)
-    cfg = ModelConfig(n_units=len(vocab.chars), n_bigrams=len(vocab.bigrams), hidden=4, char_dim=4, bigram_dim=2,
-                      standards=("a", "b"), standard_dim=2, standard_input="tokens")
-    model = BiRNNTagger(cfg)
-    artifact.save(tmp_path / "m", cfg, vocab, model.state_dict(), {})
-    seg = Segmenter.load(tmp_path / "m")  # the shapes of the token table are what the loader expects
-    assert seg.runtime.value == "torch"
-    assert "".join(seg.cut("我爱北京", standard="b")) == "我爱北京"
-    with pytest.raises(InvalidInputError, match="torch only"):
-        Segmenter.load(tmp_path / "m", runtime="onnxruntime")
-
-
 def test_segmenter_models_dir_is_where_the_cli_looks_up_names_and_the_library_takes_models_dir(
         tiny_multi_models_dir, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SEGMENTER_MODELS_DIR", str(tiny_multi_models_dir))

@@ -97,8 +97,8 @@ def test_a_training_sentence_sees_only_the_other_folds_words():
     assert full is not None and full[1:5, 0].tolist() == [1, 0, 1, 0]
 
 
-@pytest.mark.parametrize("options", [{}, {"layers": 2, "standards": ("pku", "ctb6"), "standard_dim": 3},
-                                     {"bidirectional": False}], ids=["plain", "multi-2-layers", "forward-only"])
+@pytest.mark.parametrize("options", [{}, {"layers": 2, "standards": ("pku", "ctb6"), "standard_dim": 3}],
+                         ids=["plain", "multi-2-layers"])
 def test_both_runtimes_read_the_features_alike(options):
     config = tiny(word_features=4, **options)
     model = random_model(config, seed=5)

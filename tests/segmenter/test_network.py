@@ -13,7 +13,7 @@ from segmenter.heads import FactoredSoftmax, JointSoftmax, head_of
 from segmenter.model import BiRNNTagger
 from segmenter.network import CELLS, network
 from segmenter.ort import OrtTagger
-from tests.segmenter.test_ort import (
+from tests.segmenter.test_onnx_graph import (
     JOINT,
     LENGTHS,
     assert_real_positions_close,
@@ -71,7 +71,7 @@ def test_a_cell_s_gate_order_is_a_permutation_of_torch_s_gates():
                                      or c.get("bigram_dim") == 0
                                      or c.get("head") == "crf"], ids=ids)
 def test_the_graph_from_the_spec_scores_as_torch(options):
-    """With dictionary features too (test_ort.py covers the shapes without them)."""
+    """With dictionary features too (test_onnx_graph.py covers the shapes without them)."""
     config = tiny(**options)
     model = random_model(config, seed=5)
     chars, bigrams, lengths = padded_batch(LENGTHS, seed=3)

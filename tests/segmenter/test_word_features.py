@@ -19,7 +19,7 @@ from segmenter.training.loop import train
 from segmenter.training.teacher import load_teacher
 from segmenter.vocab import Vocab, WordDict
 from tests.conftest import TINY_MODEL
-from tests.segmenter.test_ort import LENGTHS, assert_real_positions_close, numpy_state, padded_batch, random_model, tiny
+from tests.segmenter.test_onnx_graph import LENGTHS, assert_real_positions_close, numpy_state, padded_batch, random_model, tiny
 
 
 def flags(words: WordDict, text: str, standard: int = 0) -> dict[str, list[str]]:

@@ -8,12 +8,11 @@ import pytest
 import torch
 
 from segmenter.artifact import expected_shapes
-from segmenter.config import ModelConfig
 from segmenter.heads import FactoredSoftmax, JointSoftmax, head_of
 from segmenter.model import BiRNNTagger
 from segmenter.network import CELLS, network
 from segmenter.ort import OrtTagger
-from tests.segmenter.test_onnx_graph import (
+from tests.segmenter.conftest import (
     JOINT,
     LENGTHS,
     assert_real_positions_close,
@@ -84,9 +83,3 @@ def test_the_graph_from_the_spec_scores_as_torch(options):
                      None if standards is None else torch.from_numpy(standards),
                      None if features is None else torch.from_numpy(features)).numpy()
     assert_real_positions_close(got, want, LENGTHS)
-
-
-def test_a_config_names_a_known_head():
-    with pytest.raises(ValueError, match="unknown head"):
-        ModelConfig(n_units=5, n_bigrams=5, head="nope")
-    assert "head" not in tiny().to_json()  # the default is written as before there were heads

@@ -1,67 +1,35 @@
-"""The ONNX Runtime graph built from the weights scores like the torch `BiRNNTagger`, on tiny random
-networks of every shape the config allows; and the rule that picks it."""
-
-import sys
+"""`segmenter.onnx_graph`: the ONNX graph built from the weights scores like the torch
+`BiRNNTagger`, on tiny random networks of every shape the config allows, dictionary features too."""
 
 import numpy as np
 import pytest
 import torch
 
-from segmenter import Runtime, Segmenter, ort
-from segmenter.artifact import Weights
-from segmenter.config import ModelConfig
+from segmenter import Segmenter
+from segmenter.config import TrainConfig
+from segmenter.corpus import split_dev
 from segmenter.model import BiRNNTagger
 from segmenter.onnx_graph import build
-from segmenter.ort import AUTO_MAX_HIDDEN, OrtTagger, prefers_ort
-from segmenter.text import to_units
-from segmenter.vocab import Vocab
-
-N_CHARS, N_BIGRAMS = 30, 40
-JOINT = tuple(f"{b}-{p}" for p in ("n", "v", "p") for b in "BMES")  # 12 joint labels, 3 parts of speech
-LENGTHS = [7, 3, 1, 5, 7]  # rows of different lengths: most of the batch is padding somewhere
-
-
-def tiny(cell: str = "lstm", layers: int = 1, **options) -> ModelConfig:
-    return ModelConfig(n_units=N_CHARS, n_bigrams=N_BIGRAMS, **{
-        "char_dim": 6, "bigram_dim": 4, "hidden": 5, "cell": cell, "layers": layers, **options})
-
-
-def random_model(config: ModelConfig, seed: int = 0) -> BiRNNTagger:
-    torch.manual_seed(seed)
-    model = BiRNNTagger(config).eval()
-    with torch.no_grad():  # larger than the default init, so that the scores differ clearly between inputs
-        for p in model.parameters():
-            p.mul_(2.0)
-    return model
-
-
-def numpy_state(model: BiRNNTagger) -> dict[str, np.ndarray]:
-    return {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
-
-
-def padded_batch(lengths: list[int], seed: int = 1, width: int | None = None):
-    """Random ids for rows of `lengths`, padded with 0 up to `width` (default: the longest row)."""
-    rng = np.random.default_rng(seed)
-    width = width or max(lengths)
-    chars = np.zeros((len(lengths), width), dtype=np.int64)
-    bigrams = np.zeros((len(lengths), width + 1), dtype=np.int64)
-    for i, n in enumerate(lengths):
-        chars[i, :n] = rng.integers(1, N_CHARS, n)
-        bigrams[i, :n + 1] = rng.integers(1, N_BIGRAMS, n + 1)
-    return chars, bigrams, np.array(lengths, dtype=np.int64)
+from segmenter.ort import OrtTagger
+from segmenter.training.data import Corpus
+from segmenter.training.loop import train
+from tests.conftest import TINY_MODEL
+from tests.segmenter.conftest import (
+    JOINT,
+    LENGTHS,
+    N_CHARS,
+    assert_real_positions_close,
+    numpy_state,
+    padded_batch,
+    random_model,
+    tiny,
+)
 
 
 def torch_scores(model: BiRNNTagger, chars, bigrams, lengths, standards=None) -> np.ndarray:
     with torch.inference_mode():
         std = None if standards is None else torch.from_numpy(standards)
         return model(torch.from_numpy(chars), torch.from_numpy(bigrams), torch.from_numpy(lengths), std).numpy()
-
-
-def assert_real_positions_close(a: np.ndarray, b: np.ndarray, lengths) -> None:
-    """Equal where a row has units; what a runtime leaves in the padding is nobody's business."""
-    assert a.shape == b.shape
-    for i, n in enumerate(lengths):
-        np.testing.assert_allclose(a[i, :n], b[i, :n], atol=2e-5, rtol=1e-4)
 
 
 VARIANTS = {
@@ -167,87 +135,6 @@ def test_the_graph_declares_its_inputs_and_output():
         "chars", "bigrams", "lengths", "standards"]
 
 
-# ------------------------------------------------------------------ which runtime "auto" picks
-
-
-@pytest.mark.parametrize("layers, hidden, torch_installed, want", [
-    (1, AUTO_MAX_HIDDEN, True, True),  # small and shallow: ONNX Runtime
-    (1, 8, True, True),
-    (1, AUTO_MAX_HIDDEN + 1, True, False),  # wider: torch
-    (2, 8, True, False),  # deeper: torch
-    (2, AUTO_MAX_HIDDEN + 1, False, True),  # without torch everything runs on ONNX Runtime
-    (1, 8, False, True),
-])
-def test_prefers_ort_for_small_one_layer_networks_or_when_torch_is_missing(layers, hidden, torch_installed, want):
-    assert prefers_ort(tiny(layers=layers, hidden=hidden), torch_installed) is want
-
-
-def test_never_prefers_ort_when_it_is_not_installed(monkeypatch):
-    assert ort.available()
-    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # `import onnxruntime` now fails
-    assert not ort.available()
-    assert prefers_ort(tiny(), torch_available=False) is False
-    assert prefers_ort(tiny(), torch_available=True) is False
-
-
-def test_a_segmenter_runs_auto_on_the_runtime_prefers_ort_picks_and_both_runtimes_agree():
-    texts = ["甲乙丙丁", "乙丙", "甲", "丁丙乙甲甲乙"]
-    vocab = Vocab.build((list(t) for t in texts), min_char=1, min_bigram=1)
-    for layers, want in [(1, Runtime.ONNXRUNTIME), (2, Runtime.TORCH)]:
-        config = ModelConfig(n_units=len(vocab.chars), n_bigrams=len(vocab.bigrams), char_dim=6, bigram_dim=4,
-                             hidden=5, layers=layers)
-        weights = Weights(config, numpy_state(random_model(config, seed=layers)))
-        auto = Segmenter(weights, vocab, threads=1)
-        assert auto.runtime is want
-        other = Runtime.TORCH if want is Runtime.ONNXRUNTIME else Runtime.ONNXRUNTIME
-        forced = Segmenter(weights, vocab, threads=1, runtime=other)
-        assert forced.runtime is other
-        assert forced.cut_batch(texts) == auto.cut_batch(texts)
-        probs = [[t.prob for t in s.tag(texts[-1])] for s in (auto, forced)]
-        np.testing.assert_allclose(probs[0], probs[1], atol=1e-5)
-        assert len(to_units(texts[-1])) == len(probs[0])
-        if layers == 1:  # ONNX Runtime runs float32 only: bfloat16 stays on torch
-            assert Segmenter(weights, vocab, threads=1, precision="bf16").runtime is Runtime.TORCH
-
-
-def test_the_session_keeps_its_own_copy_of_the_weights_given_as_external_initializers():
-    config = tiny(char_dim=64, bigram_dim=32)  # tables large enough to be external initializers
-    state = numpy_state(random_model(config))
-    graph, external = build(config, state)
-    assert external and all(a.nbytes >= 4096 for a in external.values())
-    assert len(graph) < sum(a.nbytes for a in external.values())  # the graph only names them
-    tagger = OrtTagger(config, state)
-    chars, bigrams, lengths = padded_batch([7, 3])
-    before = tagger(chars, bigrams, lengths)
-    for a in state.values():  # OrtTagger lets go of the arrays: nothing it runs may depend on them
-        a[...] = 0
-    assert np.array_equal(tagger(chars, bigrams, lengths), before)
-
-
-def test_onnx_proto_writes_what_onnx_reads():
-    """Every field `onnx_proto` writes, read back by the `onnx` package itself."""
-    import onnx
-    from onnx import helper, numpy_helper
-
-    from segmenter import onnx_proto as proto
-
-    attrs = {"i": -3, "f": 0.25, "s": "Tanh", "ints": [1, -1, 2**40], "strings": ["Sigmoid", "Tanh"]}
-    n = onnx.NodeProto.FromString(proto.node("LSTM", ["x", "", "w"], ["y"], domain="com.example", **attrs))
-    assert (n.op_type, list(n.input), list(n.output), n.domain) == ("LSTM", ["x", "", "w"], ["y"], "com.example")
-    got = {a.name: helper.get_attribute_value(a) for a in n.attribute}
-    assert got == {**attrs, "s": b"Tanh", "strings": [b"Sigmoid", b"Tanh"]}
-    for value in (np.arange(-3, 3, dtype=np.int64).reshape(2, 3), np.float32([[1.5, -2]]), np.int8([-128, 127]),
-                  np.float16([0.1, 3]), np.array(7, dtype=np.int64)):
-        t = onnx.TensorProto.FromString(proto.tensor("t", value))
-        np.testing.assert_array_equal(numpy_helper.to_array(t), value)
-        assert numpy_helper.to_array(t).dtype == value.dtype
-    ext = onnx.TensorProto.FromString(proto.external_tensor("big", np.float32, (3, 4)))
-    assert (list(ext.dims), ext.data_location, ext.external_data[0].value) == ([3, 4], onnx.TensorProto.EXTERNAL, "big")
-    v = onnx.ValueInfoProto.FromString(proto.value_info("x", proto.FLOAT, ["b", 5]))
-    dims = v.type.tensor_type.shape.dim
-    assert (v.type.tensor_type.elem_type, dims[0].dim_param, dims[1].dim_value) == (onnx.TensorProto.FLOAT, "b", 5)
-
-
 def test_a_self_contained_graph_of_a_multi_standard_model_passes_the_onnx_checker():
     import onnx
 
@@ -255,3 +142,37 @@ def test_a_self_contained_graph_of_a_multi_standard_model_passes_the_onnx_checke
     graph, external = build(multi, numpy_state(random_model(multi)), external_bytes=None)
     assert external == {}
     onnx.checker.check_model(onnx.load_from_string(graph), full_check=True)
+
+
+@pytest.mark.parametrize("options", [{}, {"layers": 2, "standards": ("pku", "ctb6"), "standard_dim": 3}],
+                         ids=["plain", "multi-2-layers"])
+def test_both_runtimes_read_the_features_alike(options):
+    config = tiny(word_features=4, **options)
+    model = random_model(config, seed=5)
+    chars, bigrams, lengths = padded_batch(LENGTHS, seed=4)
+    feats = (np.random.default_rng(0).random((len(LENGTHS), max(LENGTHS), config.feature_dim)) < 0.3).astype(np.float32)
+    std = np.array([i % 2 for i in range(len(LENGTHS))]) if config.standards else None
+    with torch.inference_mode():
+        ref = model(torch.from_numpy(chars), torch.from_numpy(bigrams), torch.from_numpy(lengths),
+                    None if std is None else torch.from_numpy(std), torch.from_numpy(feats)).numpy()
+        zero = model(torch.from_numpy(chars), torch.from_numpy(bigrams), torch.from_numpy(lengths),
+                     None if std is None else torch.from_numpy(std), torch.zeros_like(torch.from_numpy(feats))).numpy()
+    assert not np.allclose(ref, zero)  # the features reach the scores
+    got = OrtTagger(config, numpy_state(model))(chars, bigrams, lengths, std, feats)
+    assert_real_positions_close(got, ref, LENGTHS)
+    with pytest.raises(ValueError, match="dictionary features"):
+        model(torch.from_numpy(chars), torch.from_numpy(bigrams), torch.from_numpy(lengths),
+              None if std is None else torch.from_numpy(std))
+
+
+def test_a_trained_model_with_features_segments_the_same_on_both_runtimes(tmp_path, tiny_corpus):
+    train_set, dev_set = split_dev(tiny_corpus)
+    out = tmp_path / "wf"
+    train([Corpus("pku", train_set, dev_set)], out, dict(TINY_MODEL, word_features=4),
+          TrainConfig(epochs=3, lr=1e-2, seed=3, min_char_count=1), progress=False)
+    texts = [s.text for s in dev_set]
+    ref = Segmenter.load(out, runtime="torch").cut_batch(texts)
+    assert Segmenter.load(out, runtime="onnxruntime").cut_batch(texts) == ref
+    assert all("".join(w) == t for w, t in zip(ref, texts))
+    seg = Segmenter.load(out, runtime="torch")
+    assert seg.vocab.words is not None and "中国" in seg.vocab.words.words[0].split(" ")

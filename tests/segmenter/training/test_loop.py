@@ -1,12 +1,17 @@
+"""`segmenter.training.loop`: training runs end to end: learning, the same weights from the same
+seed, resuming from a checkpoint, starting from a model, the mixed standard."""
+
 import json
 
+import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file
 
 from segmenter import Segmenter
-from segmenter.config import TrainConfig
-from segmenter.corpus import split_dev
+from segmenter.config import ModelConfig, TrainConfig
+from segmenter.corpus import Sentence, split_dev
+from segmenter.model import BiRNNTagger
 from segmenter.scoring import score
 from segmenter.training.checkpoint import CHECKPOINT
 from segmenter.training.data import Corpus
@@ -89,3 +94,76 @@ def test_init_starts_from_a_model_s_weights_and_refuses_another_network(tmp_path
     with pytest.raises(ValueError, match="--init"):
         train(corpus, tmp_path / "other", dict(options, hidden=TINY_MODEL["hidden"] + 1), tiny_lr,
               init=tmp_path / "base", progress=False)
+
+
+def test_a_mixed_standard_starts_from_the_mean_and_learns_what_the_standards_share(tiny_multi_models_dir,
+                                                                                 tmp_path, data_dir):
+    """`mixed_share` adds a standard `mixed` read by that share of the pieces (with their own
+    labels). Started from a model without it (`init`), it begins as the mean of the other
+    standards' embeddings and every other weight is the model's; trained on, it segments between
+    the two tiny standards that disagree on purpose (PFR words and single characters), and each
+    dev set's score in it is logged and recorded."""
+    from segmenter import artifact
+    from segmenter.config import MIXED, TrainConfig
+    from segmenter.corpus import read_corpus, split_dev
+    from segmenter.training.data import Corpus
+    from segmenter.training.loop import train
+    from segmenter.training.start import load_init
+
+    base = tiny_multi_models_dir / "multi"
+    art = artifact.load(base)
+    cfg = ModelConfig(**{**art.config.to_json(), "standards": (*art.config.standards, MIXED)})
+    model = BiRNNTagger(cfg)
+    load_init(model, art.vocab, art, str(base))
+    table = model.std_emb.weight.detach().numpy()
+    assert table[:2] == pytest.approx(art.state["std_emb.weight"])
+    assert table[2] == pytest.approx(art.state["std_emb.weight"].mean(0))
+    assert model.out.weight.detach().numpy() == pytest.approx(art.state["out.weight"])
+
+    sents = read_corpus(data_dir / "pku" / "pfr199801_pos.utf8")[:500]
+    pku_train, pku_dev = split_dev(sents[:250])
+    chars_train, chars_dev = split_dev([Sentence(list(s.text)) for s in sents[250:]])
+    out = tmp_path / "mixed"
+    train([Corpus("pku", pku_train, pku_dev), Corpus("chars", chars_train, chars_dev)], out,
+          dict(TINY_MODEL, labels=art.config.labels, standard_dim=4),
+          TrainConfig(epochs=3, lr=1e-2, seed=3, min_char_count=1, mixed_share=0.5), progress=False, init=base)
+    seg = Segmenter.load(out)
+    assert seg.standards == ("pku", "chars", MIXED) and seg.standard == "pku"
+    texts = [s.text for s in pku_dev]
+    n_words = {std: sum(len(seg.cut(t, standard=std)) for t in texts) for std in seg.standards}
+    assert n_words["pku"] < n_words[MIXED] < n_words["chars"], n_words
+    table = artifact.load(out).state["std_emb.weight"]
+    assert table[2] != pytest.approx(table[:2].mean(0), abs=1e-3)  # the pieces that read it moved it
+    meta = artifact.read_meta(out)
+    assert set(meta["dev_mixed_by_standard"]) == {"pku", "chars"}
+    rows = [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
+    assert all(0 < r["dev_f1_mixed_mean"] < 1 for r in rows)
+    with pytest.raises(ValueError, match="no corpus may be named"):
+        train([Corpus(MIXED, pku_train, pku_dev), Corpus("chars", chars_train, chars_dev)], tmp_path / "x",
+              dict(TINY_MODEL), TrainConfig(epochs=1), progress=False)
+
+    # fine-tuned without training it, a model keeps its mixed standard, as the mean of the others
+    kept = tmp_path / "kept"
+    train([Corpus("pku", pku_train, pku_dev), Corpus("chars", chars_train, chars_dev)], kept,
+          dict(TINY_MODEL, labels=art.config.labels, standard_dim=4),
+          TrainConfig(epochs=1, lr=1e-2, seed=3, min_char_count=1), progress=False, init=out)
+    table = artifact.load(kept).state["std_emb.weight"]
+    assert Segmenter.load(kept).standards == ("pku", "chars", MIXED)
+    assert table[2] == pytest.approx(table[:2].mean(0), abs=1e-3)
+
+    # mixed_only: the mixed row alone learns, so the other standards segment exactly as before
+    only = tmp_path / "only"
+    train([Corpus("pku", pku_train, pku_dev), Corpus("chars", chars_train, chars_dev)], only,
+          dict(TINY_MODEL, labels=art.config.labels, standard_dim=4),
+          TrainConfig(epochs=2, lr=1e-2, seed=3, min_char_count=1, mixed_only=True), progress=False, init=base)
+    trained = artifact.load(only).state
+    for name, weights in art.state.items():
+        if name == "std_emb.weight":
+            assert np.array_equal(trained[name][:2], weights)
+            assert trained[name][2] != pytest.approx(weights.mean(0), abs=1e-3)
+        else:
+            assert np.array_equal(trained[name], weights), name
+    assert artifact.read_meta(only)["dev_mixed_by_standard"]
+    with pytest.raises(ValueError, match="init"):
+        train([Corpus("pku", pku_train, pku_dev), Corpus("chars", chars_train, chars_dev)], tmp_path / "y",
+              dict(TINY_MODEL), TrainConfig(epochs=1, mixed_only=True), progress=False)

@@ -1,308 +1,22 @@
-"""Multi-standard models: corpus sampling, the standard input, names that select a standard."""
+"""`segmenter.training.teacher`: distillation from a teacher (one model or an ensemble, with its own
+vocabulary or dictionary features), and the starting model that keeps the standards a fine-tuning
+run does not train."""
 
-import json
+import random
 
 import numpy as np
 import pytest
 import torch
 
 from segmenter import Segmenter
-from segmenter.cli import main
-from segmenter.config import ModelConfig
-from segmenter.errors import InvalidInputError, ModelLoadError
-from segmenter.heads import softmax_loss
-from segmenter.model import BiRNNTagger
-from segmenter.segmenter import resolve
-from segmenter.training.data import epoch_order, epoch_quotas
+from segmenter.config import TrainConfig
+from segmenter.corpus import Sentence, read_corpus, split_dev
+from segmenter.text import to_units
+from segmenter.training.data import Corpus, batches, training_examples
+from segmenter.training.loop import train
+from segmenter.training.teacher import load_teacher
+from segmenter.vocab import Vocab
 from tests.conftest import TINY_MODEL
-
-TEXTS = ["中国人民银行今天发布了新的货币政策。", "他们在北京参加国际会议。"]
-
-
-def test_quotas_favour_small_corpora_by_alpha():
-    sizes = [10_000, 100]
-    assert epoch_quotas(sizes, 1.0) == sizes
-    q = epoch_quotas(sizes, 0.5)
-    assert sum(q) == pytest.approx(sum(sizes), abs=2)
-    assert q[1] > 100 * 5  # the small corpus is drawn many times over
-    assert q[0] < 10_000
-
-
-def test_epoch_order_sees_every_example_before_repeating_and_is_deterministic():
-    groups = [list(range(0, 10)), list(range(10, 13))]
-    quotas = [4, 5]
-    e1, e2, e3 = (epoch_order(groups, quotas, 7, e) for e in (1, 2, 3))
-    assert e1 == epoch_order(groups, quotas, 7, 1)
-    big = [i for e in (e1, e2) for i in e if i < 10]
-    assert sorted(big) == sorted(set(big)) and len(big) == 8  # no repeat within the first pass of 10
-    small = [i for e in (e1, e2, e3) for i in e if i >= 10]
-    assert len(small) == 15 and all(small[3 * k:3 * k + 3] for k in range(5))
-    for k in range(5):  # every cycle of 3 covers the whole group once
-        assert sorted(small[3 * k:3 * k + 3]) == [10, 11, 12]
-
-
-def test_loss_of_a_row_without_parts_of_speech_sums_over_them():
-    scores = torch.randn(1, 3, 8)  # 2 parts of speech x BMES
-    tags = torch.tensor([[0, 2, 3]])  # B E S
-    joint = torch.tensor([False])
-    logp = scores.log_softmax(-1).reshape(1, 3, 2, 4).logsumexp(2)
-    expected = -(logp[0, 0, 0] + logp[0, 1, 2] + logp[0, 2, 3]) / 3
-    assert softmax_loss(scores, tags, joint).item() == pytest.approx(expected.item(), rel=1e-5)
-    as_joint = softmax_loss(scores, tags, torch.tensor([True]))  # the same ids read as joint labels differ
-    assert as_joint.item() != pytest.approx(expected.item(), rel=1e-3)
-
-
-def test_distillation_loss_is_zero_gap_when_student_equals_teacher():
-    scores = torch.randn(2, 5, 4)
-    tags = torch.randint(0, 4, (2, 5))
-    joint = torch.tensor([True, True])
-    gold = softmax_loss(scores, tags, joint)
-    same = softmax_loss(scores, tags, joint, scores.clone(), alpha=1.0, temperature=2.0)
-    assert same.item() == pytest.approx(0, abs=1e-5)
-    other = torch.randn(2, 5, 4)
-    mixed = softmax_loss(scores, tags, joint, other, alpha=0.5, temperature=2.0)
-    assert mixed.item() > 0.5 * gold.item()
-
-
-def test_the_standard_input_changes_the_segmentation(tiny_multi_models_dir):
-    seg = Segmenter.load("multi", models_dir=tiny_multi_models_dir)
-    assert seg.standards == ("pku", "chars") and seg.standard == "pku"
-    pku = seg.cut_batch(TEXTS, standard="pku")
-    chars = seg.cut_batch(TEXTS, standard="chars")
-    assert all(len(w) == 1 for words in chars for w in words)  # the standard of single characters
-    assert any(len(w) > 1 for words in pku for w in words)
-    for text, a, b in zip(TEXTS, pku, chars):  # never a character changed, dropped or added
-        assert "".join(a) == "".join(b) == text
-    assert seg.tokenize(TEXTS[0], pos=True, standard="chars")[0].pos is not None  # POS in every standard
-
-
-def test_names_select_a_standard_the_same_way(tiny_multi_models_dir):
-    root = tiny_multi_models_dir
-    ref = Segmenter.load("multi", models_dir=root).cut_batch(TEXTS, standard="chars")
-    assert resolve("chars", root) == (root / "multi", "chars")
-    assert resolve("multi:chars", root) == (root / "multi", "chars")
-    assert resolve("multi", root) == (root / "multi", None)
-    for seg in (Segmenter.load("chars", models_dir=root), Segmenter.load("multi:chars", models_dir=root),
-                Segmenter.load("multi", models_dir=root, standard="chars")):
-        assert seg.standard == "chars"
-        assert seg.cut_batch(TEXTS) == ref
-
-
-def test_unknown_standard_lists_the_known_ones(tiny_multi_models_dir, tiny_model_dir):
-    seg = Segmenter.load("multi", models_dir=tiny_multi_models_dir)
-    with pytest.raises(InvalidInputError, match="no standard 'msr'.*pku, chars"):
-        seg.cut(TEXTS[0], standard="msr")
-    with pytest.raises(InvalidInputError, match="no standard 'msr'"):
-        Segmenter.load("multi:msr", models_dir=tiny_multi_models_dir)
-    with pytest.raises(InvalidInputError, match="no standard 'ctb6'"):
-        Segmenter.load(tiny_model_dir).cut(TEXTS[0], standard="ctb6")
-
-
-def test_a_bare_name_never_reads_the_working_directory(tiny_multi_models_dir, tmp_path, monkeypatch):
-    monkeypatch.chdir(tiny_multi_models_dir)  # ./multi exists here, but the models dir is elsewhere
-    with pytest.raises(ModelLoadError, match="no model 'multi'"):
-        Segmenter.load("multi", models_dir=tmp_path)
-    assert Segmenter.load("./multi").standards == ("pku", "chars")
-
-
-def test_standards_that_do_not_match_the_weights_fail_to_load(tiny_multi_models_dir, tmp_path):
-    import shutil
-
-    from segmenter import artifact
-
-    copy = tmp_path / "m"
-    shutil.copytree(tiny_multi_models_dir / "multi", copy)
-    config = json.loads((copy / "config.json").read_text())
-    config["standards"] = ["pku", "chars", "extra"]
-    (copy / "config.json").write_text(json.dumps(config))
-    meta = artifact.read_meta(copy)
-    meta["sha256"]["config.json"] = artifact.sha256_file(copy / "config.json")
-    artifact.write_meta(copy, meta)
-    with pytest.raises(ModelLoadError, match="weights do not fit"):
-        Segmenter.load(copy)
-
-
-def test_a_multi_standard_network_needs_the_standard():
-    model = BiRNNTagger(ModelConfig(n_units=10, n_bigrams=10, hidden=4, char_dim=4, bigram_dim=2,
-                                    standards=("a", "b"), standard_dim=2))
-    with pytest.raises(ValueError, match="standard of every row"):
-        model(torch.ones(1, 3, dtype=torch.long), torch.ones(1, 4, dtype=torch.long), torch.tensor([3]))
-    with pytest.raises(ValueError, match="standard names and standard_dim"):
-        ModelConfig(n_units=10, n_bigrams=10, standards=("a",), standard_dim=0)
-
-
-def test_cli_standard_by_name_and_by_flag(tiny_multi_models_dir, tmp_path, capsys, monkeypatch):
-    src = tmp_path / "in.txt"
-    src.write_text("\n".join(TEXTS) + "\n", encoding="utf-8")
-    ref = Segmenter.load("multi", models_dir=tiny_multi_models_dir).cut_batch(TEXTS, standard="chars")
-    model = str(tiny_multi_models_dir / "multi")
-    assert main(["segment", str(src), "--model", model, "--standard", "chars", "-q"]) == 0
-    assert capsys.readouterr().out.splitlines() == [" ".join(w) for w in ref]
-    assert main(["segment", str(src), "--model", model, "--standard", "msr", "-q"]) == 2
-    err = capsys.readouterr().err
-    assert "no standard 'msr'" in err and "pku, chars" in err
-
-
-def test_train_rejects_bad_corpus_arguments(tmp_path, capsys):
-    good = tmp_path / "a.txt"
-    good.write_text("我 爱 北京\n今天 天气 好\n", encoding="utf-8")
-    out = str(tmp_path / "m")
-    assert main(["train", "--train", f"a={good}", "--train", str(good), "--out", out]) == 2
-    assert "NAME=PATH" in capsys.readouterr().err
-    assert main(["train", "--train", f"a={tmp_path / 'missing.txt'}", "--out", out]) == 2
-    assert "missing.txt" in capsys.readouterr().err
-    assert main(["train", "--train", f"a={good}", "--dev", f"b={good}", "--out", out]) == 2
-    assert "no --train corpus" in capsys.readouterr().err
-
-    for bad, why in ((["--mixed-share", "1.5"], "below 1"), (["--mixed-share", "0.2"], "several standards"),
-                     (["--train", f"b={good}", "--mixed-only"], "--init"),
-                     (["--train", f"b={good}", "--mixed-only", "--mixed-share", "0.2"], "no --mixed-share"),
-                     (["--train", f"mixed={good}"], "no corpus may be named")):
-        assert main(["train", "--train", f"a={good}", "--out", out, *bad]) == 2
-        assert why in capsys.readouterr().err
-
-
-def test_a_mixed_standard_starts_from_the_mean_and_learns_what_the_standards_share(tiny_multi_models_dir,
-                                                                                 tmp_path, data_dir):
-    """`mixed_share` adds a standard `mixed` read by that share of the pieces (with their own
-    labels). Started from a model without it (`init`), it begins as the mean of the other
-    standards' embeddings and every other weight is the model's; trained on, it segments between
-    the two tiny standards that disagree on purpose (PFR words and single characters), and each
-    dev set's score in it is logged and recorded."""
-    from segmenter import artifact
-    from segmenter.config import MIXED, TrainConfig
-    from segmenter.corpus import Sentence, read_corpus, split_dev
-    from segmenter.training.data import Corpus
-    from segmenter.training.loop import train
-    from segmenter.training.start import load_init
-
-    base = tiny_multi_models_dir / "multi"
-    art = artifact.load(base)
-    cfg = ModelConfig(**{**art.config.to_json(), "standards": (*art.config.standards, MIXED)})
-    model = BiRNNTagger(cfg)
-    load_init(model, art.vocab, art, str(base))
-    table = model.std_emb.weight.detach().numpy()
-    assert table[:2] == pytest.approx(art.state["std_emb.weight"])
-    assert table[2] == pytest.approx(art.state["std_emb.weight"].mean(0))
-    assert model.out.weight.detach().numpy() == pytest.approx(art.state["out.weight"])
-
-    sents = read_corpus(data_dir / "pku" / "pfr199801_pos.utf8")[:500]
-    pku_train, pku_dev = split_dev(sents[:250])
-    chars_train, chars_dev = split_dev([Sentence(list(s.text)) for s in sents[250:]])
-    out = tmp_path / "mixed"
-    train([Corpus("pku", pku_train, pku_dev), Corpus("chars", chars_train, chars_dev)], out,
-          dict(TINY_MODEL, labels=art.config.labels, standard_dim=4),
-          TrainConfig(epochs=3, lr=1e-2, seed=3, min_char_count=1, mixed_share=0.5), progress=False, init=base)
-    seg = Segmenter.load(out)
-    assert seg.standards == ("pku", "chars", MIXED) and seg.standard == "pku"
-    texts = [s.text for s in pku_dev]
-    n_words = {std: sum(len(seg.cut(t, standard=std)) for t in texts) for std in seg.standards}
-    assert n_words["pku"] < n_words[MIXED] < n_words["chars"], n_words
-    table = artifact.load(out).state["std_emb.weight"]
-    assert table[2] != pytest.approx(table[:2].mean(0), abs=1e-3)  # the pieces that read it moved it
-    meta = artifact.read_meta(out)
-    assert set(meta["dev_mixed_by_standard"]) == {"pku", "chars"}
-    rows = [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
-    assert all(0 < r["dev_f1_mixed_mean"] < 1 for r in rows)
-    with pytest.raises(ValueError, match="no corpus may be named"):
-        train([Corpus(MIXED, pku_train, pku_dev), Corpus("chars", chars_train, chars_dev)], tmp_path / "x",
-              dict(TINY_MODEL), TrainConfig(epochs=1), progress=False)
-
-    # fine-tuned without training it, a model keeps its mixed standard, as the mean of the others
-    kept = tmp_path / "kept"
-    train([Corpus("pku", pku_train, pku_dev), Corpus("chars", chars_train, chars_dev)], kept,
-          dict(TINY_MODEL, labels=art.config.labels, standard_dim=4),
-          TrainConfig(epochs=1, lr=1e-2, seed=3, min_char_count=1), progress=False, init=out)
-    table = artifact.load(kept).state["std_emb.weight"]
-    assert Segmenter.load(kept).standards == ("pku", "chars", MIXED)
-    assert table[2] == pytest.approx(table[:2].mean(0), abs=1e-3)
-
-    # mixed_only: the mixed row alone learns, so the other standards segment exactly as before
-    only = tmp_path / "only"
-    train([Corpus("pku", pku_train, pku_dev), Corpus("chars", chars_train, chars_dev)], only,
-          dict(TINY_MODEL, labels=art.config.labels, standard_dim=4),
-          TrainConfig(epochs=2, lr=1e-2, seed=3, min_char_count=1, mixed_only=True), progress=False, init=base)
-    trained = artifact.load(only).state
-    for name, weights in art.state.items():
-        if name == "std_emb.weight":
-            assert np.array_equal(trained[name][:2], weights)
-            assert trained[name][2] != pytest.approx(weights.mean(0), abs=1e-3)
-        else:
-            assert np.array_equal(trained[name], weights), name
-    assert artifact.read_meta(only)["dev_mixed_by_standard"]
-    with pytest.raises(ValueError, match="init"):
-        train([Corpus("pku", pku_train, pku_dev), Corpus("chars", chars_train, chars_dev)], tmp_path / "y",
-              dict(TINY_MODEL), TrainConfig(epochs=1, mixed_only=True), progress=False)
-
-
-def test_a_checkpoint_resumes_only_with_the_mixed_options_it_was_trained_with(tiny_multi_models_dir, tmp_path,
-                                                                             data_dir, monkeypatch):
-    from pathlib import Path
-
-    from segmenter.config import TrainConfig
-    from segmenter.corpus import Sentence, read_corpus, split_dev
-    from segmenter.training.checkpoint import CHECKPOINT
-    from segmenter.training.data import Corpus
-    from segmenter.training.loop import train
-
-    sents = read_corpus(data_dir / "pku" / "pfr199801_pos.utf8")[:200]
-    corpora = [Corpus("pku", *split_dev(sents[:100])), Corpus("chars", *split_dev(
-        [Sentence(list(s.text)) for s in sents[100:]]))]
-    options = dict(TINY_MODEL, labels=Segmenter.load(tiny_multi_models_dir / "multi").config.labels, standard_dim=4)
-    out = tmp_path / "run"
-    unlink = Path.unlink
-    monkeypatch.setattr(Path, "unlink", lambda self, **kw: None if self.name == CHECKPOINT else unlink(self, **kw))
-    train(corpora, out, options, TrainConfig(epochs=1, seed=3, min_char_count=1, mixed_share=0.5), progress=False)
-    assert (out / CHECKPOINT).is_file()  # as a stopped run leaves it
-    for other in (TrainConfig(epochs=2, seed=3, min_char_count=1),
-                  TrainConfig(epochs=2, seed=3, min_char_count=1, mixed_only=True)):
-        with pytest.raises(ValueError, match="resume it with the same"):
-            train(corpora, out, options, other, progress=False, resume=True)
-    summary = train(corpora, out, options, TrainConfig(epochs=2, seed=3, min_char_count=1, mixed_share=0.5),
-                    progress=False, resume=True)
-    assert summary["epochs_run"] == 2
-    with pytest.raises(ValueError, match="--init"):  # --mixed-only --resume with no checkpoint to resume
-        train(corpora, tmp_path / "none", options, TrainConfig(epochs=1, mixed_only=True), progress=False,
-              resume=True)
-
-
-def test_factored_loss_adds_the_part_of_speech_only_where_known():
-    scores = torch.randn(2, 3, 4 + 3)  # BMES, then 3 parts of speech
-    tags = torch.tensor([[4 * 2 + 0, 4 * 2 + 2, 4 * 1 + 3], [0, 2, 3]])  # B-p2 E-p2 S-p1; BMES only
-    joint = torch.tensor([True, False])
-    seg = scores[..., :4].log_softmax(-1)
-    pos = scores[0, :, 4:].log_softmax(-1)
-    want = -(seg[0, 0, 0] + seg[0, 1, 2] + seg[0, 2, 3] + seg[1, 0, 0] + seg[1, 1, 2] + seg[1, 2, 3]) / 6
-    want = want - (pos[0, 2] + pos[1, 2] + pos[2, 1]) / 3
-    assert softmax_loss(scores, tags, joint, factored=True).item() == pytest.approx(want.item(), rel=1e-5)
-    # a joint-label teacher (3 POS x 4) distils into the factored heads through its marginals
-    teacher = torch.randn(2, 3, 12)
-    p = teacher.softmax(-1).reshape(2, 3, 3, 4)
-    student = torch.cat([p.sum(2).log(), p.sum(3).log()], dim=-1)  # exactly the teacher's marginals
-    only_kl = softmax_loss(student, tags, joint, teacher, alpha=1.0, temperature=1.0, factored=True)
-    assert only_kl.item() == pytest.approx(0.0, abs=1e-5)
-
-
-def test_a_factored_model_decodes_words_and_parts_of_speech(tmp_path):
-    from segmenter.config import TrainConfig
-    from segmenter.corpus import read_corpus, split_dev
-    from segmenter.tags import joint_labels
-    from segmenter.training.data import Corpus, pos_tag_set
-    from segmenter.training.loop import train
-    from tests.conftest import DATA, TINY_MODEL
-
-    sents = read_corpus(DATA / "pku" / "pfr199801_pos.utf8")[:300]
-    tr, dev = split_dev(sents)
-    options = dict(TINY_MODEL, labels=joint_labels(pos_tag_set(tr)), factored=True)
-    train([Corpus("pku", tr, dev)], tmp_path / "f", options, TrainConfig(epochs=3, lr=1e-2, seed=3, min_char_count=1),
-          progress=False)
-    seg = Segmenter.load(tmp_path / "f")
-    assert seg.model.out.out_features == 4 + len(seg.pos_tags)
-    toks = seg.tokenize(TEXTS[0], pos=True)
-    assert "".join(t.text for t in toks) == TEXTS[0]
-    assert all(t.pos in seg.pos_tags for t in toks)
-    assert [t.text for t in toks] == seg.cut(TEXTS[0])  # the same words with and without parts of speech
-    assert {c.label for c in seg.tag(TEXTS[0])} <= {"B", "M", "E", "S"}
 
 
 def test_distillation_run_pulls_the_student_towards_the_teacher(tiny_multi_models_dir, tmp_path, data_dir,
@@ -348,36 +62,6 @@ def test_distillation_run_pulls_the_student_towards_the_teacher(tiny_multi_model
     agree = {a: sum(x == y for x, y in zip(labels(s), want)) / len(want) for a, s in runs.items()}
     assert runs[1.0].vocab.chars == teacher.vocab.chars  # the student reads the teacher's vocabulary
     assert agree[1.0] > agree[0.0], agree
-
-
-def test_examples_carry_a_teachers_ids_when_its_vocabulary_differs():
-    """Each piece's ids in the teacher's vocabulary are those the teacher gets for the same text,
-    and `batches` pads them like the student's (a teacher reading the student's ids would see
-    its rare bigrams as unknown)."""
-    import random
-
-    from segmenter.corpus import Sentence
-    from segmenter.text import to_units
-    from segmenter.training.data import batches, make_examples
-    from segmenter.vocab import Vocab
-
-    sents = [Sentence(["我们", "爱", "北京"]), Sentence(["北京", "很", "大"]), Sentence(["我们", "走"])]
-    student = Vocab.build([to_units(s.text).keys for s in sents], 1, 2)
-    teacher = Vocab.build([to_units(s.text).keys for s in sents], 1, 1)
-    examples = make_examples(sents, student, 64, teacher_vocab=teacher)
-    for sent, ex in zip(sents, examples):
-        assert (ex.teacher_chars, ex.teacher_bigrams) == teacher.encode(to_units(sent.text))
-        assert (ex.chars, ex.bigrams) == student.encode(to_units(sent.text))
-        assert ex.bigrams != ex.teacher_bigrams  # the student's vocabulary lacks the rare bigrams
-    (batch,) = batches(examples, 8, random.Random(0))
-    assert batch.teacher_chars is not None and batch.teacher_bigrams is not None
-    assert batch.teacher_bigrams.shape == batch.bigrams.shape and batch.teacher_chars.shape == batch.chars.shape
-    for r, n in enumerate(batch.lengths.tolist()):
-        row = next(ex for ex in examples if ex.chars == batch.chars[r, :n].tolist())
-        assert batch.teacher_bigrams[r, :n + 1].tolist() == row.teacher_bigrams
-        assert batch.teacher_bigrams[r, n + 1:].eq(0).all()
-    (plain,) = batches(make_examples(sents, student, 64), 8, random.Random(0))
-    assert plain.teacher_chars is None and plain.teacher_bigrams is None
 
 
 def test_a_one_standard_student_learns_from_that_standard_of_a_multi_standard_teacher(tiny_multi_models_dir,
@@ -436,12 +120,8 @@ def test_an_ensemble_member_with_a_smaller_vocabulary_reads_the_ids_translated_i
     together: each reads the first member's ids as its own encoder would give them."""
     import dataclasses
 
-    import numpy as np
-
     from segmenter import artifact
-    from segmenter.text import to_units
     from segmenter.training.teacher import load_teacher
-    from segmenter.vocab import Vocab
 
     a = tiny_multi_models_dir / "multi"
     art = artifact.load(a)
@@ -472,20 +152,43 @@ def test_an_ensemble_member_with_a_smaller_vocabulary_reads_the_ids_translated_i
         load_teacher([d, a], ["chars", "pku"])
 
 
-def test_segmenter_models_dir_is_where_the_cli_looks_up_names_and_the_library_takes_models_dir(
-        tiny_multi_models_dir, tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("SEGMENTER_MODELS_DIR", str(tiny_multi_models_dir))
-    # the library reads no environment: names are looked up in `models_dir`, else the shipped models
-    assert "multi-fast" in Segmenter.available() and Segmenter.load().path.name == "multi-fast"
-    assert Segmenter.available(tiny_multi_models_dir) == ["multi"]
-    seg = Segmenter.load("chars", models_dir=tiny_multi_models_dir)  # a standard of the tiny model there
-    assert seg.standard == "chars" and seg.path == tiny_multi_models_dir / "multi"
-    with pytest.raises(ModelLoadError, match="no model 'multi-fast'"):
-        Segmenter.load("multi-fast", models_dir=tiny_multi_models_dir)
-    # the CLI honours SEGMENTER_MODELS_DIR and passes it on
-    src = tmp_path / "in.txt"
-    src.write_text("\n".join(TEXTS) + "\n", encoding="utf-8")
-    assert main(["segment", str(src), "--model", "chars", "-q"]) == 0
-    assert capsys.readouterr().out.splitlines() == [" ".join(w) for w in seg.cut_batch(TEXTS)]
-    assert main(["segment", str(src), "--model", "multi-fast", "-q"]) == 2
-    assert "no model 'multi-fast'" in capsys.readouterr().err
+def test_a_teacher_with_dictionary_features_reads_those_of_the_batch(tmp_path, tiny_corpus):
+    train_set, dev_set = split_dev(tiny_corpus[:200])
+    corpus = [Corpus("pku", train_set, dev_set)]
+    options = dict(TINY_MODEL, word_features=3)
+    train(corpus, tmp_path / "teacher", options, TrainConfig(epochs=1, seed=3, lr=1e-2, min_char_count=2),
+          progress=False)
+    teacher = load_teacher(tmp_path / "teacher", ["pku"])
+    assert teacher.words == Segmenter.load(tmp_path / "teacher").vocab.words
+    student = tmp_path / "student"
+    train(corpus, student, options, TrainConfig(epochs=1, seed=4, lr=1e-2, distill_alpha=1.0),
+          teacher=tmp_path / "teacher", progress=False)
+    examples, _ = training_examples(corpus, Segmenter.load(student).vocab, teacher.config)
+    batch = next(batches(examples, 16, random.Random(0)))
+    assert batch.features is not None and int(batch.features.sum()) > 0
+    args = (batch.chars, batch.bigrams, batch.lengths, batch.standards)
+    got = teacher.scores(*args, batch.features)
+    with torch.no_grad():
+        assert torch.equal(got, teacher.models[0](*args[:3], None, batch.features).float())
+        # the features change the scores: the teacher does read them
+        assert not torch.allclose(got, teacher.models[0](*args[:3], None, torch.zeros_like(batch.features)).float())
+    with pytest.raises(ValueError, match="dictionary features"):
+        teacher.scores(*args)
+
+
+def test_the_standards_not_trained_are_kept_by_the_starting_model(tiny_multi_models_dir, data_dir, tmp_path):
+    """Fine-tuned hard on a convention opposite to `pku`'s (every character a word), the model's
+    `pku` standard moves much less when the starting model teaches it on the same text."""
+    sents = read_corpus(data_dir / "pku" / "pfr199801_seg.utf8")[1000:1200]
+    chars = [Sentence(list(s.text)) for s in sents]
+    train_set, dev_set = split_dev(chars)
+    texts = [s.text for s in read_corpus(data_dir / "pku" / "pfr199801_seg.utf8")[1200:1300]]
+    start = Segmenter.load(tiny_multi_models_dir / "multi", standard="pku").cut_batch(texts)
+    agree = {}
+    for keep in (0.0, 1.0):
+        out = tmp_path / f"keep{keep}"
+        train([Corpus("mine", train_set, dev_set)], out, {}, TrainConfig(epochs=3, lr=2e-2, keep_alpha=keep, seed=2),
+              progress=False, init=tiny_multi_models_dir / "multi")
+        after = Segmenter.load(out, standard="pku").cut_batch(texts)
+        agree[keep] = sum(a == b for a, b in zip(start, after)) / len(texts)
+    assert agree[1.0] > agree[0.0] + 0.1

@@ -124,7 +124,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
             model_options["pos"] = True
     else:
         if len(corpora) == 1:
-            model_options.update(standard_dim=0, standard_input="embedding")
+            model_options.update(standard_dim=0)
         if args.pos:
             try:
                 model_options["labels"] = joint_labels(pos_tag_set([s for c in corpora for s in c.train]))

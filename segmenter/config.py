@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -41,6 +42,9 @@ class Runtime(str, Enum):
 
 # Keys of config.json files written before the fields were renamed -> the fields' names now.
 _RENAMED = {"n_chars": "n_units", "tags": "labels"}
+# Keys of config.json files written when the network had variants no model shipped: the key -> the only
+# value read now (every network is bidirectional; a multi-standard one reads its standard as an embedding).
+_REMOVED = {"bidirectional": True, "standard_input": "embedding"}
 MIXED = "mixed"  # the standard that `TrainConfig.mixed_share` trains: for text of unknown convention
 
 
@@ -55,7 +59,6 @@ class ModelConfig:
     cell: Cell = Cell.LSTM
     hidden: int = 200  # per direction
     layers: int = 1
-    bidirectional: bool = True
     dropout: float = 0.2
     labels: tuple[str, ...] = ("B", "M", "E", "S")  # BMES, or joint BMES-POS labels ("B-n", ...)
     max_piece: int = 200  # model input is cut into pieces of at most this many units
@@ -64,11 +67,6 @@ class ModelConfig:
     # () with 0: a single-standard model (no standard input).
     standards: tuple[str, ...] = ()
     standard_dim: int = 0
-    # How the first layer learns the standard: "embedding" (above), or "tokens": a learned vector
-    # per standard, of the width of a unit's input, read by each direction of the first layer
-    # before the sentence (a standard token at both ends of the sentence; its outputs are
-    # dropped). Runs on torch only.
-    standard_input: str = "embedding"
     # A joint model with `factored` scores its BMES tag and its part of speech with two heads
     # (4 + n_pos outputs) instead of one score per joint label: segmentation decodes on the 4 BMES
     # scores alone (the fast BMES Viterbi) and a word takes the best part of speech of its last unit.
@@ -95,12 +93,8 @@ class ModelConfig:
             raise ValueError("a multi-standard model needs both standard names and standard_dim > 0")
         if self.factored and len(self.labels) == 4:
             raise ValueError("a factored model needs joint BMES-POS labels")
-        if self.standard_input not in ("embedding", "tokens"):
-            raise ValueError(f"standard_input must be 'embedding' or 'tokens', got {self.standard_input!r}")
         if self.word_features != 0 and not 2 <= self.word_features <= 8:
             raise ValueError(f"word_features must be 0 or 2..8 (the longest dictionary word), got {self.word_features}")
-        if self.word_features and self.standards and self.standard_input != "embedding":
-            raise ValueError("dictionary features need standard_input 'embedding'")
         if len(set(self.standards)) != len(self.standards) or not all(self.standards):
             raise ValueError(f"standard names must be distinct and non-empty, got {list(self.standards)}")
         if len(set(self.labels)) != len(self.labels) or not all(isinstance(x, str) and x for x in self.labels):
@@ -124,14 +118,7 @@ class ModelConfig:
     @property
     def input_dim(self) -> int:
         """Width of the first layer's input at every position."""
-        return self.unit_dim + (self.standard_dim if self.standard_input == "embedding" else 0) + self.feature_dim
-
-    @property
-    def standard_width(self) -> int:
-        """Width of a standard's learned vector (0: a single-standard model)."""
-        if not self.standards:
-            return 0
-        return self.standard_dim if self.standard_input == "embedding" else self.unit_dim
+        return self.unit_dim + self.standard_dim + self.feature_dim
 
     @property
     def n_outputs(self) -> int:
@@ -155,6 +142,11 @@ class ModelConfig:
         if not isinstance(d, dict):
             raise TypeError(f"a model config is a JSON object, got {type(d).__name__}")
         d = {_RENAMED.get(k, k): v for k, v in d.items()}
+        for key, only in _REMOVED.items():
+            value = d.pop(key, only)
+            if value != only or type(value) is not type(only):
+                raise ValueError(f"{key}: {json.dumps(value)} is not supported any more (a network variant that "
+                                 f"was removed: this library reads {key} {json.dumps(only)} only)")
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = set(d) - known
         if unknown:

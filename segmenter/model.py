@@ -22,7 +22,7 @@ def reverse_index(lengths: torch.Tensor, seq_len: int) -> torch.Tensor:
 
 
 class BiRNNTagger(nn.Module):
-    """Unit and unit-bigram embeddings, a stacked (bi)directional RNN, a linear tag layer.
+    """Unit and unit-bigram embeddings, a stacked bidirectional RNN, a linear tag layer.
 
     Each direction runs as a one-directional RNN over the padded batch; the backward one
     reads every row reversed within its length. This gives the same result as packed
@@ -40,7 +40,6 @@ class BiRNNTagger(nn.Module):
         for emb in net.embeddings:
             setattr(self, emb.name, nn.Embedding(emb.rows, emb.dim, padding_idx=0 if emb.padding else None,
                                                  sparse=emb.sparse))
-        self.std_tokens = config.standard_input == "tokens"
         self.dropout = nn.Dropout(config.dropout)
         self.fwd = nn.ModuleList()
         self.bwd = nn.ModuleList()
@@ -70,21 +69,13 @@ class BiRNNTagger(nn.Module):
         with dictionary features only. Returns (batch, seq, config.n_outputs) scores: one per label, or
         for a factored model 4 BMES scores then one per part of speech."""
         std: torch.Tensor | None = None
-        tok: torch.Tensor | None = None
         if self.std_emb is not None:
             if standards is None:
                 raise ValueError("a multi-standard model needs the standard of every row")
-            if self.std_tokens:  # read first by each direction of the first layer
-                tok = self.std_emb(standards).unsqueeze(1)  # (batch, 1, unit_dim)
-            else:
-                std = self.std_emb(standards)  # (batch, standard_dim)
+            std = self.std_emb(standards)  # (batch, standard_dim)
         if (features is None) != (self.config.feature_dim == 0):
             raise ValueError("dictionary features are given exactly to a model that has them")
         x = self._embed(chars, bigrams[:, :-1], bigrams[:, 1:], std, features)  # (batch, seq, in_dim)
-        if not self.config.bidirectional:
-            for layer in range(self.config.layers):
-                x = self.dropout(_run(self.fwd[layer], x, tok if layer == 0 else None))
-            return self.out(x)
         rev = reverse_index(lengths, chars.shape[1])  # (batch, seq)
         # The backward input is embedded from reversed ids: reversing ids is cheaper than
         # reversing embedded vectors.
@@ -92,12 +83,12 @@ class BiRNNTagger(nn.Module):
                           None if features is None else _regather(features, rev))
         last = self.config.layers - 1
         for layer in range(last):
-            h_f = _run(self.fwd[layer], x, tok if layer == 0 else None)  # (batch, seq, hidden)
-            h_r = _run(self.bwd[layer], x_r, tok if layer == 0 else None)  # (batch, seq, hidden), reversed order
+            h_f = _run(self.fwd[layer], x)  # (batch, seq, hidden)
+            h_r = _run(self.bwd[layer], x_r)  # (batch, seq, hidden), reversed order
             x = self.dropout(torch.cat([h_f, _regather(h_r, rev)], dim=-1))  # (batch, seq, 2*hidden)
             x_r = _regather(x, rev)
-        h_f = _run(self.fwd[last], x, tok if last == 0 else None)
-        h_r = _run(self.bwd[last], x_r, tok if last == 0 else None)
+        h_f = _run(self.fwd[last], x)
+        h_r = _run(self.bwd[last], x_r)
         # The tag layer applied to each direction apart (its weight split in halves), so that only
         # (batch, seq, n_tags) backward scores are put back in order, not the hidden states.
         w_f, w_b = self.out.weight.split(self.config.hidden, dim=1)
@@ -120,12 +111,9 @@ class BiRNNTagger(nn.Module):
         return x
 
 
-def _run(rnn: nn.Module, x: torch.Tensor, first: torch.Tensor | None) -> torch.Tensor:
-    """Outputs of a one-directional RNN over x (batch, seq, d); with `first` (batch, 1, d), that
-    vector is read before the sequence and its output dropped."""
-    if first is None:
-        return rnn(x)[0]  # type: ignore[no-any-return]
-    return rnn(torch.cat([first.to(x.dtype), x], dim=1))[0][:, 1:]  # type: ignore[no-any-return]
+def _run(rnn: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """Outputs of a one-directional RNN over x (batch, seq, d)."""
+    return rnn(x)[0]  # type: ignore[no-any-return]
 
 
 def _regather(x: torch.Tensor, rev: torch.Tensor) -> torch.Tensor:

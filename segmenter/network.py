@@ -117,8 +117,8 @@ def network(config: ModelConfig) -> Network:
         embeddings.append(Embedding("bigram_emb", config.n_bigrams, config.bigram_dim, "bigrams",
                                     padding=True, sparse=True))
     if config.standard_dim:
-        embeddings.append(Embedding("std_emb", len(config.standards), config.standard_width, "standards"))
-    sides = ("fwd", "bwd") if config.bidirectional else ("fwd",)
+        embeddings.append(Embedding("std_emb", len(config.standards), config.standard_dim, "standards"))
+    sides = ("fwd", "bwd")
     layers = tuple(Recurrent(n, config.cell, config.input_dim if n == 0 else config.hidden * len(sides),
                              config.hidden, sides) for n in range(config.layers))
     return Network(config, tuple(embeddings), config.feature_dim, layers, head_of(config))

@@ -94,8 +94,6 @@ def build(config: ModelConfig, weights: Mapping[str, np.ndarray],
     output layer stay float32."""
     w = {k: np.asarray(v, dtype=np.float32) if np.issubdtype(np.asarray(v).dtype, np.floating) else np.asarray(v)
          for k, v in weights.items()}
-    if config.standards and config.standard_input != "embedding":
-        raise ValueError("standard tokens run on torch only: no ONNX graph for this network")
     g = _Graph(external_bytes)
     i64 = lambda *v: np.array(v, dtype=np.int64)  # noqa: E731
     zero, one, minus_one = g.const("zero", i64(0)), g.const("one", i64(1)), g.const("minus_one", i64(-1))
@@ -134,7 +132,7 @@ def build(config: ModelConfig, weights: Mapping[str, np.ndarray],
         bias = np.stack([np.concatenate([_gate_order(cell, w[f"{p}.bias_ih_l0"]),
                                          _gate_order(cell, w[f"{p}.bias_hh_l0"])]) for p in prefixes])
         attrs: dict[str, Any] = {"hidden_size": spec.hidden,
-                                 "direction": "bidirectional" if len(prefixes) == 2 else "forward",
+                                 "direction": "bidirectional",
                                  **cell.onnx_attrs}
         if cell.activations:  # one list per direction
             attrs["activations"] = list(cell.activations) * len(prefixes)

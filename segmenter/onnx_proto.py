@@ -5,7 +5,8 @@ package.
 Python 3.11 (its `ml_dtypes` extension): more than the whole cold-start budget of the library.
 ONNX Runtime reads the serialised `ModelProto`, so `onnx_graph.build` writes those bytes with this
 module instead. Field numbers are those of `onnx/onnx.proto3` (ONNX 1.16); the test suite parses
-the output with `onnx` itself and runs its checker on it (`tests/segmenter/test_ort.py`).
+the output with `onnx` itself and runs its checker on it (`tests/segmenter/test_onnx_proto.py`,
+`tests/segmenter/test_onnx_graph.py`).
 
 Protobuf wire format: every field is a key `(number << 3) | wire type` as a varint, then a varint
 (type 0), a 32-bit little-endian value (type 5) or a length-prefixed byte string (type 2:

@@ -30,14 +30,9 @@ def available() -> bool:
     return True
 
 
-def supports(config: ModelConfig) -> bool:
-    """Whether the ONNX graph covers this network (standard tokens run on torch only)."""
-    return config.standard_input == "embedding" or not config.standards
-
-
 def prefers_ort(config: ModelConfig, torch_available: bool) -> bool:
     """Whether runtime="auto" picks ONNX Runtime for a network of `config`."""
-    if not available() or not supports(config):
+    if not available():
         return False
     return not torch_available or (config.layers == 1 and config.hidden <= AUTO_MAX_HIDDEN)
 

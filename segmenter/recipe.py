@@ -35,16 +35,14 @@ from segmenter.heads import HEADS
 # (the corpus's parts of speech), `standards` by the --train names
 NETWORK = [f for f in dataclasses.fields(ModelConfig) if f.name not in ("n_units", "n_bigrams", "labels", "standards")]
 TRAINING = list(dataclasses.fields(TrainConfig))
-FLAG = {"distill_temperature": "temperature", "bidirectional": "unidirectional"}  # where the flag is not the field
-CHOICES = {"standard_input": ["embedding", "tokens"], "head": list(HEADS)}
+FLAG = {"distill_temperature": "temperature"}  # where the flag is not the field
+CHOICES = {"head": list(HEADS)}
 HELP = {
     "char_dim": "unit embedding size", "bigram_dim": "bigram embedding size (0: no bigram features)",
     "cell": "recurrent cell", "hidden": "hidden size per direction", "layers": "recurrent layers",
-    "bidirectional": "forward direction only (for comparison)", "dropout": "dropout (with --init: the model's)",
+    "dropout": "dropout (with --init: the model's)",
     "max_piece": "longest piece the input is cut into, in units",
     "standard_dim": "size of the standard embedding (multi-standard; 8 when not given)",
-    "standard_input": "multi-standard: a standard embedding at every position, or a standard token read first by "
-                      "each direction of the first layer (torch only)",
     "head": "the output layer (segmenter.heads.HEADS)",
     "factored": "with --pos: separate BMES and part-of-speech heads (segmentation decodes on 4 scores: faster)",
     "word_features": "dictionary features: at every character, whether a training word of each standard of 2..N "
@@ -83,9 +81,7 @@ def add_network_options(parser: argparse.ArgumentParser) -> None:
     for f in NETWORK:
         default = f.default
         shown = default.value if isinstance(default, Enum) else default
-        if f.name == "bidirectional":
-            parser.add_argument(flag(f), action="store_true", help=HELP[f.name])
-        elif isinstance(default, bool):
+        if isinstance(default, bool):
             parser.add_argument(flag(f), action="store_true", default=None, help=HELP.get(f.name))
         else:
             choices = [c.value for c in type(default)] if isinstance(default, Enum) else CHOICES.get(f.name)
@@ -111,7 +107,6 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
 def model_options(args: argparse.Namespace) -> dict[str, Any]:
     """The network options given (`ModelOptions` fields), from the parsed arguments."""
     given = {f.name: getattr(args, dest(f)) for f in NETWORK}
-    given["bidirectional"] = False if args.unidirectional else None
     return {k: v for k, v in given.items() if v is not None}
 
 

@@ -62,9 +62,6 @@ def choose(runtime: Runtime | str, precision: Precision, config: ModelConfig, ha
         raise InvalidInputError("the onnxruntime runtime runs fp32 and int8; bf16 needs runtime='torch'")
     if not ort.available():
         raise InvalidInputError("runtime 'onnxruntime' needs the onnxruntime package")
-    if not ort.supports(config):
-        raise InvalidInputError("this model reads its standard as tokens, which runs on torch only: "
-                                "pip install 'segmenter-cws[train]'")
     return runtime
 
 

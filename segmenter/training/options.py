@@ -12,9 +12,9 @@ from segmenter.config import ModelConfig
 
 # `ModelConfig` fields a fine-tuning run takes from the model it starts from (any other value asked
 # for is an error naming the option), and the training options that name them
-INHERITED = ("cell", "layers", "hidden", "char_dim", "bigram_dim", "bidirectional", "max_piece", "standard_dim",
-             "standard_input", "labels", "factored", "word_features", "head")
-_OPTION = {"bidirectional": "--unidirectional", "labels": "--pos"}
+INHERITED = ("cell", "layers", "hidden", "char_dim", "bigram_dim", "max_piece", "standard_dim", "labels", "factored",
+             "word_features", "head")
+_OPTION = {"labels": "--pos"}
 
 
 @dataclass(frozen=True)
@@ -28,13 +28,11 @@ class ModelOptions:
     cell: str | None = None
     hidden: int | None = None
     layers: int | None = None
-    bidirectional: bool | None = None
     dropout: float | None = None
     labels: tuple[str, ...] | None = None
     max_piece: int | None = None
     standards: tuple[str, ...] | None = None
     standard_dim: int | None = None
-    standard_input: str | None = None
     factored: bool | None = None
     word_features: int | None = None
     head: str | None = None

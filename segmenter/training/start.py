@@ -126,7 +126,7 @@ def load_init(model: BiRNNTagger, vocab: Vocab, art: artifact.Artifact, path: st
                          f"({art.config} vs {model.config})")
     if adds_input:  # the first layer reads the standard through new input columns, starting at zero
         u = cfg.unit_dim
-        for side in ("fwd", "bwd")[:2 if cfg.bidirectional else 1]:
+        for side in ("fwd", "bwd"):
             w = state[f"{side}.0.weight_ih_l0"]
             state[f"{side}.0.weight_ih_l0"] = torch.cat([w[:, :u], w.new_zeros(w.shape[0], cfg.standard_dim),
                                                          w[:, u:]], 1)
@@ -137,7 +137,7 @@ def load_init(model: BiRNNTagger, vocab: Vocab, art: artifact.Artifact, path: st
         state["std_emb.weight"] = standard_rows(state["std_emb.weight"], old.standards, cfg.standards)
         log.info("standards %s added", [s for s in cfg.standards if s not in old.standards])
     if adds_features:  # the first layer reads them through new input columns, starting at zero
-        for side in ("fwd", "bwd")[:2 if model.config.bidirectional else 1]:
+        for side in ("fwd", "bwd"):
             w = state[f"{side}.0.weight_ih_l0"]
             state[f"{side}.0.weight_ih_l0"] = torch.cat([w, w.new_zeros(w.shape[0], model.config.feature_dim)], 1)
         log.info("dictionary features added (words of 2..%d units), their weights starting at zero",

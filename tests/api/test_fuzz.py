@@ -3,7 +3,7 @@ schemathesis, a bounded number of examples, against the app with the shipped mod
 
 Every answer must be documented by the schema (status code, content type, body shape), no answer
 is a 5xx, every error has the one JSON error shape, and every successful segmentation is made of
-exactly the input characters.
+exactly the input characters. Cross-cutting: about the service as a whole, not one module.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """The service's modules keep to their jobs: `main` is the import path of the app, `deps` holds
-the FastAPI dependencies only, `service` the request pipeline, `middleware` the ASGI layers."""
+the FastAPI dependencies only, `service` the request pipeline, `middleware` the ASGI layers.
+Cross-cutting: about how the modules divide the work, not one module."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Operations: OpenAPI security and errors per route, local Swagger UI, gzip, request IDs, CORS,
-metrics names and process metrics, settings errors that name the variable."""
+metrics names and process metrics, settings errors that name the variable.
+Cross-cutting: about the service as a whole, not one module."""
 
 import re
 

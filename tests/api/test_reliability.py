@@ -1,5 +1,6 @@
 """The service under clients that leave, floods, slow or broken requests, and SIGTERM with a
-backlog: a real server subprocess (`segmenter serve`), raw sockets where a client misbehaves."""
+backlog: a real server subprocess (`segmenter serve`), raw sockets where a client misbehaves.
+Cross-cutting: about the service as a whole, not one module."""
 
 from __future__ import annotations
 

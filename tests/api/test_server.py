@@ -1,4 +1,5 @@
-"""The real server: started as a subprocess with the Docker image's command, talked to over HTTP."""
+"""The real server: started as a subprocess with the Docker image's command, talked to over HTTP.
+Cross-cutting: about the service as a whole, not one module."""
 
 from __future__ import annotations
 

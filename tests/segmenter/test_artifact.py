@@ -7,7 +7,12 @@ import torch
 from safetensors.numpy import load_file, save_file
 
 from segmenter import Segmenter, artifact
+from segmenter.config import TrainConfig
+from segmenter.corpus import Sentence
 from segmenter.errors import ModelLoadError
+from segmenter.training.data import Corpus
+from segmenter.training.loop import train
+from tests.conftest import TINY_MODEL
 
 SAMPLE = ["中共中央总书记、国家主席江泽民发表新年讲话。", "１９９８年，中国经济增长８％。", ""]
 
@@ -183,6 +188,17 @@ def test_a_label_set_that_is_not_bmes_is_refused(model_copy, labels):
         Segmenter.load(model_copy)
 
 
+@pytest.mark.parametrize("key, value", [("bidirectional", False), ("standard_input", "tokens")])
+def test_a_model_of_a_removed_network_variant_is_refused_naming_it(model_copy, key, value):
+    config = json.loads((model_copy / "config.json").read_text())
+    _replace_config(model_copy, {**config, key: value})
+    with pytest.raises(ModelLoadError, match=f"{key}: {json.dumps(value)} is not supported any more"):
+        Segmenter.load(model_copy)
+    _replace_config(model_copy, {**config, "bidirectional": True, "standard_input": "embedding"})
+    assert Segmenter.load(model_copy).config == artifact.read_config(model_copy)  # the keys of shipped models load
+    assert "bidirectional" not in artifact.read_config(model_copy).to_json()
+
+
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 @pytest.mark.parametrize("name", ["out.bias", "char_emb.weight_scale"])
 def test_weights_that_are_not_finite_are_refused_naming_the_tensor(model_copy, bad, name):
@@ -192,3 +208,48 @@ def test_weights_that_are_not_finite_are_refused_naming_the_tensor(model_copy, b
     tensor = name.removesuffix(artifact.SCALE)  # a bad scale makes its table's rows not finite
     with pytest.raises(ModelLoadError, match=rf"not finite .* in {tensor}$"):
         Segmenter.load(model_copy)
+
+
+def test_a_model_whose_dictionaries_do_not_match_its_config_fails_to_load(tmp_path):
+    import json
+    import shutil
+
+    from segmenter import artifact
+    from segmenter.errors import ModelLoadError
+
+    out = tmp_path / "wf"
+    sents = [Sentence(["北京", "天安门"]), Sentence(["我", "爱", "北京"])] * 10
+    train([Corpus("a", sents, sents[:2])], out, dict(TINY_MODEL, word_features=3), TrainConfig(epochs=1),
+          progress=False)
+    assert Segmenter.load(out).cut("我爱北京") == Segmenter.load(out, runtime="onnxruntime").cut("我爱北京")
+    for change in ({"word_longest": 4}, {"words": ["北京", "天安门"]}, {"words": None}):
+        bad = tmp_path / "bad"
+        shutil.rmtree(bad, ignore_errors=True)
+        shutil.copytree(out, bad)
+        vocab = json.loads((bad / "vocab.json").read_text(encoding="utf-8"))
+        vocab.update(change)
+        if vocab["words"] is None:
+            del vocab["words"], vocab["word_longest"]
+        (bad / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+        meta = artifact.read_meta(bad)
+        meta["sha256"]["vocab.json"] = artifact.sha256_file(bad / "vocab.json")
+        artifact.write_meta(bad, meta)
+        with pytest.raises(ModelLoadError, match="dictionaries"):
+            Segmenter.load(bad)
+
+
+def test_standards_that_do_not_match_the_weights_fail_to_load(tiny_multi_models_dir, tmp_path):
+    import shutil
+
+    from segmenter import artifact
+
+    copy = tmp_path / "m"
+    shutil.copytree(tiny_multi_models_dir / "multi", copy)
+    config = json.loads((copy / "config.json").read_text())
+    config["standards"] = ["pku", "chars", "extra"]
+    (copy / "config.json").write_text(json.dumps(config))
+    meta = artifact.read_meta(copy)
+    meta["sha256"]["config.json"] = artifact.sha256_file(copy / "config.json")
+    artifact.write_meta(copy, meta)
+    with pytest.raises(ModelLoadError, match="weights do not fit"):
+        Segmenter.load(copy)

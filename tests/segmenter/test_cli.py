@@ -5,8 +5,16 @@ import sys
 
 import pytest
 
+from segmenter import Segmenter
 from segmenter.cli import main
-from tests.conftest import RESOURCES
+from segmenter.config import TrainConfig
+from segmenter.corpus import Sentence
+from segmenter.training.data import Corpus
+from segmenter.training.loop import train
+from tests.conftest import RESOURCES, TINY_MODEL
+from tests.segmenter.conftest import (
+    STANDARD_TEXTS,
+)
 
 
 @pytest.fixture
@@ -250,3 +258,49 @@ def test_train_without_torch_names_the_extra_to_install(tmp_path):
     assert proc.stderr == ("segmenter: error: segmenter train needs the 'train' extra (torch is missing): "
                            "pip install 'segmenter-cws[train]'\n")
     assert not (tmp_path / "m").exists()
+
+
+def test_cli_refuses_bad_word_feature_options(tmp_path):
+    good = tmp_path / "a.txt"
+    good.write_text("北京 天安门\n我 爱 北京\n" * 20, encoding="utf-8")
+    out = str(tmp_path / "out")
+    assert main(["train", "--train", f"a={good}", "--out", out, "--word-features", "1"]) == 2
+    assert main(["train", "--train", f"a={good}", "--train", f"b={good}", "--out", out,
+                 "--word-features", "3", "--mixed-share", "0.2"]) == 2
+    wf = tmp_path / "wf"
+    train([Corpus("a", [Sentence(["北京", "天安门"])] * 20, [Sentence(["北京"])])], wf,
+          dict(TINY_MODEL, word_features=3), TrainConfig(epochs=1), progress=False)
+    # a teacher with dictionary features teaches only a student that reads the same ones
+    assert main(["train", "--train", f"a={good}", "--out", out, "--teacher", str(wf)]) == 2
+    assert main(["train", "--train", f"a={good}", "--out", out, "--teacher", str(wf), "--word-features", "2"]) == 2
+
+
+def test_cli_standard_by_name_and_by_flag(tiny_multi_models_dir, tmp_path, capsys, monkeypatch):
+    src = tmp_path / "in.txt"
+    src.write_text("\n".join(STANDARD_TEXTS) + "\n", encoding="utf-8")
+    ref = Segmenter.load("multi", models_dir=tiny_multi_models_dir).cut_batch(STANDARD_TEXTS, standard="chars")
+    model = str(tiny_multi_models_dir / "multi")
+    assert main(["segment", str(src), "--model", model, "--standard", "chars", "-q"]) == 0
+    assert capsys.readouterr().out.splitlines() == [" ".join(w) for w in ref]
+    assert main(["segment", str(src), "--model", model, "--standard", "msr", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "no standard 'msr'" in err and "pku, chars" in err
+
+
+def test_train_rejects_bad_corpus_arguments(tmp_path, capsys):
+    good = tmp_path / "a.txt"
+    good.write_text("我 爱 北京\n今天 天气 好\n", encoding="utf-8")
+    out = str(tmp_path / "m")
+    assert main(["train", "--train", f"a={good}", "--train", str(good), "--out", out]) == 2
+    assert "NAME=PATH" in capsys.readouterr().err
+    assert main(["train", "--train", f"a={tmp_path / 'missing.txt'}", "--out", out]) == 2
+    assert "missing.txt" in capsys.readouterr().err
+    assert main(["train", "--train", f"a={good}", "--dev", f"b={good}", "--out", out]) == 2
+    assert "no --train corpus" in capsys.readouterr().err
+
+    for bad, why in ((["--mixed-share", "1.5"], "below 1"), (["--mixed-share", "0.2"], "several standards"),
+                     (["--train", f"b={good}", "--mixed-only"], "--init"),
+                     (["--train", f"b={good}", "--mixed-only", "--mixed-share", "0.2"], "no --mixed-share"),
+                     (["--train", f"mixed={good}"], "no corpus may be named")):
+        assert main(["train", "--train", f"a={good}", "--out", out, *bad]) == 2
+        assert why in capsys.readouterr().err

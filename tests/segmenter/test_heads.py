@@ -7,16 +7,24 @@ import numpy as np
 import pytest
 import torch
 
-from segmenter.config import ModelConfig
+from segmenter import Segmenter
+from segmenter.config import ModelConfig, TrainConfig
+from segmenter.corpus import split_dev
 from segmenter.decode import NEG, viterbi, viterbi_transitions
-from segmenter.heads import CRF, FactoredSoftmax, JointSoftmax, crf_marginals, crf_nll, head_of
+from segmenter.heads import CRF, FactoredSoftmax, JointSoftmax, crf_marginals, crf_nll, head_of, softmax_loss
 from segmenter.model import BiRNNTagger
 from segmenter.network import network
 from segmenter.tags import B, E, M, S, is_legal
+from segmenter.training.data import Corpus
+from segmenter.training.loop import train
+from tests.conftest import TINY_MODEL
+from tests.segmenter.conftest import (
+    CRF_CONFIG,
+    STANDARD_TEXTS,
+)
 from tests.segmenter.test_decode import brute_force
 
 JOINT = tuple(f"{b}-{p}" for p in ("n", "v") for b in "BMES")
-CRF_CONFIG = ModelConfig(n_units=10, n_bigrams=10, char_dim=4, bigram_dim=2, hidden=3, head="crf")
 
 
 def path_score(emit, trans, seq) -> float:
@@ -131,10 +139,7 @@ def test_the_crf_head_is_in_the_spec_and_only_for_bmes_labels():
 def test_a_trained_crf_model_segments_alike_on_both_runtimes(tmp_path, tiny_corpus):
     from segmenter import Segmenter
     from segmenter.artifact import load
-    from segmenter.config import TrainConfig
-    from segmenter.corpus import split_dev
     from segmenter.train import Corpus, train
-    from tests.conftest import TINY_MODEL
 
     train_set, dev_set = split_dev(tiny_corpus[:200])
     train([Corpus("pku", train_set, dev_set)], tmp_path / "crf", dict(TINY_MODEL, head="crf"),
@@ -149,9 +154,61 @@ def test_a_trained_crf_model_segments_alike_on_both_runtimes(tmp_path, tiny_corp
     assert [t.prob for t in tags] == pytest.approx([t.prob for t in torch_seg.tag(texts[0])], rel=1e-4)
 
 
-def test_fine_tuning_keeps_the_head_of_the_model_it_starts_from():
-    from segmenter.training.options import ModelOptions, inherited
+def test_loss_of_a_row_without_parts_of_speech_sums_over_them():
+    scores = torch.randn(1, 3, 8)  # 2 parts of speech x BMES
+    tags = torch.tensor([[0, 2, 3]])  # B E S
+    joint = torch.tensor([False])
+    logp = scores.log_softmax(-1).reshape(1, 3, 2, 4).logsumexp(2)
+    expected = -(logp[0, 0, 0] + logp[0, 1, 2] + logp[0, 2, 3]) / 3
+    assert softmax_loss(scores, tags, joint).item() == pytest.approx(expected.item(), rel=1e-5)
+    as_joint = softmax_loss(scores, tags, torch.tensor([True]))  # the same ids read as joint labels differ
+    assert as_joint.item() != pytest.approx(expected.item(), rel=1e-3)
 
-    assert inherited(CRF_CONFIG, ModelOptions(), "base").head == "crf"
-    with pytest.raises(ValueError, match="--head contradicts it"):
-        inherited(CRF_CONFIG, ModelOptions(head="softmax"), "base")
+
+def test_distillation_loss_is_zero_gap_when_student_equals_teacher():
+    scores = torch.randn(2, 5, 4)
+    tags = torch.randint(0, 4, (2, 5))
+    joint = torch.tensor([True, True])
+    gold = softmax_loss(scores, tags, joint)
+    same = softmax_loss(scores, tags, joint, scores.clone(), alpha=1.0, temperature=2.0)
+    assert same.item() == pytest.approx(0, abs=1e-5)
+    other = torch.randn(2, 5, 4)
+    mixed = softmax_loss(scores, tags, joint, other, alpha=0.5, temperature=2.0)
+    assert mixed.item() > 0.5 * gold.item()
+
+
+def test_factored_loss_adds_the_part_of_speech_only_where_known():
+    scores = torch.randn(2, 3, 4 + 3)  # BMES, then 3 parts of speech
+    tags = torch.tensor([[4 * 2 + 0, 4 * 2 + 2, 4 * 1 + 3], [0, 2, 3]])  # B-p2 E-p2 S-p1; BMES only
+    joint = torch.tensor([True, False])
+    seg = scores[..., :4].log_softmax(-1)
+    pos = scores[0, :, 4:].log_softmax(-1)
+    want = -(seg[0, 0, 0] + seg[0, 1, 2] + seg[0, 2, 3] + seg[1, 0, 0] + seg[1, 1, 2] + seg[1, 2, 3]) / 6
+    want = want - (pos[0, 2] + pos[1, 2] + pos[2, 1]) / 3
+    assert softmax_loss(scores, tags, joint, factored=True).item() == pytest.approx(want.item(), rel=1e-5)
+    # a joint-label teacher (3 POS x 4) distils into the factored heads through its marginals
+    teacher = torch.randn(2, 3, 12)
+    p = teacher.softmax(-1).reshape(2, 3, 3, 4)
+    student = torch.cat([p.sum(2).log(), p.sum(3).log()], dim=-1)  # exactly the teacher's marginals
+    only_kl = softmax_loss(student, tags, joint, teacher, alpha=1.0, temperature=1.0, factored=True)
+    assert only_kl.item() == pytest.approx(0.0, abs=1e-5)
+
+
+def test_a_factored_model_decodes_words_and_parts_of_speech(tmp_path):
+    from segmenter.corpus import read_corpus
+    from segmenter.tags import joint_labels
+    from segmenter.training.data import pos_tag_set
+    from tests.conftest import DATA, TINY_MODEL
+
+    sents = read_corpus(DATA / "pku" / "pfr199801_pos.utf8")[:300]
+    tr, dev = split_dev(sents)
+    options = dict(TINY_MODEL, labels=joint_labels(pos_tag_set(tr)), factored=True)
+    train([Corpus("pku", tr, dev)], tmp_path / "f", options, TrainConfig(epochs=3, lr=1e-2, seed=3, min_char_count=1),
+          progress=False)
+    seg = Segmenter.load(tmp_path / "f")
+    assert seg.model.out.out_features == 4 + len(seg.pos_tags)
+    toks = seg.tokenize(STANDARD_TEXTS[0], pos=True)
+    assert "".join(t.text for t in toks) == STANDARD_TEXTS[0]
+    assert all(t.pos in seg.pos_tags for t in toks)
+    assert [t.text for t in toks] == seg.cut(STANDARD_TEXTS[0])  # the same words with and without parts of speech
+    assert {c.label for c in seg.tag(STANDARD_TEXTS[0])} <= {"B", "M", "E", "S"}

@@ -37,49 +37,12 @@ def test_backward_direction_sees_the_future():
     a = m(torch.tensor([[5, 6, 7]]), torch.zeros(1, 4, dtype=torch.long), torch.tensor([3]))
     b = m(torch.tensor([[5, 6, 9]]), torch.zeros(1, 4, dtype=torch.long), torch.tensor([3]))
     assert not torch.allclose(a[0, 0], b[0, 0])  # first position depends on the last unit
-    uni = BiRNNTagger(ModelConfig(n_units=30, n_bigrams=0, char_dim=8, bigram_dim=0, hidden=6,
-                                  bidirectional=False)).eval()
-    a = uni(torch.tensor([[5, 6, 7]]), torch.zeros(1, 4, dtype=torch.long), torch.tensor([3]))
-    b = uni(torch.tensor([[5, 6, 9]]), torch.zeros(1, 4, dtype=torch.long), torch.tensor([3]))
-    torch.testing.assert_close(a[0, :2], b[0, :2])
 
 
-def test_config_validation():
-    with pytest.raises(ValueError):
-        ModelConfig(n_units=3, n_bigrams=3, dropout=1.5)
-    with pytest.raises(ValueError):
-        ModelConfig(n_units=3, n_bigrams=3, cell="transformer")
-    cfg = ModelConfig(n_units=3, n_bigrams=3, cell="gru")
-    assert ModelConfig.from_json(cfg.to_json()) == cfg
-
-
-def test_backend_cache_bound_is_set_but_never_overrides_the_user(monkeypatch):
-    import os
-
-    from segmenter.process import ONEDNN_CACHE, bound_backend_caches
-
-    monkeypatch.delenv(ONEDNN_CACHE, raising=False)
-    bound_backend_caches()
-    assert os.environ[ONEDNN_CACHE] == "16"
-    monkeypatch.setenv(ONEDNN_CACHE, "256")
-    bound_backend_caches()
-    assert os.environ[ONEDNN_CACHE] == "256"
-
-
-def test_usable_cores_follow_a_container_quota(tmp_path):
-    from segmenter.process import usable_cores
-
-    unlimited = usable_cores(tmp_path)  # no cgroup files: the affinity
-    (tmp_path / "cpu.max").write_text("150000 100000\n")  # 1.5 CPUs
-    assert usable_cores(tmp_path) == min(unlimited, 2)
-    (tmp_path / "cpu.max").write_text("50000 100000\n")
-    assert usable_cores(tmp_path) == 1
-    (tmp_path / "cpu.max").write_text("max 100000\n")
-    assert usable_cores(tmp_path) == unlimited
-
-
-def test_config_files_written_with_the_old_field_names_still_load():
-    old = {"n_chars": 30, "n_bigrams": 40, "tags": ["B-n", "M-n", "E-n", "S-n"], "hidden": 6}
-    cfg = ModelConfig.from_json(old)
-    assert (cfg.n_units, cfg.labels) == (30, ("B-n", "M-n", "E-n", "S-n"))
-    assert "n_units" in cfg.to_json() and "n_chars" not in cfg.to_json()
+def test_a_multi_standard_network_needs_the_standard():
+    model = BiRNNTagger(ModelConfig(n_units=10, n_bigrams=10, hidden=4, char_dim=4, bigram_dim=2,
+                                    standards=("a", "b"), standard_dim=2))
+    with pytest.raises(ValueError, match="standard of every row"):
+        model(torch.ones(1, 3, dtype=torch.long), torch.ones(1, 4, dtype=torch.long), torch.tensor([3]))
+    with pytest.raises(ValueError, match="standard names and standard_dim"):
+        ModelConfig(n_units=10, n_bigrams=10, standards=("a",), standard_dim=0)

@@ -8,12 +8,11 @@ import pytest
 import torch
 
 from segmenter.artifact import expected_shapes
-from segmenter.config import ModelConfig
 from segmenter.heads import FactoredSoftmax, JointSoftmax, head_of
 from segmenter.model import BiRNNTagger
 from segmenter.network import CELLS, network
 from segmenter.ort import OrtTagger
-from tests.segmenter.test_ort import (
+from tests.segmenter.conftest import (
     JOINT,
     LENGTHS,
     assert_real_positions_close,
@@ -31,9 +30,7 @@ CONFIGS = [
         [{}, {"labels": JOINT}, {"labels": JOINT, "factored": True}],
         [0, 3],
         [{}, {"standards": ("pku", "msr"), "standard_dim": 3}])
-] + [dict(cell="rnn"), dict(bidirectional=False, layers=2), dict(bigram_dim=0), dict(head="crf"),
-     dict(head="crf", cell="gru", layers=2, word_features=3),
-     dict(standards=("pku", "msr"), standard_dim=2, standard_input="tokens")]
+] + [dict(cell="rnn"), dict(bigram_dim=0), dict(head="crf"), dict(head="crf", cell="gru", layers=2, word_features=3)]
 
 
 def ids(options: dict) -> str:
@@ -70,10 +67,10 @@ def test_a_cell_s_gate_order_is_a_permutation_of_torch_s_gates():
 
 @pytest.mark.parametrize("options", [c for c in CONFIGS if c.get("word_features")
                                      and c.get("cell") == "lstm" or c.get("cell") == "rnn"
-                                     or not c.get("bidirectional", True) or c.get("bigram_dim") == 0
+                                     or c.get("bigram_dim") == 0
                                      or c.get("head") == "crf"], ids=ids)
 def test_the_graph_from_the_spec_scores_as_torch(options):
-    """With dictionary features too (test_ort.py covers the shapes without them)."""
+    """With dictionary features too (test_onnx_graph.py covers the shapes without them)."""
     config = tiny(**options)
     model = random_model(config, seed=5)
     chars, bigrams, lengths = padded_batch(LENGTHS, seed=3)
@@ -86,9 +83,3 @@ def test_the_graph_from_the_spec_scores_as_torch(options):
                      None if standards is None else torch.from_numpy(standards),
                      None if features is None else torch.from_numpy(features)).numpy()
     assert_real_positions_close(got, want, LENGTHS)
-
-
-def test_a_config_names_a_known_head():
-    with pytest.raises(ValueError, match="unknown head"):
-        ModelConfig(n_units=5, n_bigrams=5, head="nope")
-    assert "head" not in tiny().to_json()  # the default is written as before there were heads

@@ -1,4 +1,5 @@
-"""Parity of the fast inference path with a plain torch reference (issue 6).
+"""Parity of the fast inference path with a plain torch reference (issue 6). Cross-cutting: both
+runtimes of the product against a reference, not one module.
 
 `Segmenter` batches pieces sorted by length, reads ids from one flat array, embeds the backward
 input from reversed ids, applies the tag layer to each direction apart, decodes raw scores with

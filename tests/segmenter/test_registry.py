@@ -1,5 +1,5 @@
-"""The model registry (`segmenter.registry`), the runtime choice (`segmenter.runtimes`), and a
-library that reads no environment variable (programs pass `models_dir`)."""
+"""The model registry (`segmenter.registry`): names, standards and `NAME:STANDARD` resolved to a
+model directory, and a library that reads no environment variable (programs pass `models_dir`)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 
 import segmenter
-from segmenter import Segmenter, registry, runtimes
-from segmenter.config import Precision, Runtime
+from segmenter import Segmenter, registry
+from segmenter.cli import main
 from segmenter.errors import InvalidInputError, ModelLoadError
+from segmenter.segmenter import resolve
+from tests.segmenter.conftest import STANDARD_TEXTS
 
 PACKAGE = Path(segmenter.__file__).resolve().parent
 # Programs may read the environment: the CLI (`SEGMENTER_MODELS_DIR`, passed on as `models_dir`).
@@ -97,16 +99,39 @@ def test_a_pickled_segmenter_carries_its_models_folder_as_given(tiny_multi_model
     assert by_path._ref == (str((tiny_multi_models_dir / "multi").resolve()), None)
 
 
-def test_the_runtime_choice(tiny_multi_models_dir):
-    config = Segmenter.load("multi", models_dir=tiny_multi_models_dir).config
-    assert runtimes.choose("auto", Precision.INT8, config, has_torch=True) is Runtime.ONNXRUNTIME
-    assert runtimes.choose("auto", Precision.BF16, config, has_torch=True) is Runtime.TORCH
-    assert runtimes.choose("auto", Precision.FP32, config, has_torch=False) is Runtime.ONNXRUNTIME
-    assert runtimes.choose("torch", Precision.FP32, config, has_torch=True) is Runtime.TORCH
-    for runtime, precision, has_torch, why in (("gpu", Precision.FP32, True, "unknown runtime 'gpu'"),
-                                               ("torch", Precision.INT8, True, "onnxruntime runtime only"),
-                                               ("torch", Precision.FP32, False, "need torch"),
-                                               ("onnxruntime", Precision.BF16, True, "bf16 needs runtime='torch'")):
-        with pytest.raises(InvalidInputError, match=why):
-            runtimes.choose(runtime, precision, config, has_torch)
-    assert runtimes.torch_available()  # the tests run with torch, the reference
+def test_names_select_a_standard_the_same_way(tiny_multi_models_dir):
+    root = tiny_multi_models_dir
+    ref = Segmenter.load("multi", models_dir=root).cut_batch(STANDARD_TEXTS, standard="chars")
+    assert resolve("chars", root) == (root / "multi", "chars")
+    assert resolve("multi:chars", root) == (root / "multi", "chars")
+    assert resolve("multi", root) == (root / "multi", None)
+    for seg in (Segmenter.load("chars", models_dir=root), Segmenter.load("multi:chars", models_dir=root),
+                Segmenter.load("multi", models_dir=root, standard="chars")):
+        assert seg.standard == "chars"
+        assert seg.cut_batch(STANDARD_TEXTS) == ref
+
+
+def test_a_bare_name_never_reads_the_working_directory(tiny_multi_models_dir, tmp_path, monkeypatch):
+    monkeypatch.chdir(tiny_multi_models_dir)  # ./multi exists here, but the models dir is elsewhere
+    with pytest.raises(ModelLoadError, match="no model 'multi'"):
+        Segmenter.load("multi", models_dir=tmp_path)
+    assert Segmenter.load("./multi").standards == ("pku", "chars")
+
+
+def test_segmenter_models_dir_is_where_the_cli_looks_up_names_and_the_library_takes_models_dir(
+        tiny_multi_models_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SEGMENTER_MODELS_DIR", str(tiny_multi_models_dir))
+    # the library reads no environment: names are looked up in `models_dir`, else the shipped models
+    assert "multi-fast" in Segmenter.available() and Segmenter.load().path.name == "multi-fast"
+    assert Segmenter.available(tiny_multi_models_dir) == ["multi"]
+    seg = Segmenter.load("chars", models_dir=tiny_multi_models_dir)  # a standard of the tiny model there
+    assert seg.standard == "chars" and seg.path == tiny_multi_models_dir / "multi"
+    with pytest.raises(ModelLoadError, match="no model 'multi-fast'"):
+        Segmenter.load("multi-fast", models_dir=tiny_multi_models_dir)
+    # the CLI honours SEGMENTER_MODELS_DIR and passes it on
+    src = tmp_path / "in.txt"
+    src.write_text("\n".join(STANDARD_TEXTS) + "\n", encoding="utf-8")
+    assert main(["segment", str(src), "--model", "chars", "-q"]) == 0
+    assert capsys.readouterr().out.splitlines() == [" ".join(w) for w in seg.cut_batch(STANDARD_TEXTS)]
+    assert main(["segment", str(src), "--model", "multi-fast", "-q"]) == 2
+    assert "no model 'multi-fast'" in capsys.readouterr().err

@@ -1,6 +1,6 @@
 import pytest
 
-from segmenter.scoring import score
+from segmenter.scoring import score, score_tagged
 
 
 def test_perfect_segmentation():
@@ -53,3 +53,11 @@ def test_same_word_in_the_wrong_place_is_not_correct():
 def test_line_count_mismatch():
     with pytest.raises(ValueError, match="2 gold lines but 1"):
         score([["a"], ["b"]], [["a"]])
+
+
+def test_score_tagged_needs_span_and_tag():
+    gold = [[("我们", "r"), ("爱", "v"), ("北京", "ns")]]
+    pred = [[("我们", "r"), ("爱", "n"), ("北", "ns"), ("京", "ns")]]
+    s = score_tagged(gold, pred)
+    assert (s.correct, s.gold_words, s.pred_words) == (1, 3, 4)
+    assert s.f1 == pytest.approx(2 / 7)

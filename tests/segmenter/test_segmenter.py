@@ -1,10 +1,16 @@
+import multiprocessing
+import pickle
+import shutil
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from segmenter import Segmenter, Token
-from segmenter.errors import InvalidInputError
+from segmenter.errors import InvalidInputError, ModelLoadError
+from segmenter.lexicon import Entry
 from segmenter.tags import is_legal
+from tests.segmenter.conftest import PAIRS, STANDARD_TEXTS
 
 
 @pytest.fixture(scope="module")
@@ -206,3 +212,117 @@ def test_importing_the_library_loads_neither_torch_nor_the_web_framework_and_the
     for path in (REPO / "api").rglob("*.py"):
         for name in re.findall(r"^\s*from (segmenter[\w.]*) import", path.read_text(), re.M):
             assert name == "segmenter", f"{path.name} imports from {name}: the app uses segmenter's public names"
+
+
+def test_a_joint_model_tags_every_word_with_one_of_its_tags(tiny_pos_model_dir):
+    seg = Segmenter.load(tiny_pos_model_dir)
+    assert seg.pos_tags is not None and "n" in seg.pos_tags
+    text = "中国人民银行今天宣布降低利率。"
+    plain = seg.tokenize(text)
+    tagged = seg.tokenize(text, pos=True)
+    assert [(t.text, t.start, t.end) for t in tagged] == [(t.text, t.start, t.end) for t in plain]
+    assert all(t.pos is None for t in plain)
+    assert all(t.pos in seg.pos_tags for t in tagged)
+    assert tagged[-1].pos == "w"  # the full stop is punctuation
+    chars = seg.tag(text, pos=True)
+    by_offset = {c.offset: c.pos for c in chars}
+    for t in tagged:
+        assert {by_offset[i] for i in range(t.start, t.end)} == {t.pos}
+
+
+def test_a_user_word_with_a_pos_keeps_it(tiny_pos_model_dir):
+    seg = Segmenter.load(tiny_pos_model_dir)
+    seg.add_word("利率调整", "vn")
+    toks = seg.tokenize("今天宣布利率调整。", pos=True)
+    assert ("利率调整", "vn") in [(t.text, t.pos) for t in toks]
+
+
+def test_pos_on_a_segmentation_only_model_is_a_clear_error():
+    seg = Segmenter.load("pku-fast")
+    with pytest.raises(InvalidInputError, match="no part-of-speech tagger"):
+        seg.tokenize("你好", pos=True)
+
+
+@pytest.fixture(scope="module")
+def pku_fast():
+    return Segmenter.load("pku-fast")
+
+
+@pytest.mark.parametrize("trad, simp", PAIRS)
+def test_traditional_segments_as_its_simplified_form_with_original_characters(pku_fast, trad, simp):
+    t_tokens = pku_fast.tokenize(trad)
+    s_tokens = pku_fast.tokenize(simp)
+    assert [(t.start, t.end) for t in t_tokens] == [(t.start, t.end) for t in s_tokens]
+    assert all(t.text == trad[t.start:t.end] for t in t_tokens)
+    assert "".join(t.text for t in t_tokens) == trad
+
+
+def test_expected_traditional_words(pku_fast):
+    words = pku_fast.cut("我們在臺灣大學讀書。")
+    assert words[0] == "我們" and "讀書" in words
+
+
+# A `Segmenter` pickles as its model's reference, options and user dictionary
+# (`Segmenter.__reduce__`), so that process pools, Spark UDFs and `datasets.map` can take one.
+PICKLE_TEXTS = ["我爱北京天安门。", "中将军衔的人来了", "结婚的和尚未结婚的都来了"]
+
+
+def test_a_named_model_round_trips_with_its_standard_options_and_user_dictionary():
+    seg = Segmenter.load("multi-fast:ctb6", user_words=["北京天安", "中 将"], batch_size=32, threads=1)
+    seg.add_word("尚未结婚", pos="v")
+    back = pickle.loads(pickle.dumps(seg))
+    assert (back.name, back.path, back.standard, back.batch_size, back.threads) == (
+        "multi-fast", seg.path, "ctb6", 32, 1)
+    assert list(back.lexicon) == list(seg.lexicon) == [
+        Entry(("北京天安",)), Entry(("中", "将")), Entry(("尚未结婚",), "v")]
+    assert back.tokenize_batch(PICKLE_TEXTS, pos=True) == seg.tokenize_batch(PICKLE_TEXTS, pos=True)
+    assert back.cut("我爱北京天安门") == ["我", "爱", "北京天安", "门"]  # the user word came along
+    assert pickle.dumps(back) == pickle.dumps(seg)  # stable bytes: a stable fingerprint for datasets.map
+
+
+def test_a_model_given_by_path_round_trips_and_a_missing_one_is_a_model_load_error(tiny_model_dir, tmp_path):
+    copy = tmp_path / "mine"
+    shutil.copytree(tiny_model_dir, copy)
+    seg = Segmenter.load(copy)
+    data = pickle.dumps(seg)
+    assert pickle.loads(data).cut_batch(PICKLE_TEXTS) == seg.cut_batch(PICKLE_TEXTS)
+    shutil.rmtree(copy)
+    with pytest.raises(ModelLoadError, match="mine"):
+        pickle.loads(data)
+
+
+def test_a_segmenter_without_a_model_directory_refuses_to_pickle(tiny_model_dir):
+    loaded = Segmenter.load(tiny_model_dir)
+    in_memory = Segmenter(loaded.weights, loaded.vocab)
+    with pytest.raises(TypeError, match="Segmenter.load"):
+        pickle.dumps(in_memory)
+
+
+def test_a_spawn_process_pool_maps_cut():
+    seg = Segmenter.load(threads=1, user_words=["北京天安"])
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        got = pool.map(seg.cut, PICKLE_TEXTS)
+    assert got == [seg.cut(t) for t in PICKLE_TEXTS]
+    assert "北京天安" in got[0]
+
+
+def test_the_standard_input_changes_the_segmentation(tiny_multi_models_dir):
+    seg = Segmenter.load("multi", models_dir=tiny_multi_models_dir)
+    assert seg.standards == ("pku", "chars") and seg.standard == "pku"
+    pku = seg.cut_batch(STANDARD_TEXTS, standard="pku")
+    chars = seg.cut_batch(STANDARD_TEXTS, standard="chars")
+    assert all(len(w) == 1 for words in chars for w in words)  # the standard of single characters
+    assert any(len(w) > 1 for words in pku for w in words)
+    for text, a, b in zip(STANDARD_TEXTS, pku, chars):  # never a character changed, dropped or added
+        assert "".join(a) == "".join(b) == text
+    assert seg.tokenize(STANDARD_TEXTS[0], pos=True, standard="chars")[0].pos is not None  # POS in every standard
+
+
+def test_unknown_standard_lists_the_known_ones(tiny_multi_models_dir, tiny_model_dir):
+    seg = Segmenter.load("multi", models_dir=tiny_multi_models_dir)
+    with pytest.raises(InvalidInputError, match="no standard 'msr'.*pku, chars"):
+        seg.cut(STANDARD_TEXTS[0], standard="msr")
+    with pytest.raises(InvalidInputError, match="no standard 'msr'"):
+        Segmenter.load("multi:msr", models_dir=tiny_multi_models_dir)
+    with pytest.raises(InvalidInputError, match="no standard 'ctb6'"):
+        Segmenter.load(tiny_model_dir).cut(STANDARD_TEXTS[0], standard="ctb6")

@@ -1,4 +1,6 @@
-"""The shipped models: golden segmentations and accuracy floors on their standard's test data."""
+"""The shipped models: golden segmentations and accuracy floors on their standard's test data.
+
+Cross-cutting: about the shipped files, the product, not one module."""
 
 from pathlib import Path
 

@@ -8,6 +8,8 @@ from segmenter.tags import (
     M,
     S,
     is_legal,
+    joint_labels,
+    pos_of_labels,
     repair,
     tags_to_spans,
     tags_to_words,
@@ -81,3 +83,12 @@ def test_unit_tags_projection():
     # a unit that is a whole word, and one that a gold boundary cuts
     assert unit_tags(words_to_tags(["1998", "年"]), [0, 4], [4, 5]) == [S, S]
     assert unit_tags(words_to_tags(["19", "98"]), [0], [4]) == [S]
+
+
+def test_joint_labels_round_trip():
+    labels = joint_labels(["n", "v"])
+    assert labels == ("B-n", "M-n", "E-n", "S-n", "B-v", "M-v", "E-v", "S-v")
+    assert pos_of_labels(labels) == ("n", "v")
+    assert pos_of_labels(("B", "M", "E", "S")) is None
+    with pytest.raises(ValueError):
+        pos_of_labels(("B-n", "M-n", "E-v", "S-n"))

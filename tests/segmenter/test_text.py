@@ -1,7 +1,9 @@
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from segmenter.text import ENG, NUM, URL, normalise, split_pieces, to_units
+from segmenter.text import ENG, NUM, URL, normalise, split_pieces, to_units, traditional_to_simplified
+from tests.segmenter.conftest import PAIRS
 
 
 def spans(text):
@@ -74,3 +76,24 @@ def test_pieces_end_after_sentence_punctuation_and_closing_quotes():
     pieces = split_pieces(u, 100)
     texts = ["".join(u.keys[s:e]) for s, e in pieces]
     assert texts == ["他说:“好。”", "我们走吧!", "走"]
+
+
+def test_the_table_maps_one_character_to_one_character():
+    table = traditional_to_simplified()
+    assert len(table) > 2500
+    assert all(isinstance(k, int) and isinstance(v, int) and k != v for k, v in table.items())
+    assert table[ord("們")] == ord("们") and table[ord("臺")] == ord("台")
+    assert ord("们") not in table  # Simplified text passes through
+
+
+@pytest.mark.parametrize("trad, simp", PAIRS)
+def test_normalise_gives_the_simplified_form_with_the_same_length(trad, simp):
+    assert len(trad) == len(simp)
+    assert normalise(trad) == simp
+
+
+def test_mixed_scripts_and_units_keep_offsets():
+    text = "臺灣iPhone銷量增長30%"
+    u = to_units(text)
+    assert [text[s:e] for s, e in zip(u.starts, u.ends)][:3] == ["臺", "灣", "iPhone"]
+    assert u.keys[:2] == ["台", "湾"]

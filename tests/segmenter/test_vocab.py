@@ -11,7 +11,7 @@ from segmenter import artifact
 from segmenter.config import ModelConfig
 from segmenter.model import BiRNNTagger
 from segmenter.text import ENG, NUM, URL, normalise, to_units
-from segmenter.vocab import BOS, EOS, PAD, UNK, Vocab, bigram_key
+from segmenter.vocab import BOS, EOS, PAD, UNK, Vocab, WordDict, bigram_key
 from tests.conftest import REPO
 
 CORPUS = ["我爱北京", "我爱你", "北京欢迎你", "iPhone15发布了", "访问www.example.com看看", "增长8%"]
@@ -303,3 +303,73 @@ def test_int_map_finds_every_key_and_nothing_else(n, bits_hint):
     searched = sorted_table.get(mixed)
     sorted_table.SEARCH_MAX = 0
     assert searched.tolist() == sorted_table.get(mixed).tolist()
+
+
+def flags(words: WordDict, text: str, standard: int = 0) -> dict[str, list[str]]:
+    """The features of `text` by name: "start2" lists the characters where a word of 2 starts..."""
+    vocab = Vocab(["<PAD>", "<UNK>"], ["<PAD>", "<UNK>"], words)
+    enc = vocab.encode_many([to_units(text)], standard)
+    assert enc.features is not None
+    f = enc.features[1:len(text) + 1]
+    out = {}
+    for n in range(2, words.longest + 1):
+        out[f"start{n}"] = [text[i] for i in np.flatnonzero(f[:, n - 2])]
+        out[f"end{n}"] = [text[i] for i in np.flatnonzero(f[:, words.longest - 1 + n - 2])]
+    return out
+
+
+def test_features_flag_where_a_dictionary_word_starts_and_ends():
+    words = WordDict(["北京 天安门 北京天安门广场", "天安"], longest=4)
+    assert words.width == 6
+    got = flags(words, "我爱北京天安门。")
+    assert got == {"start2": ["北"], "end2": ["京"], "start3": ["天"], "end3": ["门"], "start4": [], "end4": []}
+    assert flags(words, "我爱北京天安门。", standard=1)["start2"] == ["天"]  # the other standard's words
+    assert flags(words, "京北")["start2"] == []
+    union = WordDict(["北京", "天安门", WordDict.UNION], longest=3)
+    assert flags(union, "我爱北京天安门。", standard=2) == {  # the union of the other entries
+        "start2": ["北"], "end2": ["京"], "start3": ["天"], "end3": ["门"]}
+
+
+def test_features_never_match_across_texts_or_class_symbols():
+    words = WordDict(["北京 京天"], longest=3)
+    vocab = Vocab(["<PAD>", "<UNK>"], ["<PAD>", "<UNK>"], words)
+    enc = vocab.encode_many([to_units("我北"), to_units("京天"), to_units("北2京")])
+    assert enc.features is not None
+    starts = enc.features[:, 0]
+    # text 2 "京天" is a word; "北" + "京" across texts 1 and 2, and around the number, are not
+    assert starts.tolist() == [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]
+
+
+def test_no_dictionary_word_runs_across_whitespace():
+    words = WordDict(["中国 人民 中国人民 国人"], longest=4)
+    joined = flags(words, "中国人民")
+    assert joined["start4"] == ["中"] and joined["start2"] == ["中", "国", "人"]
+    # "中国 人民": the words on each side stay, "国人" and "中国人民" across the space go
+    vocab = Vocab(["<PAD>", "<UNK>"], ["<PAD>", "<UNK>"], words)
+    enc = vocab.encode_many([to_units("中国 人民")])
+    assert enc.features is not None
+    assert enc.features[1:5, 0].tolist() == [1, 0, 1, 0] and enc.features[1:5, 2].tolist() == [0, 0, 0, 0]
+    assert enc.features[1:5, 3].tolist() == [0, 1, 0, 1] and enc.features[1:5, 5].tolist() == [0, 0, 0, 0]
+
+
+def test_collect_keeps_words_of_two_to_longest_non_ascii_characters_normalised():
+    text = WordDict.collect([["北京", "天安门", "中华人民共和国", "A股", "我"], ["北京", "ＡＢ", "國家"]], 4)
+    assert text.split(" ") == sorted(["北京", "天安门", "国家"])  # Traditional -> Simplified, as the model reads
+
+
+def test_vocab_json_keeps_the_dictionary_and_equality_ignores_it():
+    v = Vocab(["<PAD>", "<UNK>", "北"], ["<PAD>", "<UNK>"], WordDict(["北京", ""], 3))
+    again = Vocab.from_json(v.to_json())
+    assert again.words is not None and again.words.words == ["北京", ""] and again.words.longest == 3
+    assert again == Vocab(["<PAD>", "<UNK>", "北"], ["<PAD>", "<UNK>"])
+    assert Vocab.from_json(Vocab(["<PAD>", "<UNK>"], ["<PAD>", "<UNK>"]).to_json()).words is None
+
+
+def test_dictionaries_compare_by_the_standards_a_student_trains():
+    full = WordDict(["北京 天安门", "北京", WordDict.UNION], 3)  # with the mixed standard's entry
+    seven = WordDict(["北京 天安门", "北京"], 3)
+    assert full != seven and full == WordDict(["北京 天安门", "北京", WordDict.UNION], 3)
+    assert full.same_words(["a", "b", "mixed"], seven, ["a", "b"], ["a", "b"])
+    assert not full.same_words(["a", "b", "mixed"], seven, ["b", "a"], ["a"])  # its standard a reads other words
+    assert not full.same_words(["a", "b", "mixed"], WordDict(["北京 天安门", "北京"], 4), ["a", "b"], ["a"])
+    assert WordDict(["北京"], 3).same_words([], WordDict(["北京", "天安门"], 3), ["pku", "x"], ["pku"])

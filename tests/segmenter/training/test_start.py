@@ -1,12 +1,12 @@
-"""Fine-tuning a trained model by name or path (`segmenter train --init MODEL`): the network, labels
-and dictionary features are inherited, a new standard is added or an existing one continued, an
-untagged corpus trains the segmentation side, and the standards not trained are kept."""
+"""`segmenter.training.start`: what a run starts from. Fine-tuning a trained model by name or path
+(`segmenter train --init MODEL`): a new standard is added or an existing one continued, an untagged
+corpus trains the segmentation side; standards or dictionary features added to a model start
+where they change nothing."""
 
 from __future__ import annotations
 
 import json
 
-import pytest
 import torch
 
 from segmenter import Segmenter
@@ -17,17 +17,8 @@ from segmenter.scoring import score
 from segmenter.training.data import Corpus
 from segmenter.training.loop import train
 from segmenter.training.start import standard_rows
-
-# an untagged corpus in a convention of its own: the names of a novel kept whole
-NOVEL = ["张小凡 站 在 青云门 前", "陆雪琪 看 着 张小凡", "青云门 的 弟子 都 认识 陆雪琪",
-         "张小凡 和 陆雪琪 走 出 青云门", "田不易 是 张小凡 的 师父"]
-
-
-@pytest.fixture()
-def novel(tmp_path):
-    path = tmp_path / "novel.txt"
-    path.write_text("\n".join(NOVEL * 8) + "\n", encoding="utf-8")
-    return path
+from tests.conftest import TINY_MODEL
+from tests.segmenter.training.conftest import NOVEL
 
 
 def test_fine_tuning_by_name_adds_a_standard_and_inherits_the_network(tiny_multi_models_dir, novel, tmp_path,
@@ -86,46 +77,6 @@ def test_fine_tuning_by_path_continues_a_standard_and_keeps_its_dictionary(tmp_p
     assert set(base.vocab.words.words[1].split()) | {"师父", "弟子"} == set(b_words)  # its own and the corpus's
 
 
-def test_a_contradicting_network_flag_is_an_error_naming_it(tiny_multi_models_dir, tiny_model_dir, novel, tmp_path,
-                                                            monkeypatch, capsys):
-    monkeypatch.setenv("SEGMENTER_MODELS_DIR", str(tiny_multi_models_dir))
-    out = str(tmp_path / "out")
-    for flags, named in ((["--hidden", "999"], "--hidden"), (["--unidirectional"], "--unidirectional"),
-                         (["--word-features", "0", "--cell", "gru"], "--cell")):
-        assert main(["train", "--init", "multi", "--train", f"mydomain={novel}", "--out", out, *flags]) == 2
-        err = capsys.readouterr().err
-        assert named in err and err.count("\n") == 1
-    # the same value as the model's is no contradiction
-    assert main(["train", "--init", "multi", "--train", f"mydomain={novel}", "--out", out, "--hidden", "16",
-                 "--epochs", "1", "--quiet"]) == 0
-    # a model without parts of speech: --pos contradicts it
-    assert main(["train", "--init", str(tiny_model_dir), "--train", str(novel), "--out", out, "--pos"]) == 2
-    assert "--pos" in capsys.readouterr().err
-    # a multi-standard model needs the corpus's standard named; an unknown model name is one line too
-    assert main(["train", "--init", "multi", "--train", str(novel), "--out", out]) == 2
-    assert "NAME=PATH" in capsys.readouterr().err
-    assert main(["train", "--init", "no-such-model", "--train", f"x={novel}", "--out", out]) == 2
-    assert "no-such-model" in capsys.readouterr().err
-
-
-def test_the_standards_not_trained_are_kept_by_the_starting_model(tiny_multi_models_dir, data_dir, tmp_path):
-    """Fine-tuned hard on a convention opposite to `pku`'s (every character a word), the model's
-    `pku` standard moves much less when the starting model teaches it on the same text."""
-    sents = read_corpus(data_dir / "pku" / "pfr199801_seg.utf8")[1000:1200]
-    chars = [Sentence(list(s.text)) for s in sents]
-    train_set, dev_set = split_dev(chars)
-    texts = [s.text for s in read_corpus(data_dir / "pku" / "pfr199801_seg.utf8")[1200:1300]]
-    start = Segmenter.load(tiny_multi_models_dir / "multi", standard="pku").cut_batch(texts)
-    agree = {}
-    for keep in (0.0, 1.0):
-        out = tmp_path / f"keep{keep}"
-        train([Corpus("mine", train_set, dev_set)], out, {}, TrainConfig(epochs=3, lr=2e-2, keep_alpha=keep, seed=2),
-              progress=False, init=tiny_multi_models_dir / "multi")
-        after = Segmenter.load(out, standard="pku").cut_batch(texts)
-        agree[keep] = sum(a == b for a, b in zip(start, after)) / len(texts)
-    assert agree[1.0] > agree[0.0] + 0.1
-
-
 def test_a_new_standard_starts_from_mixed_else_from_the_mean():
     table = torch.tensor([[1.0, 0.0], [3.0, 2.0], [9.0, 9.0]])  # a, b, mixed
     rows = standard_rows(table, ("a", "b", MIXED), ("a", "b", "new", MIXED))
@@ -157,3 +108,19 @@ def test_a_one_standard_model_given_a_new_standard_keeps_its_own_exactly_at_firs
         train([Corpus(name, sents, sents[:4])], tmp_path / "one", {}, TrainConfig(epochs=1), progress=False,
               init=base)
         assert Segmenter.load(tmp_path / "one").standards == ()
+
+
+def test_init_adds_features_to_a_model_without_them_and_computes_the_same(tmp_path, tiny_corpus):
+    train_set, dev_set = split_dev(tiny_corpus[:200])
+    corpus = [Corpus("pku", train_set, dev_set)]
+    options = dict(TINY_MODEL, dropout=0.0)
+    cfg = TrainConfig(epochs=1, seed=7, lr=1e-2, min_char_count=2)
+    train(corpus, tmp_path / "base", options, cfg, progress=False)
+    train(corpus, tmp_path / "wf", dict(options, word_features=3), TrainConfig(epochs=1, seed=7, lr=1e-12),
+          init=tmp_path / "base", progress=False)
+    base, wf = Segmenter.load(tmp_path / "base", runtime="torch"), Segmenter.load(tmp_path / "wf", runtime="torch")
+    assert wf.config.word_features == 3 and base.config.word_features == 0
+    new_columns = wf.model.fwd[0].weight_ih_l0[:, -wf.config.feature_dim:]  # start at zero; lr 1e-12 keeps them
+    assert float(new_columns.detach().abs().max()) < 1e-9
+    texts = [s.text for s in dev_set]
+    assert wf.cut_batch(texts) == base.cut_batch(texts)

@@ -28,7 +28,6 @@ lr = 0.01
 epochs = 2
 temperature = 2.0
 factored = false
-unidirectional = true
 cell = "gru"
 train = ["tests/resources/tiny_seg.txt"]
 dev = ["tests/resources/tiny_seg.txt"]
@@ -67,13 +66,13 @@ def test_a_recipe_step_gives_what_its_flags_give(tiny_recipe, tmp_path, monkeypa
     monkeypatch.chdir(REPO)
     from_recipe = configs(parse(["train", "--config", str(tiny_recipe), "--step", "b"]))
     flags = ["train", "--hidden", "8", "--char-dim", "8", "--bigram-dim", "4", "--min-char-count", "1", "--lr", "0.01",
-             "--epochs", "3", "--temperature", "2", "--unidirectional", "--cell", "gru",
+             "--epochs", "3", "--temperature", "2", "--cell", "gru",
              "--train", "tests/resources/tiny_seg.txt", "--dev", "tests/resources/tiny_seg.txt",
              "--out", str(tmp_path / "b")]
     assert from_recipe == configs(parse(flags))
     cfg, options, _, _ = from_recipe
     assert cfg == TrainConfig(epochs=3, lr=0.01, min_char_count=1, distill_temperature=2.0)
-    assert options == {"hidden": 8, "char_dim": 8, "bigram_dim": 4, "cell": "gru", "bidirectional": False}
+    assert options == {"hidden": 8, "char_dim": 8, "bigram_dim": 4, "cell": "gru"}
 
 
 def test_the_command_line_overrides_the_recipe(tiny_recipe, tmp_path):
@@ -123,7 +122,7 @@ def test_a_tiny_recipe_trains_end_to_end_and_meta_records_it(tiny_recipe, tmp_pa
     assert len(meta["recipe"]["sha256"]) == 64 and len(meta["git_commit"] or "") == 40
     assert meta["train_config"]["epochs"] == 3 and meta["train_config"]["seed"] == 3
     config = json.loads((tmp_path / "b" / "config.json").read_text())
-    assert config["hidden"] == 8 and config["cell"] == "gru" and config["bidirectional"] is False
+    assert config["hidden"] == 8 and config["cell"] == "gru"
     assert "extra" not in meta["train_config"] and "dev_fraction" not in meta["train_config"]
 
 
@@ -203,8 +202,8 @@ def test_a_shipped_recipe_trains_the_network_of_the_shipped_model(name):
     shipped = ModelConfig.from_json(json.loads((REPO / "models" / name / "config.json").read_text()))
     net = network(name, SHIPPED[name])
     defaults = ModelConfig(n_units=1, n_bigrams=1)
-    for field in ("char_dim", "bigram_dim", "cell", "hidden", "layers", "bidirectional", "dropout", "max_piece",
-                  "standard_input", "factored", "word_features"):
+    for field in ("char_dim", "bigram_dim", "cell", "hidden", "layers", "dropout", "max_piece", "factored",
+                  "word_features"):
         assert net.get(field, getattr(defaults, field)) == getattr(shipped, field), field
     assert bool(net["pos"]) == (len(shipped.labels) > 4)
     assert net["standards"] == shipped.standards

@@ -1,18 +1,16 @@
 """`segmenter.training.plan`: a run's options checked together, once, into a typed `RunPlan`;
-each refusal names the options that conflict. `segmenter.training.options.ModelOptions`."""
+each refusal names the options that conflict."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
-from segmenter.config import MIXED, ModelConfig, TrainConfig
-from segmenter.corpus import Sentence
+from segmenter import Segmenter
+from segmenter.config import MIXED, TrainConfig
+from segmenter.corpus import Sentence, split_dev
 from segmenter.training.checkpoint import CHECKPOINT, Record, write_checkpoint
 from segmenter.training.data import Corpus
-from segmenter.training.loop import prepare
-from segmenter.training.options import ModelOptions
+from segmenter.training.loop import prepare, train
 from segmenter.training.plan import plan_run
 from tests.conftest import TINY_MODEL
 
@@ -25,15 +23,6 @@ def corpus(name: str = "a") -> Corpus:
 
 def cfg(**kw) -> TrainConfig:
     return TrainConfig(min_char_count=1, min_bigram_count=1, **kw)
-
-
-def test_model_options_are_the_model_configs_fields_but_the_vocabulary_sizes():
-    config = {f.name for f in dataclasses.fields(ModelConfig)} - {"n_units", "n_bigrams"}
-    assert {f.name for f in dataclasses.fields(ModelOptions)} == config | {"pos"}
-    assert ModelOptions.of({"hidden": 8, "labels": ["B", "M", "E", "S"]}).given() == {
-        "hidden": 8, "labels": ("B", "M", "E", "S")}
-    with pytest.raises(ValueError, match=r"unknown model options \['hiden'\]"):
-        ModelOptions.of({"hiden": 8})
 
 
 def test_a_new_plan_is_typed_and_fills_in_the_standards(tmp_path):
@@ -90,3 +79,33 @@ def test_a_checkpoint_is_resumed_with_its_mixed_options_only(tmp_path):
     assert resumed.checkpoint is not None and resumed.config == run.plan.config
     with pytest.raises(ValueError, match="was trained with --mixed-share 0.0 and --mixed-only False"):
         plan_run(corpora, tmp_path, TINY_MODEL, cfg(mixed_share=0.3), resume=True)
+
+
+def test_a_checkpoint_resumes_only_with_the_mixed_options_it_was_trained_with(tiny_multi_models_dir, tmp_path,
+                                                                             data_dir, monkeypatch):
+    from pathlib import Path
+
+    from segmenter.config import TrainConfig
+    from segmenter.corpus import Sentence, read_corpus
+    from segmenter.training.checkpoint import CHECKPOINT
+    from segmenter.training.data import Corpus
+
+    sents = read_corpus(data_dir / "pku" / "pfr199801_pos.utf8")[:200]
+    corpora = [Corpus("pku", *split_dev(sents[:100])), Corpus("chars", *split_dev(
+        [Sentence(list(s.text)) for s in sents[100:]]))]
+    options = dict(TINY_MODEL, labels=Segmenter.load(tiny_multi_models_dir / "multi").config.labels, standard_dim=4)
+    out = tmp_path / "run"
+    unlink = Path.unlink
+    monkeypatch.setattr(Path, "unlink", lambda self, **kw: None if self.name == CHECKPOINT else unlink(self, **kw))
+    train(corpora, out, options, TrainConfig(epochs=1, seed=3, min_char_count=1, mixed_share=0.5), progress=False)
+    assert (out / CHECKPOINT).is_file()  # as a stopped run leaves it
+    for other in (TrainConfig(epochs=2, seed=3, min_char_count=1),
+                  TrainConfig(epochs=2, seed=3, min_char_count=1, mixed_only=True)):
+        with pytest.raises(ValueError, match="resume it with the same"):
+            train(corpora, out, options, other, progress=False, resume=True)
+    summary = train(corpora, out, options, TrainConfig(epochs=2, seed=3, min_char_count=1, mixed_share=0.5),
+                    progress=False, resume=True)
+    assert summary["epochs_run"] == 2
+    with pytest.raises(ValueError, match="--init"):  # --mixed-only --resume with no checkpoint to resume
+        train(corpora, tmp_path / "none", options, TrainConfig(epochs=1, mixed_only=True), progress=False,
+              resume=True)

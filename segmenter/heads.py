@@ -33,6 +33,9 @@ class Head:
     name: ClassVar[str]
     # weights read by the decoder, not by the network's graph: name -> shape
     decoder_weights: ClassVar[dict[str, tuple[int, ...]]] = {}
+    # whether the loss learns a teacher's label distributions (distillation, the standards a
+    # fine-tuning run keeps) and the scores are such distributions, to teach another network
+    distils: ClassVar[bool] = True
 
     def __init__(self, config: ModelConfig, weights: Mapping[str, np.ndarray] | None = None) -> None:
         self.config = config
@@ -130,6 +133,7 @@ class CRF(Head):
 
     name = "crf"
     decoder_weights = {"crf.transitions": (N_TAGS, N_TAGS)}
+    distils = False  # its scores are emissions: the label distributions are the CRF's, over whole paths
 
     @classmethod
     def check(cls, config: ModelConfig) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from segmenter import artifact
 from segmenter.config import MIXED, ModelConfig, TrainConfig
+from segmenter.heads import HEADS
 from segmenter.text import to_units
 from segmenter.training.checkpoint import CHECKPOINT, Checkpoint, read_checkpoint
 from segmenter.training.data import Corpus
@@ -97,10 +98,29 @@ def plan_run(corpora: Sequence[Corpus], out: str | Path, model_options: Mapping[
     had = standards_of(start) if start is not None else ()
     keep = ([i for i, name in enumerate(mcfg.standards) if name in had and name not in names and name != MIXED]
             if cfg.keep_alpha > 0 else [])
+    check_distillation(mcfg, cfg, teacher_model, bool(keep), None if init is None else str(init))
     before = had if start is not None else mcfg.standards  # what the mixed standard averages
     mixed_of = [i for i, name in enumerate(mcfg.standards) if name != MIXED and name in before]
     return RunPlan(out, cfg, tuple(corpora), vocab, mcfg, teacher_model, start, None if init is None else str(init),
                    checkpoint, None if pretrained is None else Path(pretrained), tuple(keep), tuple(mixed_of))
+
+
+def check_distillation(config: ModelConfig, cfg: TrainConfig, teacher: Teacher | None, keeps: bool,
+                       init: str | None) -> None:
+    """Refuse, before any training, what asks a head for label distributions it has not
+    (`heads.Head.distils`: the CRF's scores are emissions): a student or a teacher of a distilling
+    run, or the model a fine-tuning run starts from when it `keeps` standards by their distributions."""
+    if teacher is not None and cfg.distill_alpha > 0:
+        if not HEADS[config.head].distils:
+            raise ValueError(f"the {config.head} head does not learn from a teacher's distributions: leave out "
+                             "--distill-alpha (a --teacher then lends only its vocabulary and labels)")
+        other = next((m.config.head for m in teacher.models if not HEADS[m.config.head].distils), None)
+        if other is not None:
+            raise ValueError(f"a teacher with the {other} head has no label distributions to teach (--distill-alpha): "
+                             "distil from softmax models")
+    if keeps and not HEADS[config.head].distils:
+        raise ValueError(f"--init {init}: its {config.head} head cannot keep the standards this run does not train "
+                         "by their distributions: give --keep-alpha 0, or train every standard of the model")
 
 
 def new_vocab_and_config(corpora: Sequence[Corpus], options: ModelOptions, cfg: TrainConfig,

@@ -109,3 +109,19 @@ def test_a_checkpoint_resumes_only_with_the_mixed_options_it_was_trained_with(ti
     with pytest.raises(ValueError, match="--init"):  # --mixed-only --resume with no checkpoint to resume
         train(corpora, tmp_path / "none", options, TrainConfig(epochs=1, mixed_only=True), progress=False,
               resume=True)
+
+
+def test_a_head_without_distributions_is_refused_before_training_where_a_run_asks_it_for_them(tmp_path,
+                                                                                           tiny_model_dir):
+    crf = dict(TINY_MODEL, head="crf")
+    with pytest.raises(ValueError, match="the crf head does not learn from a teacher's distributions"):
+        plan_run([corpus()], tmp_path / "s", crf, cfg(distill_alpha=0.5), teacher=tiny_model_dir)
+    assert plan_run([corpus()], tmp_path / "s", crf, cfg(), teacher=tiny_model_dir).teacher is not None  # vocabulary
+    multi = tmp_path / "multi"
+    train([corpus("a"), corpus("b")], multi, crf, cfg(epochs=1), progress=False)
+    with pytest.raises(ValueError, match="a teacher with the crf head has no label distributions"):
+        plan_run([corpus("a"), corpus("b")], tmp_path / "s", TINY_MODEL, cfg(distill_alpha=0.5), teacher=multi)
+    # fine-tuning one standard keeps the other by its distributions (the default --keep-alpha 1)
+    with pytest.raises(ValueError, match="crf head cannot keep the standards .*: give --keep-alpha 0"):
+        plan_run([corpus("a")], tmp_path / "f", {}, cfg(), init=multi)
+    assert plan_run([corpus("a")], tmp_path / "f", {}, cfg(keep_alpha=0.0), init=multi).keep == ()

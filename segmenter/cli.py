@@ -112,6 +112,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     except ModuleNotFoundError as e:  # torch, the train extra
         raise missing_extra("segmenter train", "train", e) from e
 
+    if args.step is not None and not args.config:
+        raise InvalidInputError("--step names a step of a recipe: give --config RECIPE.toml")
     followed = _apply_recipe(args) if args.config else None
     if not args.train or not args.out:
         raise InvalidInputError("give --train and --out (on the command line or in the --config recipe)")

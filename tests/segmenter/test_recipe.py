@@ -112,6 +112,12 @@ def test_a_wrong_recipe_is_exit_status_2_naming_what_is_wrong(tmp_path, capsys, 
     assert message in capsys.readouterr().err
 
 
+def test_a_step_without_a_recipe_is_exit_status_2_not_ignored(tmp_path, capsys):
+    assert main(["train", "--step", "2", "--train", "x.txt", "--out", str(tmp_path / "o")]) == 2
+    assert "--step names a step of a recipe: give --config" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
 def test_a_tiny_recipe_trains_end_to_end_and_meta_records_it(tiny_recipe, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(REPO)
     assert main(["train", "--config", str(tiny_recipe), "--step", "b", "--quiet", "--seed", "3"]) == 0

@@ -71,7 +71,7 @@ def _named_paths(values: Sequence[str], flag: str) -> list[tuple[str | None, str
 def _corpora(args: argparse.Namespace) -> list[Any]:
     """The `Corpus` of each standard of `segmenter train`: its files, and its dev files or split."""
     from segmenter.corpus import read_corpus, split_dev
-    from segmenter.train import Corpus
+    from segmenter.training.data import Corpus
 
     train_paths = _named_paths(args.train, "--train")
     dev_paths = _named_paths(args.dev or [], "--dev")

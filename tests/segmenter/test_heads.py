@@ -139,7 +139,8 @@ def test_the_crf_head_is_in_the_spec_and_only_for_bmes_labels():
 def test_a_trained_crf_model_segments_alike_on_both_runtimes(tmp_path, tiny_corpus):
     from segmenter import Segmenter
     from segmenter.artifact import load
-    from segmenter.train import Corpus, train
+    from segmenter.training.data import Corpus
+    from segmenter.training.loop import train
 
     train_set, dev_set = split_dev(tiny_corpus[:200])
     train([Corpus("pku", train_set, dev_set)], tmp_path / "crf", dict(TINY_MODEL, head="crf"),

@@ -167,3 +167,10 @@ def test_a_mixed_standard_starts_from_the_mean_and_learns_what_the_standards_sha
     with pytest.raises(ValueError, match="init"):
         train([Corpus("pku", pku_train, pku_dev), Corpus("chars", chars_train, chars_dev)], tmp_path / "y",
               dict(TINY_MODEL), TrainConfig(epochs=1, mixed_only=True), progress=False)
+
+
+def test_the_old_import_path_keeps_the_training_api():
+    import segmenter.train as old  # the shim: nothing in the tree imports it any more, old scripts do
+    from segmenter.training import data
+
+    assert old.train is train and old.Corpus is data.Corpus and all(hasattr(old, name) for name in old.__all__)

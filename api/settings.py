@@ -70,6 +70,18 @@ class Settings(BaseSettings):
                                 "the client accepts it")
     log_format: Literal["text", "json"] = Field("text", description="'json': one JSON object per log line")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _former_names(cls, data: Any) -> Any:
+        """`Settings(torch_threads=N)`, the field's former name, is still `threads`, over the
+        environment as every argument (not dropped as an unknown keyword, which would silently
+        serve with the default thread count); `threads=` wins over it."""
+        if isinstance(data, dict) and "torch_threads" in data:
+            data = {k: v for k, v in data.items() if k not in ("SEGMENTER_THREADS", "SEGMENTER_TORCH_THREADS")}
+            former = data.pop("torch_threads")
+            data.setdefault("threads", former)
+        return data
+
     @field_validator("models", "cors_origins", mode="before")
     @classmethod
     def _list(cls, v: Any) -> Any:

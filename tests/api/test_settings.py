@@ -85,6 +85,11 @@ def test_threads_is_segmenter_threads_and_the_former_torch_threads_is_still_read
     monkeypatch.setenv("TORCH_THREADS", "5")
     assert load_settings().threads == 0
     assert Settings(_env_file=None, threads=4).threads == 4  # by its name, as every setting
+    assert Settings(_env_file=None, torch_threads=4).threads == 4  # and by its former name, not ignored
+    monkeypatch.setenv("SEGMENTER_THREADS", "2")
+    assert Settings(_env_file=None, torch_threads=4).threads == 4  # over the environment, as every argument
+    assert Settings(_env_file=None, threads=3, torch_threads=4).threads == 3
+    monkeypatch.delenv("SEGMENTER_THREADS")
     (tmp_path / ".env").write_text("SEGMENTER_TORCH_THREADS=6\n", encoding="utf-8")  # an existing .env file
     assert load_settings().threads == 6
 

@@ -84,12 +84,18 @@ def _viterbi_general(scores: np.ndarray, lengths: np.ndarray, mask: np.ndarray |
         back[:, t] = np.where(active, step, identity)
     final = score.copy()
     final[:, :, [B, M]] = NEG  # a sequence ends with E or S
-    cur = final.reshape(batch, -1).argmax(axis=1)  # (batch,)
+    return _backtrack(back.reshape(batch, seq, n), final.reshape(batch, -1).argmax(axis=1))
+
+
+def _backtrack(back: np.ndarray, cur: np.ndarray) -> np.ndarray:
+    """(batch, seq) int16 labels from the back pointers `back` (batch, seq, labels): the label
+    before each one (itself past a row's end), and `cur` (batch,) the best last label."""
+    batch, seq, _ = back.shape
+    rows = np.arange(batch)
     out = np.empty((batch, seq), dtype=np.int16)
-    flat_back = back.reshape(batch, seq, n)
     for t in range(seq - 1, -1, -1):
         out[:, t] = cur
-        cur = flat_back[rows, t, cur]
+        cur = back[rows, t, cur]
     return out
 
 
@@ -195,10 +201,4 @@ def viterbi_transitions(scores: np.ndarray, lengths: np.ndarray, mask: np.ndarra
         score = np.where(active, new, score)
         back[:, t] = np.where(active, arg, identity)
     score[:, [B, M]] = NEG  # a sequence ends with E or S
-    cur = score.argmax(axis=1)
-    out = np.empty((batch, seq), dtype=np.int16)
-    rows = np.arange(batch)
-    for t in range(seq - 1, -1, -1):
-        out[:, t] = cur
-        cur = back[rows, t, cur]
-    return out
+    return _backtrack(back, score.argmax(axis=1))

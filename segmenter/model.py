@@ -57,9 +57,8 @@ class BiRNNTagger(nn.Module):
     def loss(self, scores: torch.Tensor, tags: torch.Tensor, joint: torch.Tensor,
              teacher: torch.Tensor | None = None, alpha: float = 0.0, temperature: float = 1.0) -> torch.Tensor:
         """The head's training loss of `scores` (`forward`'s), see `heads.Head.loss`."""
-        params = dict(self.named_parameters())
         return self.head.loss(scores, tags, joint, teacher, alpha, temperature,
-                              {k: params[k] for k in self.head.decoder_weights})
+                              {k: self.get_parameter(k) for k in self.head.decoder_weights})
 
     def forward(self, chars: torch.Tensor, bigrams: torch.Tensor, lengths: torch.Tensor,
                 standards: torch.Tensor | None = None, features: torch.Tensor | None = None) -> torch.Tensor:

@@ -6,16 +6,16 @@ from __future__ import annotations
 from segmenter.heads import softmax_loss as tag_loss  # the old name, kept for old imports
 from segmenter.training.checkpoint import CHECKPOINT, average_runs, load_run, read_checkpoint, torch_state
 from segmenter.training.data import (
-           WORD_FOLDS,
-           Batch,
-           Corpus,
-           Example,
-           batches,
-           epoch_order,
-           epoch_quotas,
-           make_examples,
-           pos_tag_set,
-           training_examples,
+    WORD_FOLDS,
+    Batch,
+    Corpus,
+    Example,
+    batches,
+    epoch_order,
+    epoch_quotas,
+    make_examples,
+    pos_tag_set,
+    training_examples,
 )
 from segmenter.training.loop import train
 from segmenter.training.options import INHERITED, ModelOptions

@@ -44,10 +44,7 @@ async def read_request(request: Request, state: AppState) -> TextsRequest:
     if kind != "application/json" and not (kind.startswith("application/") and kind.endswith("+json")):
         raise HTTPException(415, f"the request body must be JSON (Content-Type: application/json), not {kind!r}")
     body = await request.body()
-    s = state.settings
-    limits = {"texts": s.max_texts, "user_words": s.max_user_words,
-              # every separator of a largest valid request: in its texts and user words, and between its items
-              "separators": s.max_request_chars + s.max_user_words * (s.max_user_word_chars + 1) + s.max_texts + 64}
+    limits = state.request_limits
     if len(body) <= SMALL_BODY_BYTES:
         return read_texts_request(body, limits)
     return await asyncio.get_running_loop().run_in_executor(state.parser, read_texts_request, body, limits)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from segmenter import Segmenter
 
@@ -25,6 +26,14 @@ class AppState:
     ready: bool = False
     # large request bodies are parsed and validated here, one at a time, off the event loop
     parser: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="parse"))
+
+    @cached_property
+    def request_limits(self) -> dict[str, int]:
+        """The limits `schemas.read_texts_request` checks a body against, from the settings (once)."""
+        s = self.settings
+        return {"texts": s.max_texts, "user_words": s.max_user_words,
+                # every separator of a largest valid request: in its texts and user words, and between its items
+                "separators": s.max_request_chars + s.max_user_words * (s.max_user_word_chars + 1) + s.max_texts + 64}
 
     def add_name(self, name: str, model: str, standard: str | None) -> None:
         self.names.setdefault(name, (model, standard))

@@ -90,9 +90,13 @@ class Lexicon:
 
     def remove(self, entry: str) -> bool:
         """Remove the entry with this text (whitespace ignored); False if there was none."""
-        parsed = parse_entry(entry, max_chars=self.max_chars)
+        return self.remove_many([entry]) == 1
+
+    def remove_many(self, entries: Iterable[str]) -> int:
+        """Remove the entries with these texts; how many there were (the structure is rebuilt once)."""
+        keys = [normalise(parse_entry(e, max_chars=self.max_chars).key) for e in entries]
         with self._lock:
-            found = self._entries.pop(normalise(parsed.key), None) is not None
+            found = sum(self._entries.pop(k, None) is not None for k in keys)
             if found:
                 self._publish()
         return found
@@ -101,6 +105,11 @@ class Lexicon:
         self._snapshot = _Snapshot.build(dict(self._entries))
 
     # ----------------------------------------------------------------- reading
+    @property
+    def snapshot(self) -> object:
+        """The entries as published: a new object after every change (a key for caches of them)."""
+        return self._snapshot
+
     def __len__(self) -> int:
         return len(self._snapshot.entries)
 

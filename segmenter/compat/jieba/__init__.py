@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from segmenter.errors import CorpusError, InvalidInputError
-from segmenter.lexicon import parse_entry
+from segmenter.lexicon import Entry, parse_entry
 from segmenter.segmenter import Segmenter
 from segmenter.text import normalise
 
@@ -86,6 +86,8 @@ class Tokenizer:
         self._seg: Segmenter | None = None
         self._lock = threading.RLock()
         self._dict_words: tuple[frozenset[str], int] | None = None
+        # (the lexicon's snapshot it was made from, the model's words with the user words, longest)
+        self._with_user: tuple[object, frozenset[str], int] | None = None
         self._dict_entries: list[str] = []  # the words the `dictionary` file added
         self._user_freq: dict[str, int] = {}
         self.user_word_tag_tab: dict[str, str] = {}
@@ -130,8 +132,7 @@ class Tokenizer:
                 self._load_dictionary(self.dictionary)
 
     def _load_dictionary(self, path: str) -> None:
-        for word in self._dict_entries:
-            self.del_word(word)
+        self.segmenter.lexicon.remove_many([w for w in self._dict_entries if self._forget(w)])
         self._dict_entries = self.load_userdict(path)
 
     def get_dict_file(self) -> IO[bytes]:
@@ -273,10 +274,15 @@ class Tokenizer:
                     w for text in wd.words if text != wd.UNION for w in text.split(" ") if w)
                 self._dict_words = (model, wd.longest if wd is not None else 0)
             model, longest = self._dict_words
+        snapshot = seg.lexicon.snapshot
+        cached = self._with_user
+        if cached is not None and cached[0] is snapshot:  # no user word added or removed since
+            return cached[1], cached[2]
         user = [e.key for e in seg.lexicon if len(e.parts) == 1]
-        if not user:
-            return model, longest
-        return model | {normalise(w) for w in user}, max(longest, *map(len, user))
+        words = model | {normalise(w) for w in user} if user else model
+        result = (words, max(longest, *map(len, user)) if user else longest)
+        self._with_user = (snapshot, *result)
+        return result
 
     # ----------------------------------------------------------------- the user dictionary
     def load_userdict(self, f: str | Path | IO[Any]) -> list[str]:
@@ -293,17 +299,28 @@ class Tokenizer:
             text = data.decode("utf-8") if isinstance(data, bytes) else data
         except UnicodeDecodeError:
             raise InvalidInputError(f"dictionary file {name} must be utf-8") from None
-        words = []
+        words: list[str] = []
+        pending: list[Entry] = []  # added to the lexicon together: its structure is rebuilt once
+        lexicon = self.segmenter.lexicon
         for no, line in enumerate(text.splitlines(), 1):
             parsed = _parse_userdict_line(line)
             if parsed is None:
                 continue
             word, freq, tag = parsed
             try:
-                self.add_word(word, freq, tag)
+                if freq is not None and int(freq) == 0:  # a removal: what came before goes in first
+                    lexicon.update(pending)
+                    pending = []
+                    self.del_word(word)
+                else:
+                    entry = self._note(word, freq, tag)
+                    if entry is not None:
+                        pending.append(entry)
             except InvalidInputError as e:
+                lexicon.update(pending)  # the lines before it stay added
                 raise CorpusError(name, no, str(e)) from e
             words.append(word)
+        lexicon.update(pending)
         return words
 
     def add_word(self, word: str, freq: int | str | None = None, tag: str | None = None) -> None:
@@ -313,20 +330,32 @@ class Tokenizer:
         if freq is not None and int(freq) == 0:
             self.del_word(word)
             return
+        entry = self._note(word, freq, tag)
+        if entry is not None:
+            self.segmenter.lexicon.update([entry])
+
+    def _note(self, word: str, freq: int | str | None, tag: str | None) -> Entry | None:
+        """Record a user word's frequency and tag; its lexicon entry, or None for a word with
+        whitespace (kept for `get_FREQ`, never matched)."""
         with self._lock:
             self._user_freq[word] = int(freq) if freq is not None else self._user_freq.get(word, 1)
             if tag:
                 self.user_word_tag_tab[word] = tag
-        if not any(c.isspace() for c in word):
-            self.segmenter.lexicon.update([parse_entry(word, tag or None, max_chars=self.segmenter.lexicon.max_chars)])
+        if any(c.isspace() for c in word):
+            return None
+        return parse_entry(word, tag or None, max_chars=self.segmenter.lexicon.max_chars)
 
     def del_word(self, word: str) -> None:
         """Forget a user word (no effect if it is not one); jieba's `add_word(word, 0)`."""
+        if self._forget(word):
+            self.segmenter.remove_word(word)
+
+    def _forget(self, word: str) -> bool:
+        """Drop a user word's frequency and tag; whether it may be in the lexicon."""
         with self._lock:
             self._user_freq[word] = 0
             self.user_word_tag_tab.pop(word, None)
-        if word.strip() and not any(c.isspace() for c in word):
-            self.segmenter.remove_word(word)
+        return bool(word.strip()) and not any(c.isspace() for c in word)
 
     def suggest_freq(self, segment: str | Iterable[str], tune: bool = False) -> int:
         """jieba's way to force a word to be kept whole (`segment` a str) or split into parts (a

@@ -125,7 +125,7 @@ def split_dev(sentences: Sequence[Sentence], fraction: float = DEV_FRACTION) -> 
 
 
 def training_sentences(paths: Sequence[str | Path], hold_out: Sequence[str | Path] = (),
-                       fraction: float = 0.1) -> list[Sentence]:
+                       fraction: float = DEV_FRACTION) -> list[Sentence]:
     """The sentences of every corpus of `paths`; of a file also in `hold_out` (a corpus whose
     development set is its last `fraction`, see `split_dev`) only its training part. Files are
     compared as resolved paths; a `hold_out` file that is not among `paths` is an error (it

@@ -31,13 +31,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from segmenter.errors import InvalidInputError
+from segmenter.tags import E, S
 
 if TYPE_CHECKING:
     from segmenter.segmenter import Segmenter
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]+")
 _START, _END = "\x02", "\x03"  # the edges of a run of Chinese characters, as neighbours
-_TAGS_ENDING_A_WORD = (2, 3)  # E, S of BMES (tags.py)
+_TAGS_ENDING_A_WORD = (E, S)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from typing import Any
 
 from segmenter.columns import tokens_for_batch
 from segmenter.errors import missing_extra
+from segmenter.formats import renderer
 from segmenter.lexicon import Entry, Lexicon
 from segmenter.stream import (
     Line,
@@ -26,7 +27,6 @@ from segmenter.stream import (
     Summary,
     analyse_lines,
     expand_inputs,
-    format_lines,
     plan_outputs,
     write_outputs,
 )
@@ -66,11 +66,12 @@ class _SegmentBatches:
 def rendered_batch(batch: dict[str, Any], seg: Any, fmt: OutputFormat, text_column: str = "text", *,
                    pos: bool = False) -> dict[str, Any]:
     """The lines of `batch[text_column]` (a CR before the cut line end removed) and an `output`
-    column: each line's output text in `fmt`, rendered by `stream.format_lines`."""
+    column: each line's output text in `fmt`, by the format's renderer (`formats.FORMATS`)."""
     texts = [str(t).removesuffix("\r") for t in batch[text_column]]
     lines = [Line(0, t) for t in texts]
     parts = analyse_lines(seg.analyse, lines)  # long lines in windows, as the local engine does
-    return {"text": texts, "output": [format_lines([line], [p], fmt, pos) for line, p in zip(lines, parts)]}
+    render = renderer(fmt)  # one line's output is its renderer's text, as `format_lines` joins them
+    return {"text": texts, "output": [render(line, p, pos) for line, p in zip(lines, parts)]}
 
 
 def add_tokens_column(ds: Any, model: str = "pku", *, text_column: str = "text", precision: str = "fp32",

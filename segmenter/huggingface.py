@@ -85,5 +85,6 @@ class SegmentBatch:
         for a in analyse_column(batch[self.column], self.seg):
             words.append(None if a is None else a.words())
             offsets.append(None if a is None else [[s, e] for s, e in zip(a.starts, a.ends)])
-            pos.append(None if a is None else a.word_pos())
+            if self.pos:
+                pos.append(None if a is None else a.word_pos())
         return {"words": words, "offsets": offsets, "pos": pos} if self.pos else {"words": words, "offsets": offsets}

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from segmenter.corpus import training_sentences
+from segmenter.corpus import DEV_FRACTION, training_sentences
 from segmenter.errors import SegmenterError
 from segmenter.text import to_units
 from segmenter.vocab import BOS, EOS, bigram_key
@@ -27,7 +27,7 @@ from segmenter.vocab import BOS, EOS, bigram_key
 log = logging.getLogger(__name__)
 
 
-def sequences(paths: Sequence[str], hold_out: Sequence[str] = (), fraction: float = 0.1) -> list[list[str]]:
+def sequences(paths: Sequence[str], hold_out: Sequence[str] = (), fraction: float = DEV_FRACTION) -> list[list[str]]:
     """Unit-key sequences of every sentence of `paths`; for files in `hold_out` (corpora whose
     development set is their last `fraction`) only the training part."""
     return [to_units(s.text).keys for s in training_sentences(paths, hold_out, fraction)]

@@ -53,11 +53,13 @@ class TextRank(KeywordExtractor):
         self.pos_filt = frozenset(allowPOS)
         words = list(self.tokenizer.cut(sentence))
         co: dict[tuple[Any, Any], int] = defaultdict(int)
+        keep = [self.pairfilter(wp) for wp in words]  # once a word, not once a pair
         for i, wp in enumerate(words):
-            if not self.pairfilter(wp):
+            if not keep[i]:
                 continue
-            for other in words[i + 1:i + self.span]:
-                if self.pairfilter(other):
+            for j in range(i + 1, min(i + self.span, len(words))):
+                other = words[j]
+                if keep[j]:
                     co[(wp, other) if allowPOS and withFlag else (wp.word, other.word)] += 1
         graph = UndirectWeightedGraph()
         for (a, b), n in co.items():

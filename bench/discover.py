@@ -15,7 +15,6 @@ seconds and peak resident memory of discovery over those files (e.g. 10 MB of ra
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
 import tempfile
 import time
@@ -23,7 +22,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import describe
+from machine import describe, peak_rss_mib
 
 
 def main() -> int:
@@ -81,7 +80,7 @@ def main() -> int:
         size = sum(path.stat().st_size for path in args.speed)
         t0 = time.perf_counter()
         n = len(seg.discover(lines(), min_count=args.min_count))  # type: ignore[arg-type]
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rss = peak_rss_mib()
         print(f"\nspeed: {size / 1e6:.1f} MB of raw text, {n:,} candidates in {time.perf_counter() - t0:.1f} s "
               f"(1 thread), peak RSS of the process {rss:.0f} MB")
     return 0

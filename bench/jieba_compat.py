@@ -16,16 +16,13 @@ import argparse
 from pathlib import Path
 
 from machine import describe
+from sets import dev_set
 
-from segmenter.corpus import read_corpus, split_dev
+from segmenter.tags import words_to_spans
 
 
 def _spans(words: list[str]) -> set[tuple[int, int]]:
-    out, at = set(), 0
-    for w in words:
-        out.add((at, at + len(w)))
-        at += len(w)
-    return out
+    return set(words_to_spans(words))
 
 
 def main() -> None:
@@ -43,9 +40,7 @@ def main() -> None:
 
     real.setLogLevel(60)
     print(describe())
-    sets = {"pku": split_dev(read_corpus(args.data / "pku/pfr199801_seg.utf8"))[1]}
-    for name in ("ctb6", "weibo", "sxu", "zx"):
-        sets[name] = read_corpus(args.data / name / "dev.txt")
+    sets = {name: dev_set(args.data, name) for name in ("pku", "ctb6", "weibo", "sxu", "zx")}
     print("set | gold words | tokens/char: ours cut, ours search, jieba cut, jieba search | "
           "gold recall: ours cut, ours search, jieba cut, jieba search")
     for name, sents in sets.items():

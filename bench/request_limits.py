@@ -23,11 +23,11 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import cpu_model, free_port
+from machine import cpu_model, free_port, rss_mib
 
 
 def rss_mb(pid: int) -> int:
-    return int(Path(f"/proc/{pid}/status").read_text().split("VmRSS:")[1].split()[0]) // 1024
+    return int(rss_mib(pid))
 
 
 def main() -> None:

@@ -264,8 +264,12 @@ def writes_in_place(path: Path) -> bool:
 
 def _may_replace(path: Path) -> bool:
     """Whether writing `path` may destroy a file's content: it is a regular file, or a link to one,
-    or new (a device, FIFO or socket is written through: a tty or a pipe may be both read and written)."""
-    return path.is_file() or not path.exists()
+    or new (a device, FIFO or socket is written through: a tty or a pipe may be both read and written):
+    what `writes_in_place` does not write through, and a path that cannot be looked at."""
+    try:
+        return not writes_in_place(path)
+    except OSError:  # not a directory on the way, a loop of links: nothing there to write through
+        return True
 
 
 @contextmanager

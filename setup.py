@@ -3,7 +3,9 @@ under the names the code imports. The folder api/ installs as `segmenter_api` (s
 clash with another `api`) and the folder models/ as `segmenter/models`, where the library finds
 the shipped models. Everything else about the package is in pyproject.toml."""
 
-from setuptools import find_packages, setup
+import sys
+
+from setuptools import Extension, find_packages, setup
 
 # import name -> folder of the checkout
 ROOTS = {"segmenter": "segmenter", "segmenter_api": "api"}
@@ -22,4 +24,13 @@ def _packages() -> tuple[list[str], dict[str, str]]:
 
 
 PACKAGES, PACKAGE_DIR = _packages()
-setup(packages=PACKAGES, package_dir=PACKAGE_DIR)
+
+# The native runtime's kernel (segmenter/native.py), built against the stable ABI: one wheel for
+# CPython 3.11 and later. -ffp-contract=off: no multiply-add fused in one instruction set's code
+# and not in another's, so every instruction set gives the same scores. `optional`: without a C
+# compiler the package still installs, and the other runtimes run.
+FLAGS = [] if sys.platform == "win32" else ["-O3", "-ffp-contract=off", "-fno-strict-aliasing"]
+NATIVE = Extension("segmenter._native", ["segmenter/_native.c"], py_limited_api=True,
+                   define_macros=[("Py_LIMITED_API", "0x030B0000")], extra_compile_args=FLAGS, optional=True)
+setup(packages=PACKAGES, package_dir=PACKAGE_DIR, ext_modules=[NATIVE],
+      options={"bdist_wheel": {"py_limited_api": "cp311"}})

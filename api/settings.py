@@ -59,9 +59,9 @@ class Settings(BaseSettings):
     switch_interval_ms: float = Field(5.0, gt=0, le=100, description="how long a Python thread (a large answer "
                                       "being serialised) may hold the interpreter before the event loop gets a "
                                       "turn (sys.setswitchinterval)")
-    precision: Precision = Field(Precision.FP32, description="inference number format: fp32 (reference), bf16 "
-                                 "(torch) or int8 (ONNX Runtime, int8 LSTM weights; a text's words may then depend "
-                                 "on the texts batched with it)")
+    precision: Precision = Field(Precision.AUTO, description="inference number format: auto (int8 on the native "
+                                 "kernel where it runs the model, fp32 elsewhere), int8, fp32 (the reference) or "
+                                 "bf16 (torch)")
 
     api_key: SecretStr | None = Field(None, description="when set, /v1/* needs 'Authorization: Bearer <key>'")
     cors_origins: Annotated[list[str], NoDecode] = Field([], description="origins allowed to call from a browser "

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +40,13 @@ CONFIG, VOCAB, WEIGHTS, META = "config.json", "vocab.json", "model.safetensors",
 
 @dataclass(frozen=True)
 class Weights:
-    """A network as plain arrays: its config and its state dict (NumPy, float32)."""
+    """A network as plain arrays: its config and its state dict (NumPy, float32); `int8_rows`: the
+    tables a weights file stores as int8 rows times a scale (`INT8_TABLES`), as stored (name ->
+    (int8 rows, float32 scale per row)), for a runtime that computes on them (`segmenter.native`)."""
 
     config: ModelConfig
     state: dict[str, np.ndarray]
+    int8_rows: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 @dataclass
@@ -52,10 +55,11 @@ class Artifact:
     vocab: Vocab
     state: dict[str, np.ndarray]  # the network's weights, float32 (no torch needed to read them)
     meta: dict[str, Any]
+    int8_rows: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # as `Weights.int8_rows`
 
     @property
     def weights(self) -> Weights:
-        return Weights(self.config, self.state)
+        return Weights(self.config, self.state, self.int8_rows)
 
 
 def sha256_file(path: Path) -> str:
@@ -107,8 +111,10 @@ def quantise_rows(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rows.clip(-127, 127).astype(np.int8), scale
 
 
-def _dequantise(tensors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The float32 state of a weights file: float16 tensors widened, int8 tables times their scales."""
+def _dequantise(tensors: dict[str, np.ndarray],
+                rows: dict[str, tuple[np.ndarray, np.ndarray]] | None = None) -> dict[str, np.ndarray]:
+    """The float32 state of a weights file: float16 tensors widened, int8 tables times their scales
+    (and, into `rows`, each int8 table with its scales as stored)."""
     state = {}
     for k, v in tensors.items():
         if k.endswith(SCALE) and k[: -len(SCALE)] in tensors:
@@ -116,8 +122,11 @@ def _dequantise(tensors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         if v.dtype == np.int8:
             if k + SCALE not in tensors:
                 raise ValueError(f"the int8 tensor {k} has no {k + SCALE}")
+            scale = tensors[k + SCALE].astype(np.float32)
+            if rows is not None:
+                rows[k] = (v, scale)
             v = v.astype(np.float32)
-            v *= tensors[k + SCALE].astype(np.float32)[:, None]  # in place: one table-sized allocation
+            v *= scale[:, None]  # in place: one table-sized allocation
         state[k] = v.astype(np.float32, copy=False) if np.issubdtype(v.dtype, np.floating) else v
     return state
 
@@ -182,7 +191,8 @@ def load(path: str | Path) -> Artifact:
         config = ModelConfig.from_json(json.loads((path / CONFIG).read_text(encoding="utf-8")))
         pos_of_labels(config.labels)  # BMES or joint BMES-POS labels
         vocab = Vocab.load(path / VOCAB)
-        state = _dequantise(load_file(str(path / WEIGHTS)))
+        rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        state = _dequantise(load_file(str(path / WEIGHTS)), rows)
     except (ValueError, TypeError, KeyError, SafetensorError) as e:
         raise ModelLoadError(f"{path}: incompatible model files: {e}") from e
     broken = [k for k, v in state.items() if np.issubdtype(v.dtype, np.floating) and not np.isfinite(v).all()]
@@ -202,7 +212,7 @@ def load(path: str | Path) -> Artifact:
         wrong = sorted(k for k in set(want) | set(got) if want.get(k) != got.get(k))
         raise ModelLoadError(f"{path}: weights do not fit {CONFIG} (standards, labels or sizes): "
                              + ", ".join(f"{k} {got.get(k)} instead of {want.get(k)}" for k in wrong[:4]))
-    return Artifact(config, vocab, state, meta)
+    return Artifact(config, vocab, state, meta, rows)
 
 
 SCORES = ("dev", "dev_by_standard", "dev_mixed_by_standard", "dev_pos", "best_epoch", "test", "test_by_standard")

@@ -390,8 +390,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 STANDARD_HELP = ("segmentation standard of a multi-standard model (e.g. pku, ctb6, weibo; default: the one the "
                  "model name selects, else the model's first)")
 MODELS_DIR_HELP = "folder of named models (default: SEGMENTER_MODELS_DIR, else the shipped models)"
-PRECISION_HELP = ("inference number format: fp32 (the reference), bf16 (torch; faster where the CPU has bf16 support) "
-                  "or int8 (ONNX Runtime, int8 LSTM weights; faster where the CPU has VNNI)")
+PRECISION_HELP = ("inference number format: auto (default: int8 on the native kernel where it runs the model, fp32 "
+                  "elsewhere), int8, fp32 (the reference) or bf16 (torch; faster where the CPU has bf16 support)")
 _SubParsers = argparse._SubParsersAction  # what `ArgumentParser.add_subparsers` returns
 
 
@@ -416,7 +416,7 @@ def _add_model_choice(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_precision(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--precision", choices=[x.value for x in Precision], default="fp32", help=PRECISION_HELP)
+    parser.add_argument("--precision", choices=[x.value for x in Precision], default="auto", help=PRECISION_HELP)
 
 
 def _add_train_command(sub: _SubParsers) -> None:

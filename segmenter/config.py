@@ -20,10 +20,13 @@ class Cell(str, Enum):
 class Precision(str, Enum):
     """Number format of inference. FP32 is the reference; BF16 runs the weights and activations in
     bfloat16 on torch (faster on CPUs with AVX512-BF16 or AMX, see BENCHMARKS.md) and may change a
-    tie; INT8 runs the LSTM layers on ONNX Runtime with int8 weights and activations quantised per
-    batch (faster on CPUs with AVX-512 VNNI; a word may differ from FP32, and a text's words may
-    depend a little on the texts batched with it: README, Precision)."""
+    tie; INT8 runs an LSTM network with int8 weights and activations: on the native runtime
+    (`segmenter.native`, fixed scales: a text's words never depend on the texts batched with it),
+    or on ONNX Runtime's quantised LSTM (activations quantised per batch). A word may differ from
+    FP32 (README, Precision). AUTO, the default of `Segmenter.load`, the CLI and the service: INT8
+    where the native runtime runs the model, FP32 elsewhere (`runtimes.resolve_precision`)."""
 
+    AUTO = "auto"
     FP32 = "fp32"
     BF16 = "bf16"
     INT8 = "int8"
@@ -32,12 +35,14 @@ class Precision(str, Enum):
 class Runtime(str, Enum):
     """What runs the network at inference. TORCH is the reference; ONNXRUNTIME runs the same
     float32 network exported to ONNX Runtime (faster for small networks, see BENCHMARKS.md);
-    AUTO picks ONNX Runtime for 1-layer networks of at most 64 hidden units in float32 when it is
-    installed, torch otherwise."""
+    NATIVE runs an LSTM network in int8 in the package's own C kernel (`segmenter.native`).
+    AUTO picks NATIVE for int8, ONNX Runtime for 1-layer networks of at most 64 hidden units in
+    float32 when it is installed, torch otherwise."""
 
     AUTO = "auto"
     TORCH = "torch"
     ONNXRUNTIME = "onnxruntime"
+    NATIVE = "native"
 
 
 # Keys of config.json files written before the fields were renamed -> the fields' names now.

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from segmenter import ort
+from segmenter import native, ort
 from segmenter.config import ModelConfig, Precision, Runtime
 from segmenter.errors import InvalidInputError
 
@@ -39,18 +39,44 @@ class TorchScorer:
             return scores.float().numpy()  # type: ignore[no-any-return]
 
 
+def resolve_precision(precision: Precision | str, runtime: Runtime | str, config: ModelConfig) -> Precision:
+    """`precision`, with AUTO made INT8 where the native runtime runs a network of `config` (the
+    kernel is built, the network is an LSTM, and `runtime` is "auto" or "native") and FP32
+    elsewhere. An unknown name is an `InvalidInputError` listing the precisions."""
+    try:
+        precision = Precision(precision)
+    except ValueError:
+        raise InvalidInputError(f"unknown precision {precision!r}; use one of "
+                                f"{', '.join(p.value for p in Precision)}") from None
+    if precision is not Precision.AUTO:
+        return precision
+    native_runs = runtime in (Runtime.AUTO, Runtime.NATIVE, "auto", "native")
+    return Precision.INT8 if native_runs and native.available() and native.supports(config) else Precision.FP32
+
+
 def choose(runtime: Runtime | str, precision: Precision, config: ModelConfig, has_torch: bool) -> Runtime:
-    """The runtime that runs a model of `config` in `precision` ("auto": ONNX Runtime for int8, and
-    for fp32 where `ort.prefers_ort`; torch otherwise), or an `InvalidInputError` saying why the
-    runtime asked for cannot. `has_torch`: the model is a torch module already, or torch is installed."""
+    """The runtime that runs a model of `config` in `precision` ("auto": the native kernel for int8
+    (ONNX Runtime where it cannot), ONNX Runtime for fp32 where `ort.prefers_ort`; torch otherwise), or an `InvalidInputError` saying why the
+    runtime asked for cannot (`precision` resolved: not AUTO). `has_torch`: the model is a torch module already, or torch is installed."""
     try:
         runtime = Runtime(runtime)
     except ValueError:
         raise InvalidInputError(f"unknown runtime {runtime!r}; use one of "
                                 f"{', '.join(r.value for r in Runtime)}") from None
     if runtime is Runtime.AUTO:
+        if precision is Precision.INT8 and native.available() and native.supports(config):
+            return Runtime.NATIVE
         use_ort = precision is Precision.INT8 or (precision is Precision.FP32 and ort.prefers_ort(config, has_torch))
         runtime = Runtime.ONNXRUNTIME if use_ort or not has_torch else Runtime.TORCH
+    if runtime is Runtime.NATIVE:
+        if precision is not Precision.INT8:
+            raise InvalidInputError(f"runtime 'native' runs precision 'int8', not {precision.value!r}")
+        if not native.available():
+            raise InvalidInputError("runtime 'native' needs the package's C kernel (segmenter._native), which this "
+                                    "installation lacks: it was built without a C compiler")
+        if not native.supports(config):
+            raise InvalidInputError(f"runtime 'native' runs LSTM networks, not {config.cell.value}")
+        return runtime
     if runtime is Runtime.TORCH and precision is Precision.INT8:
         raise InvalidInputError("precision 'int8' runs on the onnxruntime runtime only")
     if runtime is Runtime.TORCH:

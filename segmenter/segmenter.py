@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from segmenter import artifact, heads, ort, pipeline, registry, runtimes
+from segmenter import artifact, heads, native, ort, pipeline, registry, runtimes
 from segmenter.artifact import Weights
 from segmenter.config import ModelConfig, Precision, Runtime
 from segmenter.errors import InvalidInputError
@@ -72,7 +72,7 @@ class Segmenter:
         self.threads = threads
         self._executor: ThreadPoolExecutor | None = None
         self._executor_lock = threading.Lock()
-        self.precision = Precision(precision)
+        self.precision = runtimes.resolve_precision(precision, runtime, model.config)
         # The network: its arrays (`Weights`, what `load` reads: no torch needed) or a torch module
         # (training's evaluation); the other form is made when a runtime needs it.
         self._weights: Weights | None = model if isinstance(model, Weights) else None
@@ -89,8 +89,8 @@ class Segmenter:
         self.batch_size = batch_size
         self.path = path  # the model directory it was loaded from, if any
         self._ref: tuple[str, str | None] | None = None  # (name or absolute path, models folder): set by `load`
-        if self.runtime is Runtime.ONNXRUNTIME and self._module is None and path is not None:
-            self._weights = None  # the session holds the network (float32): no second copy in memory
+        if self.runtime in (Runtime.ONNXRUNTIME, Runtime.NATIVE) and self._module is None and path is not None:
+            self._weights = None  # the runtime holds the network: no second copy in memory
         self.lexicon = Lexicon(user_words, max_chars=max_user_word_chars)
         # The standards a multi-standard model segments in (empty for a single-standard model),
         # and the one used when a call names none.
@@ -156,6 +156,8 @@ class Segmenter:
         runtime = runtimes.choose(runtime, self.precision, self.config, has_torch)
         if runtime is Runtime.TORCH:
             return runtime, runtimes.torch_scorer(self.model, self.precision)
+        if runtime is Runtime.NATIVE:
+            return runtime, native.NativeTagger(self.config, self.weights.state, self.weights.int8_rows)
         return runtime, ort.OrtTagger(self.config, self.weights.state, int8=self.precision is Precision.INT8)
 
     # ----------------------------------------------------------------- loading
@@ -166,7 +168,7 @@ class Segmenter:
 
     @classmethod
     def load(cls, name_or_path: str | Path | None = None, *, models_dir: str | Path | None = None,
-             batch_size: int = 128, precision: Precision | str = Precision.FP32,
+             batch_size: int = 128, precision: Precision | str = Precision.AUTO,
              user_words: Iterable[str | Entry] = (), user_dict: str | Path | None = None,
              max_user_word_chars: int = MAX_ENTRY_CHARS, threads: int | None = None,
              runtime: Runtime | str = Runtime.AUTO, standard: str | None = None) -> Segmenter:
@@ -174,8 +176,9 @@ class Segmenter:
         of a multi-standard model there, e.g. "ctb6"; or "MODEL:STANDARD"), or by directory path
         (`resolve`); with no argument, the default model (`DEFAULT_MODEL`). `standard` sets the segmentation
         standard calls use when they name none (default: the one the name selects, else the
-        model's first). `precision` chooses the
-        number format of inference (`Precision`: "fp32", the reference, or "bf16").
+        model's first). `precision` chooses the number format of inference (`Precision`): "auto"
+        (int8 on the native runtime where it runs the model, as for the shipped models; fp32
+        elsewhere), "int8", "fp32" (the reference) or "bf16".
 
         `user_words` and the entries of the file `user_dict` (see `lexicon.read_user_dict`) start
         the segmenter's user dictionary: a word containing whitespace is a forced split.
@@ -183,8 +186,9 @@ class Segmenter:
         `threads` (default: the usable cores, at most 8) > 1 runs that many model batches at once,
         each on one thread (a program that runs torch models so calls `configure_process(threads=1)`). A call of
         one batch (up to `batch_size` sentences) runs on the calling thread. `runtime` (`Runtime`):
-        "torch", "onnxruntime", or "auto" (ONNX Runtime for small 1-layer float32 networks such
-        as `pku-fast`, where it measured faster with identical output; torch otherwise)."""
+        "native" (the package's C kernel, int8), "torch", "onnxruntime", or "auto" (native for
+        int8; for float32, ONNX Runtime for small 1-layer networks such as `pku-fast`, where it
+        measured faster with identical output, torch otherwise)."""
         try:
             precision = Precision(precision)
         except ValueError:

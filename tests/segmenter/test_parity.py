@@ -107,7 +107,7 @@ def _reference(seg: Segmenter, texts: list[str]) -> list[list[str]]:
 @pytest.mark.parametrize("name", Segmenter.available())
 def test_fast_path_matches_the_torch_reference_on_the_pku_test(name, runtime, data_dir):
     texts, gold_words = _slice(data_dir)
-    seg = Segmenter.load(name, threads=2, runtime=runtime)
+    seg = Segmenter.load(name, threads=2, runtime=runtime, precision="fp32")
     fast = seg.cut_batch(texts)
     ref = _reference(seg, texts)
     differ = sum(a != b for a, b in zip(fast, ref))
@@ -116,12 +116,29 @@ def test_fast_path_matches_the_torch_reference_on_the_pku_test(name, runtime, da
     assert all("".join(a) == "".join(b) for a, b in zip(fast, ref))
 
 
-def test_int8_stays_near_the_float_reference_on_the_pku_test(data_dir):
-    """precision="int8" (the LSTM on ONNX Runtime's DynamicQuantizeLSTM) against the torch float32
-    reference: on 2026-12-06 the default model's int8 lines were 96.8% identical to float32's on the
-    whole PKU test, F1 within 0.05 (bench/precision.py, BENCHMARKS.md: Precision)."""
+@pytest.mark.parametrize("name", Segmenter.available())
+def test_the_default_native_int8_stays_near_the_float_reference_on_the_pku_test(name, data_dir):
+    """The default precision of every shipped model: int8 on the native kernel. On 2026-12-06 its
+    lines were 98.6% identical to float32's on the whole PKU test for the default model, F1 within
+    0.01 (bench/precision.py, BENCHMARKS.md: Precision); a text's words are the same whatever it
+    is batched with (tests/segmenter/test_native.py)."""
     texts, gold_words = _slice(data_dir)
-    seg = Segmenter.load(threads=2, precision="int8")
+    seg = Segmenter.load(name, threads=2)
+    assert (seg.runtime.value, seg.precision.value) == ("native", "int8")
+    fast = seg.cut_batch(texts)
+    ref = _reference(seg, texts)
+    same = sum(a == b for a, b in zip(fast, ref)) / len(texts)
+    assert same >= 0.96, f"{name}: {same:.2%} identical lines"
+    assert abs(score(gold_words, fast).f1 - score(gold_words, ref).f1) <= 0.002
+    assert all("".join(a) == "".join(b) for a, b in zip(fast, ref))
+
+
+def test_int8_stays_near_the_float_reference_on_the_pku_test(data_dir):
+    """precision="int8" on ONNX Runtime (the LSTM as its DynamicQuantizeLSTM) against the torch
+    float32 reference: on 2026-12-06 the default model's int8 lines were 96.8% identical to
+    float32's on the whole PKU test, F1 within 0.05 (bench/precision.py, BENCHMARKS.md: Precision)."""
+    texts, gold_words = _slice(data_dir)
+    seg = Segmenter.load(threads=2, precision="int8", runtime="onnxruntime")
     assert seg.runtime.value == "onnxruntime"
     fast = seg.cut_batch(texts)
     ref = _reference(seg, texts)

@@ -38,24 +38,48 @@ def test_a_segmenter_runs_auto_on_the_runtime_prefers_ort_picks_and_both_runtime
 
 def test_the_runtime_choice(tiny_multi_models_dir):
     config = Segmenter.load("multi", models_dir=tiny_multi_models_dir).config
-    assert runtimes.choose("auto", Precision.INT8, config, has_torch=True) is Runtime.ONNXRUNTIME
+    assert runtimes.choose("auto", Precision.INT8, config, has_torch=True) is Runtime.NATIVE
+    assert runtimes.choose("onnxruntime", Precision.INT8, config, has_torch=True) is Runtime.ONNXRUNTIME
+    assert runtimes.choose("native", Precision.INT8, config, has_torch=False) is Runtime.NATIVE
     assert runtimes.choose("auto", Precision.BF16, config, has_torch=True) is Runtime.TORCH
     assert runtimes.choose("auto", Precision.FP32, config, has_torch=False) is Runtime.ONNXRUNTIME
     assert runtimes.choose("torch", Precision.FP32, config, has_torch=True) is Runtime.TORCH
     for runtime, precision, has_torch, why in (("gpu", Precision.FP32, True, "unknown runtime 'gpu'"),
                                                ("torch", Precision.INT8, True, "onnxruntime runtime only"),
                                                ("torch", Precision.FP32, False, "need torch"),
-                                               ("onnxruntime", Precision.BF16, True, "bf16 needs runtime='torch'")):
+                                               ("onnxruntime", Precision.BF16, True, "bf16 needs runtime='torch'"),
+                                               ("native", Precision.FP32, True, "runs precision 'int8', not 'fp32'")):
         with pytest.raises(InvalidInputError, match=why):
             runtimes.choose(runtime, precision, config, has_torch)
     assert runtimes.torch_available()  # the tests run with torch, the reference
+    gru = ModelConfig(n_units=5, n_bigrams=5, cell="gru")
+    with pytest.raises(InvalidInputError, match="runs LSTM networks, not gru"):
+        runtimes.choose("native", Precision.INT8, gru, has_torch=True)
+    assert runtimes.choose("auto", Precision.INT8, gru, has_torch=True) is Runtime.ONNXRUNTIME
+
+
+def test_precision_auto_is_int8_where_the_native_runtime_runs_the_model(tiny_multi_models_dir):
+    config = Segmenter.load("multi", models_dir=tiny_multi_models_dir).config
+    gru = ModelConfig(n_units=5, n_bigrams=5, cell="gru")
+    assert runtimes.resolve_precision("auto", "auto", config) is Precision.INT8
+    assert runtimes.resolve_precision("auto", Runtime.NATIVE, config) is Precision.INT8
+    assert runtimes.resolve_precision("auto", "onnxruntime", config) is Precision.FP32
+    assert runtimes.resolve_precision("auto", "torch", config) is Precision.FP32
+    assert runtimes.resolve_precision("auto", "auto", gru) is Precision.FP32
+    assert runtimes.resolve_precision("fp32", "auto", config) is Precision.FP32
+    with pytest.raises(InvalidInputError, match="unknown precision 'fp64'"):
+        runtimes.resolve_precision("fp64", "auto", config)
+    seg = Segmenter.load("multi", models_dir=tiny_multi_models_dir)
+    assert (seg.runtime, seg.precision) == (Runtime.NATIVE, Precision.INT8)
+    seg = Segmenter.load("multi", models_dir=tiny_multi_models_dir, runtime="onnxruntime")
+    assert (seg.runtime, seg.precision) == (Runtime.ONNXRUNTIME, Precision.FP32)
 
 
 @pytest.mark.parametrize("name", ["pku-fast"])
 def test_bf16_keeps_the_f1_of_fp32_on_the_pku_test(name, data_dir):
     gold = read_corpus(data_dir / "pku" / "pku_test_gold.utf8")
     texts = [g.text for g in gold]
-    ref = Segmenter.load(name).cut_batch(texts)
+    ref = Segmenter.load(name, precision="fp32").cut_batch(texts)
     fast = Segmenter.load(name, precision="bf16").cut_batch(texts)
     same = sum(a == b for a, b in zip(ref, fast)) / len(ref)
     f1_ref = score([g.words for g in gold], ref).f1

@@ -1,0 +1,597 @@
+/* The native runtime's kernel: a character BiLSTM tagger's forward pass, int8 x int8 -> int32.
+ *
+ * `segmenter/native.py` prepares the arrays (quantised weights in the layout below, the character
+ * and standard embeddings' input projections folded into float tables) and calls `build` once and
+ * `forward` once a batch. Every number a row's scores depend on is computed from that row alone,
+ * in a fixed order, with fixed quantisation scales: a text gets the same scores whatever it is
+ * batched with, whichever instruction set runs it (AVX-512 VNNI or plain C: integer sums are exact,
+ * and the float operations are the same IEEE operations in the same order; the file is compiled
+ * with -ffp-contract=off so that no multiply-add is fused in one path and not in the other).
+ *
+ * Quantisation:
+ * - a bigram embedding row: int8 with one float scale per row (the shipped files store them so);
+ * - weights: int8 with one float scale per output (column);
+ * - a recurrent layer's output h = o * tanh(c), in (-1, 1): int8 with the fixed scale 1/127.
+ * Inputs enter the integer dot products as unsigned bytes (value + 128); the 128 * sum of each
+ * column's weights is subtracted after (`comp`), so the sums are exactly sum(x * w).
+ *
+ * Weight layout ("QMat"): for k inputs (padded to a multiple of 4) and g outputs (padded to a
+ * multiple of 16), bytes [k / 4][g][4]: the 4 weights of inputs 4j..4j+3 for output o are
+ * contiguous, which is what one VPDPBUSD lane multiplies with 4 input bytes.
+ *
+ * Gates are in torch's order (i, f, g, o). tanh is a rational approximation (Eigen's
+ * `generic_fast_tanh_float`, within a few ulp of tanhf), sigmoid(x) = 0.5 * tanh(0.5 x) + 0.5.
+ */
+#define PY_SSIZE_T_CLEAN
+#ifndef Py_LIMITED_API
+#define Py_LIMITED_API 0x030B0000
+#endif
+#include <Python.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define HAVE_X86 1
+#include <immintrin.h>
+#else
+#define HAVE_X86 0
+#endif
+
+#define MAX_LAYERS 8
+
+typedef struct {
+    int k, kp, g, gp;   /* inputs, inputs padded to 4; outputs, outputs padded to 16 */
+    int8_t *w;          /* [kp / 4][gp][4] */
+    float *scale;       /* [gp]: the column's weight scale times the input's fixed scale, if any */
+    int32_t *comp;      /* [gp]: 128 * sum of the column's weights */
+} QMat;
+
+typedef struct {
+    QMat wx[2];         /* layers after the first: the previous layer's 2H outputs -> 4H gates */
+    QMat wh[2];         /* H -> 4H gates */
+    float *bias[2];     /* [4H], layers after the first (the first layer's is in `stdtab`) */
+} Layer;
+
+typedef struct {
+    int layers, hidden, n_units, n_std, n_feat, n_bigrams, bdim, bdim_p, n_out;
+    float *chartab;     /* [n_units][2][4H] */
+    float *stdtab;      /* [n_std][2][4H], with the first layer's biases */
+    float *feattab;     /* [n_feat][2][4H] */
+    int8_t *bigq;       /* [n_bigrams][bdim_p] */
+    float *bigs;        /* [n_bigrams] */
+    QMat left[2], right[2];  /* the left and right bigram embeddings -> 4H gates, per direction */
+    Layer layer[MAX_LAYERS];
+    QMat out;           /* 2H -> n_out */
+    float *out_b;       /* [n_out] */
+} Model;
+
+/* ------------------------------------------------------------------ arithmetic */
+
+static inline float tanh_approx(float x) {
+    const float clamp = 7.90531110763549805f;
+    x = x < -clamp ? -clamp : x;
+    x = x > clamp ? clamp : x;
+    float x2 = x * x;
+    float p = x2 * -2.76076847742355e-16f + 2.00018790482477e-13f;
+    p = x2 * p + -8.60467152213735e-11f;
+    p = x2 * p + 5.12229709037114e-08f;
+    p = x2 * p + 1.48572235717979e-05f;
+    p = x2 * p + 6.37261928875436e-04f;
+    p = x2 * p + 4.89352455891786e-03f;
+    p = x * p;
+    float q = x2 * 1.19825839466702e-06f + 1.18534705686654e-04f;
+    q = x2 * q + 2.26843463243900e-03f;
+    q = x2 * q + 4.89352518554385e-03f;
+    return p / q;
+}
+
+static inline float sigmoid_approx(float x) {
+    return 0.5f * tanh_approx(0.5f * x) + 0.5f;
+}
+
+/* round to the nearest integer, ties to even (|v| <= 2^22), as an unsigned byte + 128 */
+static inline uint8_t quantise_unit(float h) {
+    float v = h * 127.0f;
+    v = (v + 12582912.0f) - 12582912.0f;
+    int q = (int)v;
+    q = q < -127 ? -127 : (q > 127 ? 127 : q);
+    return (uint8_t)(q + 128);
+}
+
+/* One LSTM step of one direction: gates (4H, pre-activation, overwritten), c (H) updated, h as
+ * bytes into hq (H). The same loop is compiled for every instruction set below. */
+#define LSTM_CELL_BODY                                                        \
+    for (int j = 0; j < H; j++) {                                             \
+        float ig = sigmoid_approx(gates[j]);                                  \
+        float fg = sigmoid_approx(gates[H + j]);                              \
+        float gg = tanh_approx(gates[2 * H + j]);                             \
+        float og = sigmoid_approx(gates[3 * H + j]);                          \
+        float cj = fg * c[j] + ig * gg;                                       \
+        c[j] = cj;                                                            \
+        hq[j] = quantise_unit(og * tanh_approx(cj));                          \
+    }
+
+/* acc[o] = sum_j x[j] * w[j][o] - comp[o], o < gp, for x of kp unsigned bytes */
+#define QMATVEC_PLAIN_BODY                                                    \
+    const int gp = m->gp, kq = m->kp / 4;                                     \
+    for (int o = 0; o < gp; o++) acc[o] = -m->comp[o];                        \
+    for (int j = 0; j < kq; j++) {                                            \
+        const int8_t *w = m->w + (size_t)j * gp * 4;                          \
+        const int32_t x0 = x[4 * j], x1 = x[4 * j + 1], x2 = x[4 * j + 2], x3 = x[4 * j + 3]; \
+        for (int o = 0; o < gp; o++)                                          \
+            acc[o] += x0 * w[4 * o] + x1 * w[4 * o + 1] + x2 * w[4 * o + 2] + x3 * w[4 * o + 3]; \
+    }
+
+static void qmatvec_plain(const QMat *m, const uint8_t *x, int32_t *acc) { QMATVEC_PLAIN_BODY }
+static void lstm_cell_plain(float *gates, float *c, uint8_t *hq, int H) { LSTM_CELL_BODY }
+
+#if HAVE_X86
+__attribute__((target("avx2,fma")))
+static void qmatvec_avx2(const QMat *m, const uint8_t *x, int32_t *acc) { QMATVEC_PLAIN_BODY }
+__attribute__((target("avx2,fma")))
+static void lstm_cell_avx2(float *gates, float *c, uint8_t *hq, int H) { LSTM_CELL_BODY }
+
+#define VNNI_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
+
+VNNI_TARGET
+static void qmatvec_vnni(const QMat *m, const uint8_t *x, int32_t *acc) {
+    const int gp = m->gp, kq = m->kp / 4, blocks = gp / 16;
+    int b = 0;
+    for (; b + 8 <= blocks; b += 8) {
+        __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        const int8_t *w = m->w + (size_t)b * 64;
+        for (int j = 0; j < kq; j++, w += (size_t)gp * 4) {
+            int32_t xj;
+            memcpy(&xj, x + 4 * j, 4);
+            const __m512i xv = _mm512_set1_epi32(xj);
+            a0 = _mm512_dpbusd_epi32(a0, xv, _mm512_loadu_si512(w));
+            a1 = _mm512_dpbusd_epi32(a1, xv, _mm512_loadu_si512(w + 64));
+            a2 = _mm512_dpbusd_epi32(a2, xv, _mm512_loadu_si512(w + 128));
+            a3 = _mm512_dpbusd_epi32(a3, xv, _mm512_loadu_si512(w + 192));
+            a4 = _mm512_dpbusd_epi32(a4, xv, _mm512_loadu_si512(w + 256));
+            a5 = _mm512_dpbusd_epi32(a5, xv, _mm512_loadu_si512(w + 320));
+            a6 = _mm512_dpbusd_epi32(a6, xv, _mm512_loadu_si512(w + 384));
+            a7 = _mm512_dpbusd_epi32(a7, xv, _mm512_loadu_si512(w + 448));
+        }
+        const int32_t *cp = m->comp + b * 16;
+        int32_t *out = acc + b * 16;
+        _mm512_storeu_si512(out, _mm512_sub_epi32(a0, _mm512_loadu_si512(cp)));
+        _mm512_storeu_si512(out + 16, _mm512_sub_epi32(a1, _mm512_loadu_si512(cp + 16)));
+        _mm512_storeu_si512(out + 32, _mm512_sub_epi32(a2, _mm512_loadu_si512(cp + 32)));
+        _mm512_storeu_si512(out + 48, _mm512_sub_epi32(a3, _mm512_loadu_si512(cp + 48)));
+        _mm512_storeu_si512(out + 64, _mm512_sub_epi32(a4, _mm512_loadu_si512(cp + 64)));
+        _mm512_storeu_si512(out + 80, _mm512_sub_epi32(a5, _mm512_loadu_si512(cp + 80)));
+        _mm512_storeu_si512(out + 96, _mm512_sub_epi32(a6, _mm512_loadu_si512(cp + 96)));
+        _mm512_storeu_si512(out + 112, _mm512_sub_epi32(a7, _mm512_loadu_si512(cp + 112)));
+    }
+    for (; b < blocks; b++) {
+        __m512i a0 = _mm512_setzero_si512();
+        const int8_t *w = m->w + (size_t)b * 64;
+        for (int j = 0; j < kq; j++, w += (size_t)gp * 4) {
+            int32_t xj;
+            memcpy(&xj, x + 4 * j, 4);
+            a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32(xj), _mm512_loadu_si512(w));
+        }
+        _mm512_storeu_si512(acc + b * 16, _mm512_sub_epi32(a0, _mm512_loadu_si512(m->comp + b * 16)));
+    }
+}
+
+/* tanh_approx, sigmoid_approx and quantise_unit on 16 lanes: the same IEEE operations in the
+ * same order as the scalar functions above, so the same numbers. */
+VNNI_TARGET
+static inline __m512 tanh16(__m512 x) {
+    const __m512 clamp = _mm512_set1_ps(7.90531110763549805f);
+    x = _mm512_max_ps(x, _mm512_sub_ps(_mm512_setzero_ps(), clamp));
+    x = _mm512_min_ps(x, clamp);
+    const __m512 x2 = _mm512_mul_ps(x, x);
+    __m512 p = _mm512_add_ps(_mm512_mul_ps(x2, _mm512_set1_ps(-2.76076847742355e-16f)),
+                             _mm512_set1_ps(2.00018790482477e-13f));
+    p = _mm512_add_ps(_mm512_mul_ps(x2, p), _mm512_set1_ps(-8.60467152213735e-11f));
+    p = _mm512_add_ps(_mm512_mul_ps(x2, p), _mm512_set1_ps(5.12229709037114e-08f));
+    p = _mm512_add_ps(_mm512_mul_ps(x2, p), _mm512_set1_ps(1.48572235717979e-05f));
+    p = _mm512_add_ps(_mm512_mul_ps(x2, p), _mm512_set1_ps(6.37261928875436e-04f));
+    p = _mm512_add_ps(_mm512_mul_ps(x2, p), _mm512_set1_ps(4.89352455891786e-03f));
+    p = _mm512_mul_ps(x, p);
+    __m512 q = _mm512_add_ps(_mm512_mul_ps(x2, _mm512_set1_ps(1.19825839466702e-06f)),
+                             _mm512_set1_ps(1.18534705686654e-04f));
+    q = _mm512_add_ps(_mm512_mul_ps(x2, q), _mm512_set1_ps(2.26843463243900e-03f));
+    q = _mm512_add_ps(_mm512_mul_ps(x2, q), _mm512_set1_ps(4.89352518554385e-03f));
+    return _mm512_div_ps(p, q);
+}
+
+VNNI_TARGET
+static inline __m512 sigmoid16(__m512 x) {
+    const __m512 half = _mm512_set1_ps(0.5f);
+    return _mm512_add_ps(_mm512_mul_ps(half, tanh16(_mm512_mul_ps(half, x))), half);
+}
+
+VNNI_TARGET
+static void lstm_cell_vnni(float *gates, float *c, uint8_t *hq, int H) {
+    int j = 0;
+    const __m512 magic = _mm512_set1_ps(12582912.0f), k127 = _mm512_set1_ps(127.0f);
+    const __m512i lo = _mm512_set1_epi32(-127), hi = _mm512_set1_epi32(127), off = _mm512_set1_epi32(128);
+    for (; j + 16 <= H; j += 16) {
+        const __m512 ig = sigmoid16(_mm512_loadu_ps(gates + j));
+        const __m512 fg = sigmoid16(_mm512_loadu_ps(gates + H + j));
+        const __m512 gg = tanh16(_mm512_loadu_ps(gates + 2 * H + j));
+        const __m512 og = sigmoid16(_mm512_loadu_ps(gates + 3 * H + j));
+        const __m512 cj = _mm512_add_ps(_mm512_mul_ps(fg, _mm512_loadu_ps(c + j)), _mm512_mul_ps(ig, gg));
+        _mm512_storeu_ps(c + j, cj);
+        __m512 v = _mm512_mul_ps(_mm512_mul_ps(og, tanh16(cj)), k127);
+        v = _mm512_sub_ps(_mm512_add_ps(v, magic), magic);
+        __m512i q = _mm512_cvttps_epi32(v);
+        q = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(q, lo), hi), off);
+        _mm_storeu_si128((__m128i *)(hq + j), _mm512_cvtepi32_epi8(q));
+    }
+    for (; j < H; j++) {
+        float ig = sigmoid_approx(gates[j]);
+        float fg = sigmoid_approx(gates[H + j]);
+        float gg = tanh_approx(gates[2 * H + j]);
+        float og = sigmoid_approx(gates[3 * H + j]);
+        float cj = fg * c[j] + ig * gg;
+        c[j] = cj;
+        hq[j] = quantise_unit(og * tanh_approx(cj));
+    }
+}
+#endif
+
+/* ------------------------------------------------------------------ the forward pass */
+
+/* Scores of one row of n units: ids `chars` (n), `bigrams` (n + 1), features (n, n_feat) or NULL,
+ * into out (n, n_out). Work space: pre (n, 2, 4H) floats, hs (n, hrow) bytes twice, acc. */
+#define DEFINE_FORWARD_ROW(NAME, ATTR, QMATVEC, CELL)                             \
+ATTR static void NAME(const Model *M, const int64_t *chars, const int64_t *bigrams, const float *feats,        \
+                        int64_t std, int n, float *out, float *pre, uint8_t *hin, uint8_t *hout,               \
+                        int32_t *acc, int32_t *acc2, float *c, uint8_t *bq) {                                  \
+    const int H = M->hidden, G = 4 * H;                                                                        \
+    const int hw = M->out.kp;  /* bytes per position of a layer's output (2H, padded to 4) */                  \
+    const float *stdrow = M->stdtab + (size_t)std * 2 * G;                                                     \
+    /* the first layer's input projections */                                                                  \
+    for (int t = 0; t < n; t++) {                                                                              \
+        float *p = pre + (size_t)t * 2 * G;                                                                    \
+        const float *cr = M->chartab + (size_t)chars[t] * 2 * G;                                               \
+        for (int o = 0; o < 2 * G; o++) p[o] = cr[o] + stdrow[o];                                              \
+        for (int f = 0; f < M->n_feat; f++) {                                                                  \
+            const float v = feats ? feats[(size_t)t * M->n_feat + f] : 0.0f;                                   \
+            if (v != 0.0f) {                                                                                   \
+                const float *fr = M->feattab + (size_t)f * 2 * G;                                              \
+                for (int o = 0; o < 2 * G; o++) p[o] += v * fr[o];                                             \
+            }                                                                                                  \
+        }                                                                                                      \
+        if (M->bdim) {                                                                                         \
+            const int64_t bl = bigrams[t], br = bigrams[t + 1];                                                \
+            const float sl = M->bigs[bl], sr = M->bigs[br];                                                    \
+            const int8_t *ql = M->bigq + (size_t)bl * M->bdim_p, *qr = M->bigq + (size_t)br * M->bdim_p;       \
+            for (int j = 0; j < M->bdim_p; j++) bq[j] = (uint8_t)(ql[j] + 128);                                \
+            for (int j = 0; j < M->bdim_p; j++) bq[M->bdim_p + j] = (uint8_t)(qr[j] + 128);                    \
+            for (int d = 0; d < 2; d++) {                                                                      \
+                QMATVEC(&M->left[d], bq, acc);                                                                 \
+                QMATVEC(&M->right[d], bq + M->bdim_p, acc2);                                                   \
+                const float *ls = M->left[d].scale, *rs = M->right[d].scale;                                   \
+                float *pd = p + d * G;                                                                         \
+                for (int o = 0; o < G; o++)                                                                    \
+                    pd[o] = pd[o] + (ls[o] * sl) * (float)acc[o] + (rs[o] * sr) * (float)acc2[o];              \
+            }                                                                                                  \
+        }                                                                                                      \
+    }                                                                                                          \
+    for (int l = 0; l < M->layers; l++) {                                                                      \
+        const Layer *L = &M->layer[l];                                                                         \
+        if (l > 0) {  /* this layer's input projections, from the previous layer's bytes */                    \
+            for (int t = 0; t < n; t++) {                                                                      \
+                float *p = pre + (size_t)t * 2 * G;                                                            \
+                for (int d = 0; d < 2; d++) {                                                                  \
+                    QMATVEC(&L->wx[d], hin + (size_t)t * hw, acc);                                             \
+                    const float *s = L->wx[d].scale, *b = L->bias[d];                                          \
+                    for (int o = 0; o < G; o++) p[d * G + o] = b[o] + s[o] * (float)acc[o];                    \
+                }                                                                                              \
+            }                                                                                                  \
+        }                                                                                                      \
+        memset(hout, 128, (size_t)n * hw);                                                                     \
+        for (int d = 0; d < 2; d++) {                                                                          \
+            const QMat *wh = &L->wh[d];                                                                        \
+            uint8_t *h = bq;  /* the previous step's h, as bytes (kp of them) */                               \
+            memset(h, 128, (size_t)wh->kp);                                                                    \
+            memset(c, 0, sizeof(float) * (size_t)H);                                                           \
+            for (int s = 0; s < n; s++) {                                                                      \
+                const int t = d == 0 ? s : n - 1 - s;                                                          \
+                float *gates = pre + (size_t)t * 2 * G + (size_t)d * G;                                        \
+                QMATVEC(wh, h, acc);                                                                           \
+                const float *sc = wh->scale;                                                                   \
+                for (int o = 0; o < G; o++) gates[o] = gates[o] + sc[o] * (float)acc[o];                       \
+                uint8_t *ht = hout + (size_t)t * hw + (size_t)d * H;                                           \
+                CELL(gates, c, ht, H);                                                                         \
+                memcpy(h, ht, (size_t)H);                                                                      \
+            }                                                                                                  \
+        }                                                                                                      \
+        uint8_t *tmp = hin;                                                                                    \
+        hin = hout;                                                                                            \
+        hout = tmp;                                                                                            \
+    }                                                                                                          \
+    /* the tag layer, from the last layer's bytes (now in hin) */                                              \
+    for (int t = 0; t < n; t++) {                                                                              \
+        QMATVEC(&M->out, hin + (size_t)t * hw, acc);                                                           \
+        float *o_row = out + (size_t)t * M->n_out;                                                             \
+        for (int o = 0; o < M->n_out; o++) o_row[o] = M->out_b[o] + M->out.scale[o] * (float)acc[o];           \
+    }                                                                                                          \
+}
+
+
+DEFINE_FORWARD_ROW(forward_row_plain, , qmatvec_plain, lstm_cell_plain)
+#if HAVE_X86
+DEFINE_FORWARD_ROW(forward_row_avx2, __attribute__((target("avx2,fma"))), qmatvec_avx2, lstm_cell_avx2)
+DEFINE_FORWARD_ROW(forward_row_vnni, VNNI_TARGET, qmatvec_vnni, lstm_cell_vnni)
+#endif
+
+typedef void (*row_fn)(const Model *, const int64_t *, const int64_t *, const float *, int64_t, int, float *,
+                       float *, uint8_t *, uint8_t *, int32_t *, int32_t *, float *, uint8_t *);
+static row_fn forward_row = forward_row_plain;
+static const char *isa = "plain";
+
+static void choose_isa(int force_plain) {
+    forward_row = forward_row_plain;
+    isa = "plain";
+#if HAVE_X86
+    if (force_plain) return;
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl")) {
+        forward_row = forward_row_vnni;
+        isa = "avx512vnni";
+    } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        forward_row = forward_row_avx2;
+        isa = "avx2";
+    }
+#else
+    (void)force_plain;
+#endif
+}
+
+/* ------------------------------------------------------------------ Python glue */
+
+static void *alloc_copy(const Py_buffer *b) {
+    void *p = NULL;
+    size_t n = (size_t)b->len;
+    if (posix_memalign(&p, 64, n ? n : 64)) return NULL;
+    if (n) memcpy(p, b->buf, n);
+    return p;
+}
+
+static void free_qmat(QMat *q) {
+    free(q->w);
+    free(q->scale);
+    free(q->comp);
+}
+
+static void free_model(Model *M) {
+    if (!M) return;
+    free(M->chartab);
+    free(M->stdtab);
+    free(M->feattab);
+    free(M->bigq);
+    free(M->bigs);
+    for (int d = 0; d < 2; d++) {
+        free_qmat(&M->left[d]);
+        free_qmat(&M->right[d]);
+        for (int l = 0; l < MAX_LAYERS; l++) {
+            free_qmat(&M->layer[l].wx[d]);
+            free_qmat(&M->layer[l].wh[d]);
+            free(M->layer[l].bias[d]);
+        }
+    }
+    free_qmat(&M->out);
+    free(M->out_b);
+    free(M);
+}
+
+static void capsule_free(PyObject *cap) {
+    free_model((Model *)PyCapsule_GetPointer(cap, "segmenter._native.Model"));
+}
+
+/* A buffer's bytes, copied into 64-byte aligned memory; checks the size. */
+static int take(PyObject *obj, size_t expect, void **dst, const char *what) {
+    Py_buffer b;
+    if (PyObject_GetBuffer(obj, &b, PyBUF_C_CONTIGUOUS) < 0) return -1;
+    if ((size_t)b.len != expect) {
+        PyErr_Format(PyExc_ValueError, "%s: %zd bytes, expected %zu", what, b.len, expect);
+        PyBuffer_Release(&b);
+        return -1;
+    }
+    *dst = alloc_copy(&b);
+    PyBuffer_Release(&b);
+    if (!*dst) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+/* (k, g, weights bytes, scale float32[gp], comp int32[gp]) -> QMat */
+static int take_qmat(PyObject *t, QMat *q, const char *what) {
+    PyObject *w, *s, *cp;
+    if (!PyArg_ParseTuple(t, "iiOOO", &q->k, &q->g, &w, &s, &cp)) return -1;
+    q->kp = (q->k + 3) / 4 * 4;
+    q->gp = (q->g + 15) / 16 * 16;
+    if (take(w, (size_t)q->kp * q->gp, (void **)&q->w, what) < 0) return -1;
+    if (take(s, sizeof(float) * q->gp, (void **)&q->scale, what) < 0) return -1;
+    if (take(cp, sizeof(int32_t) * q->gp, (void **)&q->comp, what) < 0) return -1;
+    return 0;
+}
+
+static PyObject *py_build(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *dims, *chartab, *stdtab, *feattab, *bigq, *bigs, *left, *right, *layers, *out, *out_b;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOOO", &dims, &chartab, &stdtab, &feattab, &bigq, &bigs, &left, &right,
+                          &layers, &out, &out_b))
+        return NULL;
+    Model *M = calloc(1, sizeof(Model));
+    if (!M) return PyErr_NoMemory();
+    if (!PyArg_ParseTuple(dims, "iiiiiiii", &M->layers, &M->hidden, &M->n_units, &M->n_std, &M->n_feat,
+                          &M->n_bigrams, &M->bdim, &M->n_out))
+        goto fail;
+    if (M->layers < 1 || M->layers > MAX_LAYERS || M->hidden < 1 || M->n_units < 1 || M->n_std < 1) {
+        PyErr_SetString(PyExc_ValueError, "bad dimensions");
+        goto fail;
+    }
+    const size_t G2 = (size_t)8 * M->hidden;
+    M->bdim_p = (M->bdim + 3) / 4 * 4;
+    if (take(chartab, sizeof(float) * M->n_units * G2, (void **)&M->chartab, "chartab") < 0) goto fail;
+    if (take(stdtab, sizeof(float) * M->n_std * G2, (void **)&M->stdtab, "stdtab") < 0) goto fail;
+    if (take(feattab, sizeof(float) * M->n_feat * G2, (void **)&M->feattab, "feattab") < 0) goto fail;
+    if (take(bigq, (size_t)M->n_bigrams * M->bdim_p, (void **)&M->bigq, "bigq") < 0) goto fail;
+    if (take(bigs, sizeof(float) * M->n_bigrams, (void **)&M->bigs, "bigs") < 0) goto fail;
+    if (M->bdim) {
+        for (int d = 0; d < 2; d++) {
+            PyObject *l = PySequence_GetItem(left, d), *r = PySequence_GetItem(right, d);
+            int bad = !l || !r || take_qmat(l, &M->left[d], "left") < 0 || take_qmat(r, &M->right[d], "right") < 0;
+            Py_XDECREF(l);
+            Py_XDECREF(r);
+            if (bad) goto fail;
+        }
+    }
+    for (int l = 0; l < M->layers; l++) {
+        PyObject *spec = PySequence_GetItem(layers, l);
+        if (!spec) goto fail;
+        /* (wx fwd, wx bwd, wh fwd, wh bwd, bias fwd, bias bwd); wx and biases None for layer 0 */
+        int bad = 0;
+        for (int d = 0; d < 2 && !bad; d++) {
+            PyObject *wx = PySequence_GetItem(spec, d), *wh = PySequence_GetItem(spec, 2 + d),
+                     *b = PySequence_GetItem(spec, 4 + d);
+            bad = !wx || !wh || !b;
+            if (!bad && l > 0)
+                bad = take_qmat(wx, &M->layer[l].wx[d], "wx") < 0 ||
+                      take(b, sizeof(float) * 4 * M->hidden, (void **)&M->layer[l].bias[d], "bias") < 0;
+            if (!bad) bad = take_qmat(wh, &M->layer[l].wh[d], "wh") < 0;
+            Py_XDECREF(wx);
+            Py_XDECREF(wh);
+            Py_XDECREF(b);
+        }
+        Py_DECREF(spec);
+        if (bad) goto fail;
+    }
+    if (take_qmat(out, &M->out, "out") < 0) goto fail;
+    if (take(out_b, sizeof(float) * M->n_out, (void **)&M->out_b, "out_b") < 0) goto fail;
+    return PyCapsule_New(M, "segmenter._native.Model", capsule_free);
+fail:
+    free_model(M);
+    return NULL;
+}
+
+/* forward(model, chars int64 (b, s), bigrams int64 (b, s + 1), lengths int64 (b,), standards int64 (b,),
+ *         features float32 (b, s, n_feat) or None, out float32 (b, s, n_out), b, s) */
+static PyObject *py_forward(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap, *feat_obj;
+    Py_buffer chars, bigrams, lengths, stds, feats = {0}, out;
+    int b, s;
+    if (!PyArg_ParseTuple(args, "Oy*y*y*y*Ow*ii", &cap, &chars, &bigrams, &lengths, &stds, &feat_obj, &out, &b, &s))
+        return NULL;
+    PyObject *result = NULL;
+    int have_feats = 0;
+    const Model *M = PyCapsule_GetPointer(cap, "segmenter._native.Model");
+    if (!M) goto done;
+    if (feat_obj != Py_None) {
+        if (PyObject_GetBuffer(feat_obj, &feats, PyBUF_C_CONTIGUOUS) < 0) goto done;
+        have_feats = 1;
+    }
+    const size_t bs = (size_t)b * s;
+    if (b < 0 || s < 0 || (size_t)chars.len != 8 * bs || (size_t)bigrams.len != 8 * (size_t)b * (s + 1) ||
+        (size_t)lengths.len != 8 * (size_t)b || (size_t)out.len != 4 * bs * M->n_out ||
+        (size_t)stds.len != 8 * (size_t)b || (have_feats && (size_t)feats.len != 4 * bs * M->n_feat)) {
+        PyErr_SetString(PyExc_ValueError, "forward: arrays of the wrong size");
+        goto done;
+    }
+    const int64_t *ch = chars.buf, *bg = bigrams.buf, *ln = lengths.buf, *sd = stds.buf;
+    for (size_t i = 0; i < bs; i++)
+        if (ch[i] < 0 || ch[i] >= M->n_units) {
+            PyErr_SetString(PyExc_ValueError, "forward: a unit id out of range");
+            goto done;
+        }
+    for (size_t i = 0; i < (size_t)b * (s + 1); i++)
+        if (bg[i] < 0 || bg[i] >= (M->bdim ? M->n_bigrams : 1 << 30)) {
+            PyErr_SetString(PyExc_ValueError, "forward: a bigram id out of range");
+            goto done;
+        }
+    for (int r = 0; r < b; r++)
+        if (ln[r] < 0 || ln[r] > s || sd[r] < 0 || sd[r] >= M->n_std) {
+            PyErr_SetString(PyExc_ValueError, "forward: a length or standard out of range");
+            goto done;
+        }
+    const int H = M->hidden, G = 4 * H, hw = M->out.kp;
+    const size_t gmax = (size_t)(G > M->out.gp ? G : M->out.gp) + 16;
+    int fail = 0;
+    Py_BEGIN_ALLOW_THREADS
+    float *pre = NULL, *c = NULL;
+    uint8_t *hin = NULL, *hout = NULL, *bq = NULL;
+    int32_t *acc = NULL, *acc2 = NULL;
+    size_t sp = s ? (size_t)s : 1;
+    if (posix_memalign((void **)&pre, 64, sizeof(float) * sp * 2 * G) ||
+        posix_memalign((void **)&hin, 64, sp * hw + 64) || posix_memalign((void **)&hout, 64, sp * hw + 64) ||
+        posix_memalign((void **)&acc, 64, sizeof(int32_t) * gmax) ||
+        posix_memalign((void **)&acc2, 64, sizeof(int32_t) * gmax) ||
+        posix_memalign((void **)&c, 64, sizeof(float) * (size_t)H + 64) ||
+        posix_memalign((void **)&bq, 64, (size_t)(2 * M->bdim_p + 4 * H + 64)))
+        fail = 1;
+    if (!fail) {
+        float *o = out.buf;
+        memset(o, 0, (size_t)out.len);
+        const float *f = have_feats ? feats.buf : NULL;
+        for (int r = 0; r < b; r++) {
+            const size_t at = (size_t)r * s;
+            forward_row(M, ch + at, bg + (size_t)r * (s + 1), f ? f + at * M->n_feat : NULL, sd[r], (int)ln[r],
+                        o + at * M->n_out, pre, hin, hout, acc, acc2, c, bq);
+        }
+    }
+    free(pre);
+    free(hin);
+    free(hout);
+    free(acc);
+    free(acc2);
+    free(c);
+    free(bq);
+    Py_END_ALLOW_THREADS
+    if (fail) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    result = Py_NewRef(Py_None);
+done:
+    PyBuffer_Release(&chars);
+    PyBuffer_Release(&bigrams);
+    PyBuffer_Release(&lengths);
+    PyBuffer_Release(&stds);
+    PyBuffer_Release(&out);
+    if (have_feats) PyBuffer_Release(&feats);
+    return result;
+}
+
+static PyObject *py_set_isa(PyObject *self, PyObject *args) {
+    (void)self;
+    int plain;
+    if (!PyArg_ParseTuple(args, "p", &plain)) return NULL;
+    choose_isa(plain);
+    return PyUnicode_FromString(isa);
+}
+
+static PyObject *py_isa(PyObject *self, PyObject *args) {
+    (void)self;
+    (void)args;
+    return PyUnicode_FromString(isa);
+}
+
+static PyMethodDef methods[] = {
+    {"build", py_build, METH_VARARGS, "Copy a network's prepared arrays into a model (a capsule)."},
+    {"forward", py_forward, METH_VARARGS, "Scores of a batch, into `out`."},
+    {"set_isa", py_set_isa, METH_VARARGS, "set_isa(plain): the instruction set used (plain=True: plain C)."},
+    {"isa", py_isa, METH_NOARGS, "The instruction set in use."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_native", "The native runtime's kernel.", -1, methods,
+                                    NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__native(void) {
+    choose_isa(0);
+    return PyModule_Create(&module);
+}

@@ -1,0 +1,140 @@
+"""`segmenter.native`: the int8 kernel. A row's scores depend on that row alone (the same in any
+batch, and one text a call), every instruction set computes the same numbers, the scores stay
+near the float network's, and bad arrays are errors, not crashes."""
+
+import numpy as np
+import pytest
+
+from segmenter import Segmenter, native
+from segmenter.artifact import Weights
+from segmenter.config import ModelConfig
+from segmenter.corpus import read_corpus
+from segmenter.ort import OrtTagger
+from segmenter.pipeline import Plan
+from segmenter.text import to_units
+from tests.segmenter.conftest import N_BIGRAMS, N_CHARS, numpy_state, padded_batch, random_model, tiny
+
+def test_the_test_install_has_the_kernel():
+    # the suite runs where the package was built with a C compiler: the kernel must be there
+    assert native.available() and native.isa() in {"avx512vnni", "avx2", "plain"}
+
+
+def _batch(seg: Segmenter, texts: list[str], standard: int = 0):
+    units = [to_units(t) for t in texts]
+    enc = seg.vocab.encode_many(units, standard)
+    plan = Plan.of(units, enc, seg.config.max_piece)
+    chars, bigrams, lengths, at, inside = plan.gather(enc, slice(0, len(plan.size)))
+    stds = np.full(len(lengths), standard, dtype=np.int64)
+    return chars, bigrams, lengths, stds, plan.features(enc, at, inside)
+
+
+@pytest.fixture(scope="module")
+def default_batch(data_dir):
+    seg = Segmenter.load(threads=1, runtime="onnxruntime", precision="fp32")
+    texts = [g.text for g in read_corpus(data_dir / "pku" / "pku_test_gold.utf8")[:48]]
+    return seg, native.NativeTagger(seg.config, seg.weights.state), _batch(seg, texts, standard=2)
+
+
+def test_a_row_scores_the_same_alone_as_in_a_batch(default_batch):
+    _, tagger, (chars, bigrams, lengths, stds, feats) = default_batch
+    whole = tagger(chars, bigrams, lengths, stds, feats)
+    for i in (0, 7, len(lengths) - 1):  # the longest row, one in between, the shortest
+        n = int(lengths[i])
+        alone = tagger(chars[i:i + 1, :n], bigrams[i:i + 1, :n + 1], lengths[i:i + 1], stds[i:i + 1],
+                       feats[i:i + 1, :n])
+        assert np.array_equal(alone[0], whole[i, :n])
+
+
+def test_every_instruction_set_computes_the_same_numbers(default_batch):
+    _, tagger, batch = default_batch
+    best = native.isa()
+    try:
+        fast = tagger(*batch)
+        assert native._native.set_isa(True) == "plain"
+        plain = tagger(*batch)
+    finally:
+        native._native.set_isa(False)
+    assert native.isa() == best
+    lengths = batch[2]
+    for i, n in enumerate(lengths):
+        assert np.array_equal(fast[i, :n], plain[i, :n])
+
+
+def test_the_scores_stay_near_the_float_networks(default_batch):
+    seg, tagger, batch = default_batch
+    lengths = batch[2]
+    ref, got = seg._infer(*batch), tagger(*batch)
+    inside = np.arange(ref.shape[1]) < lengths[:, None]
+    assert np.abs(ref - got)[inside].mean() < 0.05 * np.abs(ref)[inside].mean()
+    same = (ref[..., :4].argmax(-1) == got[..., :4].argmax(-1))[inside].mean()
+    assert same >= 0.995  # BMES argmax: 99.94% on these rows (2026-12-06)
+
+
+@pytest.mark.parametrize("options", [
+    {"layers": 2},  # a second layer reads the first's int8 outputs
+    {"layers": 1, "bigram_dim": 0},  # no bigram table
+    {"layers": 1, "standards": ("a", "b"), "standard_dim": 3},
+    {"layers": 3, "hidden": 21, "char_dim": 7, "bigram_dim": 5},  # widths that need padding
+])
+def test_networks_of_other_shapes_score_near_torch(options):
+    config = tiny(**{"hidden": 16, **options})
+    model = random_model(config, seed=3)
+    chars, bigrams, lengths = padded_batch([9, 4, 1, 6], seed=2)
+    stds = np.array([0, 1, 1, 0]) if config.standards else None
+    tagger = native.NativeTagger(config, numpy_state(model))
+    ref = OrtTagger(config, numpy_state(model))(chars, bigrams, lengths, stds)
+    got = tagger(chars, bigrams, lengths, stds)
+    inside = np.arange(chars.shape[1]) < lengths[:, None]
+    err = np.abs(ref - got)[inside]
+    assert err.max() < 0.1 * np.abs(ref)[inside].max() and err.mean() < 0.03 * np.abs(ref)[inside].mean() + 1e-3
+
+
+def test_the_stored_int8_bigrams_are_what_quantising_gives():
+    seg = Segmenter.load(threads=1)
+    assert seg.runtime.value == "native"
+    from segmenter import artifact
+
+    art = artifact.load(seg.path)
+    q, s = art.int8_rows["bigram_emb.weight"]
+    q2, s2 = native.quantise_rows(art.state["bigram_emb.weight"])
+    assert np.array_equal(q, q2) and np.array_equal(s, s2)
+
+
+def test_a_gru_is_not_the_kernels():
+    config = ModelConfig(n_units=N_CHARS, n_bigrams=N_BIGRAMS, cell="gru")
+    assert not native.supports(config)
+    with pytest.raises(ValueError, match="LSTM"):
+        native.NativeTagger(config, numpy_state(random_model(config)))
+
+
+def test_bad_arrays_are_errors_not_crashes(default_batch):
+    _, tagger, (chars, bigrams, lengths, stds, feats) = default_batch
+    out = np.empty((len(lengths), chars.shape[1], tagger.outputs), dtype=np.float32)
+    good = (tagger.model, chars, bigrams, lengths, stds, feats, out, len(lengths), chars.shape[1])
+    native._native.forward(*good)  # the arguments as NativeTagger gives them
+    cases = {
+        "wrong size": (tagger.model, chars[:, :-1].copy(), *good[2:]),
+        "unit id": (tagger.model, np.full_like(chars, 10 ** 9), *good[2:]),
+        "bigram id": (tagger.model, chars, np.full_like(bigrams, -1), *good[3:]),
+        "length": (tagger.model, chars, bigrams, lengths + chars.shape[1], *good[4:]),
+        "standard": (tagger.model, chars, bigrams, lengths, stds + 100, *good[5:]),
+    }
+    for why, args in cases.items():
+        with pytest.raises(ValueError):
+            native._native.forward(*args)
+        assert why
+    with pytest.raises(TypeError):
+        native._native.forward(tagger.model, chars.tolist(), *good[2:])
+
+
+def test_a_segmenter_from_weights_alone_runs_native():
+    texts = ["甲乙丙丁", "乙丙", "甲"]
+    from segmenter.vocab import Vocab
+
+    vocab = Vocab.build((list(t) for t in texts), min_char=1, min_bigram=1)
+    config = ModelConfig(n_units=len(vocab.chars), n_bigrams=len(vocab.bigrams), char_dim=6, bigram_dim=4, hidden=8)
+    weights = Weights(config, numpy_state(random_model(config, seed=5)))
+    seg = Segmenter(weights, vocab, threads=1, precision="int8")
+    assert seg.runtime.value == "native"
+    assert ["".join(w) for w in seg.cut_batch(texts)] == texts
+    assert seg.cut_batch(texts) == [seg.cut(t) for t in texts]

@@ -47,6 +47,7 @@ def test_the_wheel_carries_the_models_and_no_top_level_api(installed):
     import zipfile
 
     _, wheel = installed
+    assert wheel.name.endswith("-cp311-abi3-linux_x86_64.whl")  # the kernel, for CPython 3.11 and later
     names = zipfile.ZipFile(wheel).namelist()
     from segmenter import DEFAULT_MODEL, Segmenter
 
@@ -62,11 +63,12 @@ def test_installed_package_segments_from_another_directory_without_torch(install
     py = env_dir / "bin" / "python"
     code = ("import sys, json; from segmenter import Segmenter; s = Segmenter.load(); "
             f"print(json.dumps([s.cut({TEXT!r}), s.runtime.value, 'torch' in sys.modules, 'onnx' in sys.modules, "
-            "sys.version_info[:2]]))")
+            "sys.version_info[:2], 'onnxruntime' in sys.modules]))")
     out = subprocess.run([str(py), "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
-    words, runtime, torch_loaded, onnx_loaded, version = json.loads(out.stdout)
+    words, runtime, torch_loaded, onnx_loaded, version, ort_loaded = json.loads(out.stdout)
     assert "".join(words) == TEXT and len(words) >= 4
-    assert runtime == "onnxruntime" and torch_loaded is False
+    assert runtime == "native" and torch_loaded is False
+    assert ort_loaded is False  # the default runs on the package's kernel: ONNX Runtime is not even imported
     assert onnx_loaded is False  # the graph is written without the onnx package: 0.8 s of import on 3.11
     want = subprocess.run([NEWEST, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True)
     assert str(tuple(version)) == want.stdout.strip()  # the newest Python found here (3.13 on the dev machine)
@@ -83,10 +85,11 @@ def test_installed_package_segments_from_another_directory_without_torch(install
 
 
 def _source_modules() -> set[str]:
-    """Every module of the checkout under the name it installs as (api/ is segmenter_api)."""
+    """Every module of the checkout under the name it installs as (api/ is segmenter_api), the C
+    extension (segmenter/_native.c) included."""
     out = set()
     for name, folder in (("segmenter", "segmenter"), ("segmenter_api", "api")):
-        for path in (REPO / folder).rglob("*.py"):
+        for path in [*(REPO / folder).rglob("*.py"), *(REPO / folder).rglob("*.c")]:
             parts = path.relative_to(REPO / folder).with_suffix("").parts
             out.add(".".join((name, *parts[:-1])) if parts[-1] == "__init__" else ".".join((name, *parts)))
     return out

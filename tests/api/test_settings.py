@@ -48,7 +48,7 @@ def test_the_defaults_serve_every_shipped_model_locally_without_a_key():
     assert s.default_model == DEFAULT_MODEL and DEFAULT_MODEL in Segmenter.available(MODELS_DIR)
     assert s.host == "127.0.0.1"  # not reachable from other machines unless asked
     assert s.api_key is None and s.cors_origins == []
-    assert s.precision is Precision.FP32 and s.log_format == "text"
+    assert s.precision is Precision.AUTO and s.log_format == "text"
     assert s.workers == 1 and 1 <= s.port <= 65535
 
 

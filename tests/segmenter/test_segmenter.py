@@ -123,15 +123,17 @@ def test_bf16_precision_keeps_every_character(tiny_model_dir):
 
 
 def test_unknown_precision_is_a_clear_error(tiny_model_dir):
-    with pytest.raises(InvalidInputError, match="unknown precision 'fp8'.*fp32, bf16, int8"):
+    with pytest.raises(InvalidInputError, match="unknown precision 'fp8'.*auto, fp32, bf16, int8"):
         Segmenter.load(tiny_model_dir, precision="fp8")
 
 
-def test_int8_runs_on_onnxruntime_and_keeps_every_character(tiny_model_dir):
-    q = Segmenter.load(tiny_model_dir, precision="int8")
-    assert (q.precision.value, q.runtime.value) == ("int8", "onnxruntime")
+def test_int8_runs_on_native_or_onnxruntime_and_keeps_every_character(tiny_model_dir):
     text = "他在2026年用iPhone访问了www.example.com。结婚的和尚未结婚的都来了"
-    check_tokens(text, q.tokenize(text))
+    for runtime in ("auto", "native", "onnxruntime"):
+        q = Segmenter.load(tiny_model_dir, precision="int8", runtime=runtime)
+        want = "onnxruntime" if runtime == "onnxruntime" else "native"
+        assert (q.precision.value, q.runtime.value) == ("int8", want)
+        check_tokens(text, q.tokenize(text))
     with pytest.raises(InvalidInputError, match="int8.*onnxruntime"):
         Segmenter.load(tiny_model_dir, precision="int8", runtime="torch")
     with pytest.raises(InvalidInputError, match="bf16 needs runtime='torch'"):
@@ -172,7 +174,8 @@ def test_onnxruntime_gives_the_torch_output_and_auto_picks_it_for_small_networks
     torch_seg = Segmenter.load(tiny_model_dir, runtime="torch")
     ort_seg = Segmenter.load(tiny_model_dir, runtime="onnxruntime")
     assert torch_seg.runtime is Runtime.TORCH and ort_seg.runtime is Runtime.ONNXRUNTIME
-    assert Segmenter.load(tiny_model_dir).runtime is Runtime.ONNXRUNTIME  # 1 layer of 16 units
+    assert Segmenter.load(tiny_model_dir, precision="fp32").runtime is Runtime.ONNXRUNTIME  # 1 layer of 16 units
+    assert Segmenter.load(tiny_model_dir).runtime is Runtime.NATIVE  # precision "auto": int8 on the kernel
     assert Segmenter.load(tiny_model_dir, precision="bf16").runtime is Runtime.TORCH
     assert ort_seg.cut_batch(texts) == torch_seg.cut_batch(texts)
     a, b = ort_seg.tag_batch(texts[:20]), torch_seg.tag_batch(texts[:20])
@@ -191,7 +194,7 @@ def test_call_repr_and_iterables(tiny_model_dir):
     seg = Segmenter.load(tiny_model_dir)
     texts = ["我爱北京天安门。", "今天天气很好"]
     assert seg(texts[0]) == seg.cut(texts[0])
-    assert "Segmenter(name='tiny'" in repr(seg) and "runtime='onnxruntime'" in repr(seg)
+    assert "Segmenter(name='tiny'" in repr(seg) and "runtime='native', precision='int8'" in repr(seg)
     assert seg.cut_batch(iter(texts)) == seg.cut_batch(texts)
     assert seg.tokenize_batch(t for t in texts) == seg.tokenize_batch(texts)
     assert seg.tag_batch(tuple(texts)) == seg.tag_batch(texts)

@@ -566,6 +566,133 @@ done:
     return result;
 }
 
+/* ------------------------------------------------------------------ pipeline helpers
+ * C forms of two steps of the pipeline that run once per text, whatever the runtime: the same
+ * results as their NumPy forms (`decode._bmes_row`, `vocab.WordDict.features`), which remain where
+ * the kernel is not built; tests/segmenter/test_native.py holds them equal. */
+
+/* viterbi_bmes(scores float32 (b, s, 4), lengths int64 (b,), out int16 (b, s)): the best legal
+ * BMES labels of every row, as `decode._bmes_row` computes them (float64 sums, ties to E and B);
+ * zeros past a row's length. */
+static PyObject *py_viterbi_bmes(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer sc, ln, out;
+    int b, s;
+    if (!PyArg_ParseTuple(args, "y*y*w*ii", &sc, &ln, &out, &b, &s)) return NULL;
+    PyObject *result = NULL;
+    const size_t bs = (size_t)(b < 0 ? 0 : b) * (size_t)(s < 0 ? 0 : s);
+    if (b < 0 || s < 0 || (size_t)sc.len != 16 * bs || (size_t)ln.len != 8 * (size_t)b || (size_t)out.len != 2 * bs) {
+        PyErr_SetString(PyExc_ValueError, "viterbi_bmes: arrays of the wrong size");
+        goto done;
+    }
+    const int64_t *len = ln.buf;
+    for (int r = 0; r < b; r++)
+        if (len[r] < 0 || len[r] > s) {
+            PyErr_SetString(PyExc_ValueError, "viterbi_bmes: a length out of range");
+            goto done;
+        }
+    uint8_t *from = malloc(2 * (size_t)(s ? s : 1));
+    if (!from) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    const float *x0 = sc.buf;
+    int16_t *o0 = out.buf;
+    memset(o0, 0, 2 * bs);
+    for (int r = 0; r < b; r++) {
+        const int n = (int)len[r];
+        const float *x = x0 + (size_t)r * s * 4;
+        int16_t *o = o0 + (size_t)r * s;
+        uint8_t *from_s = from, *from_m = from + s;
+        double vb = x[0], vm = -1e9, ve = -1e9, vs = x[3];
+        for (int t = 1; t < n; t++) {
+            const float *xt = x + 4 * t;
+            double closed, opened;
+            if (vs > ve) { from_s[t] = 1; closed = vs; } else { from_s[t] = 0; closed = ve; }
+            if (vm > vb) { from_m[t] = 1; opened = vm; } else { from_m[t] = 0; opened = vb; }
+            vb = closed + (double)xt[0];
+            vs = closed + (double)xt[3];
+            vm = opened + (double)xt[1];
+            ve = opened + (double)xt[2];
+        }
+        int cur = vs > ve ? 3 : 2;  /* S : E */
+        for (int t = n - 1; t >= 0; t--) {
+            o[t] = (int16_t)cur;
+            if (cur == 0 || cur == 3) cur = from_s[t] ? 3 : 2;
+            else cur = from_m[t] ? 1 : 0;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    free(from);
+    result = Py_NewRef(Py_None);
+done:
+    PyBuffer_Release(&sc);
+    PyBuffer_Release(&ln);
+    PyBuffer_Release(&out);
+    return result;
+}
+
+/* word_features(codes int64 (n,), longest, bits uint8, keys int64 (m,) sorted, lengths int8 (m,),
+ * gaps bool (n,) or None, out uint8 (n, 2 (longest - 1)), zeroed): `WordDict.features`. */
+static PyObject *py_word_features(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer codes, bits, keys, lens, out, gaps = {0};
+    PyObject *gaps_obj;
+    int longest;
+    if (!PyArg_ParseTuple(args, "y*iy*y*y*Ow*", &codes, &longest, &bits, &keys, &lens, &gaps_obj, &out)) return NULL;
+    PyObject *result = NULL;
+    int have_gaps = 0;
+    const size_t n = (size_t)codes.len / 8, m = (size_t)keys.len / 8;
+    const int width = 2 * (longest - 1);
+    if (gaps_obj != Py_None) {
+        if (PyObject_GetBuffer(gaps_obj, &gaps, PyBUF_C_CONTIGUOUS) < 0) goto done;
+        have_gaps = 1;
+    }
+    if (longest < 2 || (size_t)codes.len % 8 || (size_t)keys.len % 8 || (size_t)lens.len != m ||
+        (size_t)out.len != n * (size_t)width || (have_gaps && (size_t)gaps.len != n) || bits.len < (1 << 20)) {
+        PyErr_SetString(PyExc_ValueError, "word_features: arrays of the wrong size");
+        goto done;
+    }
+    {
+        const uint64_t SEED = 0xCBF29CE484222325ULL, MUL = 0x100000001B3ULL;
+        const int64_t *c = codes.buf, *k = keys.buf;
+        const int8_t *kn = lens.buf;
+        const uint8_t *bt = bits.buf, *gp = have_gaps ? gaps.buf : NULL;
+        uint8_t *o = out.buf;
+        const uint64_t mask = ((uint64_t)1 << 23) - 1;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t h = (SEED ^ (uint64_t)c[i]) * MUL;
+            for (int len = 2; len <= longest && i + (size_t)len <= n; len++) {
+                const size_t j = i + (size_t)len - 1;
+                if (gp && gp[j]) break;  /* no word runs across whitespace */
+                h = (h ^ (uint64_t)c[j]) * MUL;
+                const int64_t key = (int64_t)(h >> 1);
+                const uint64_t cut = (uint64_t)key & mask;
+                if (!((bt[cut >> 3] >> (cut & 7)) & 1)) continue;
+                size_t lo = 0, hi = m;  /* the first key >= key */
+                while (lo < hi) {
+                    const size_t mid = (lo + hi) / 2;
+                    if (k[mid] < key) lo = mid + 1; else hi = mid;
+                }
+                if (lo < m && k[lo] == key && kn[lo] == len) {
+                    o[i * width + (size_t)(len - 2)] = 1;
+                    o[j * width + (size_t)(longest - 1 + len - 2)] = 1;
+                }
+            }
+        }
+    }
+    result = Py_NewRef(Py_None);
+done:
+    PyBuffer_Release(&codes);
+    PyBuffer_Release(&bits);
+    PyBuffer_Release(&keys);
+    PyBuffer_Release(&lens);
+    PyBuffer_Release(&out);
+    if (have_gaps) PyBuffer_Release(&gaps);
+    return result;
+}
+
 static PyObject *py_set_isa(PyObject *self, PyObject *args) {
     (void)self;
     int plain;
@@ -583,6 +710,8 @@ static PyObject *py_isa(PyObject *self, PyObject *args) {
 static PyMethodDef methods[] = {
     {"build", py_build, METH_VARARGS, "Copy a network's prepared arrays into a model (a capsule)."},
     {"forward", py_forward, METH_VARARGS, "Scores of a batch, into `out`."},
+    {"viterbi_bmes", py_viterbi_bmes, METH_VARARGS, "Best legal BMES labels of every row (decode._bmes_row)."},
+    {"word_features", py_word_features, METH_VARARGS, "Dictionary features of a run of key codes (WordDict.features)."},
     {"set_isa", py_set_isa, METH_VARARGS, "set_isa(plain): the instruction set used (plain=True: plain C)."},
     {"isa", py_isa, METH_NOARGS, "The instruction set in use."},
     {NULL, NULL, 0, NULL},

@@ -14,7 +14,10 @@ a NumPy one for batches (`_viterbi_bmes_sorted`, one set of array operations per
 rows) and a scalar one for a few rows (`_viterbi_bmes_rows`, Python floats: a 50-character
 sentence in about 30 µs, where a step of array operations costs more than a row's whole step).
 Both add the same float64 numbers in the same order, so a text gets the same labels whichever
-path decodes it (`tests/segmenter/test_decode.py`).
+path decodes it (`tests/segmenter/test_decode.py`). Where the package's C kernel is built
+(`segmenter.native`), its `viterbi_bmes` decodes every plain BMES batch instead, with the same
+numbers in the same order (`tests/segmenter/test_native.py`): the same recursion, without an
+interpreter step per position.
 """
 
 from __future__ import annotations
@@ -22,6 +25,11 @@ from __future__ import annotations
 import numpy as np
 
 from segmenter.tags import ALLOWED, N_TAGS, B, E, M, S
+
+try:
+    from segmenter import _native  # type: ignore[attr-defined]
+except ImportError:  # built without a C compiler: the NumPy and Python forms below
+    _native = None
 
 NEG = np.float32(-1e9)
 # Up to this many rows, plain BMES rows are decoded one by one in Python scalars
@@ -41,6 +49,11 @@ def viterbi(scores: np.ndarray, lengths: np.ndarray, mask: np.ndarray | None = N
         raise ValueError(f"{n} labels is not a multiple of {N_TAGS}")
     if n == N_TAGS and batch:
         plain = scores if mask is None else scores + mask
+        if _native is not None:
+            out = np.empty((batch, seq), dtype=np.int16)
+            _native.viterbi_bmes(np.ascontiguousarray(plain, dtype=np.float32),
+                                 np.ascontiguousarray(lengths, dtype=np.int64), out, batch, seq)
+            return out
         if batch <= SCALAR_MAX_ROWS:
             return _viterbi_bmes_rows(plain, lengths)
         if (np.diff(lengths) <= 0).all():

@@ -13,6 +13,11 @@ import numpy as np
 
 from segmenter.text import ENG, NUM, URL, Units, normalise
 
+try:
+    from segmenter import _native  # type: ignore[attr-defined]
+except ImportError:  # built without a C compiler: the NumPy forms
+    _native = None
+
 PAD = "<PAD>"
 UNK = "<UNK>"
 BOS = "<S>"
@@ -258,6 +263,10 @@ class WordDict:
         out = np.zeros((len(codes), self.width), dtype=np.uint8)
         bits, table, table_n = self._table(standard)
         if not len(table):
+            return out
+        if _native is not None:  # the same lookups in C, position by position (tests/segmenter/test_native.py)
+            _native.word_features(np.ascontiguousarray(codes, dtype=np.int64), self.longest, bits, table,
+                                  np.ascontiguousarray(table_n, dtype=np.int8), gaps, out)
             return out
         runs = list(ngram_keys(codes, self.longest))
         keys = np.concatenate(runs)  # every run of 2, then of 3, ... units

@@ -138,3 +138,49 @@ def test_a_segmenter_from_weights_alone_runs_native():
     assert seg.runtime.value == "native"
     assert ["".join(w) for w in seg.cut_batch(texts)] == texts
     assert seg.cut_batch(texts) == [seg.cut(t) for t in texts]
+
+
+def test_the_c_viterbi_labels_every_row_as_the_python_and_numpy_ones(monkeypatch):
+    from segmenter import decode
+
+    rng = np.random.default_rng(4)
+    lengths = np.array([9, 9, 5, 1, 0, 3] * 3, dtype=np.int64)  # sorted and not, empty rows too
+    scores = rng.normal(size=(len(lengths), 9, 4)).astype(np.float32)
+    scores[::3, ::2] = np.round(scores[::3, ::2])  # ties, broken the same way
+    scores[1, :, :] = 0.5  # a row of ties only
+    mask = np.where(rng.random((len(lengths), 9, 4)) < 0.2, decode.NEG, np.float32(0))
+    for m in (None, mask):
+        c = decode.viterbi(scores, lengths, m)
+        monkeypatch.setattr(decode, "_native", None)
+        monkeypatch.setattr(decode, "SCALAR_MAX_ROWS", len(lengths))
+        rows = decode.viterbi(scores, lengths, m)  # Python scalars, row by row
+        monkeypatch.setattr(decode, "SCALAR_MAX_ROWS", 0)
+        order = np.argsort(-lengths, kind="stable")
+        sorted_ = decode.viterbi(scores[order], lengths[order], None if m is None else m[order])  # NumPy
+        monkeypatch.undo()
+        for r, n in enumerate(lengths):
+            assert np.array_equal(c[r, :n], rows[r, :n])
+        for i, r in enumerate(order):
+            assert np.array_equal(c[r, :lengths[r]], sorted_[i, :lengths[r]])
+
+
+def test_the_c_dictionary_features_are_the_numpy_ones(monkeypatch):
+    from segmenter import vocab as vocab_module
+
+    seg = Segmenter.load(threads=1)
+    texts = ["中华人民共和国成立了", "研究生命的起源 北京 大学", "", "我们在北京大学读书，研究生命科学。"]
+    units = [to_units(t) for t in texts]
+    for standard in (0, 2):
+        enc = seg.vocab.encode_many(units, standard)
+        monkeypatch.setattr(vocab_module, "_native", None)
+        ref = seg.vocab.encode_many(units, standard)
+        monkeypatch.undo()
+        assert enc.features.any() and np.array_equal(enc.features, ref.features)
+    rng = np.random.default_rng(0)  # runs of dictionary words with whitespace among them
+    text = "".join(rng.choice(list("中华人民共和国北京大学研究生命科学的起源")) for _ in range(3000))
+    u = to_units(" ".join(text[i:i + 11] for i in range(0, len(text), 11)))
+    enc = seg.vocab.encode_many([u], 0)
+    monkeypatch.setattr(vocab_module, "_native", None)
+    ref = seg.vocab.encode_many([u], 0)
+    monkeypatch.undo()
+    assert enc.features.sum() > 100 and np.array_equal(enc.features, ref.features)

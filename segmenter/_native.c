@@ -693,6 +693,52 @@ done:
     return result;
 }
 
+/* word_bounds(tags int16 (n,), lengths int64 (k,), firsts int64 (n,), lasts int64 (n,), cum int64 (k,))
+ * -> words: `tags.word_bounds` (a boundary after every E or S and before every B or S, and at the
+ * end of each sequence), into the first `words` entries of firsts and lasts. */
+static PyObject *py_word_bounds(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer tg, ln, fo, lo, co;
+    if (!PyArg_ParseTuple(args, "y*y*w*w*w*", &tg, &ln, &fo, &lo, &co)) return NULL;
+    PyObject *result = NULL;
+    const size_t n = (size_t)tg.len / 2, k = (size_t)ln.len / 8;
+    const int64_t *len = ln.buf;
+    size_t total = 0;
+    for (size_t r = 0; r < k && !(tg.len % 2); r++) {
+        if (len[r] < 0) { total = n + 1; break; }
+        total += (size_t)len[r];
+    }
+    if ((size_t)tg.len % 2 || (size_t)ln.len % 8 || total != n || (size_t)fo.len != 8 * n || (size_t)lo.len != 8 * n ||
+        (size_t)co.len != 8 * k) {
+        PyErr_SetString(PyExc_ValueError, "word_bounds: arrays of the wrong size");
+        goto done;
+    }
+    {
+        const int16_t *t = tg.buf;
+        int64_t *firsts = fo.buf, *lasts = lo.buf, *cum = co.buf;
+        size_t i = 0, words = 0;
+        int start = 1;
+        for (size_t r = 0; r < k; r++) {
+            const size_t end = i + (size_t)len[r];
+            for (; i < end; i++) {
+                if (start) firsts[words] = (int64_t)i;
+                const int close = i + 1 == end || t[i] >= 2 || t[i + 1] == 0 || t[i + 1] == 3;
+                if (close) lasts[words++] = (int64_t)i;
+                start = close;
+            }
+            cum[r] = (int64_t)words;
+        }
+        result = PyLong_FromSize_t(words);
+    }
+done:
+    PyBuffer_Release(&tg);
+    PyBuffer_Release(&ln);
+    PyBuffer_Release(&fo);
+    PyBuffer_Release(&lo);
+    PyBuffer_Release(&co);
+    return result;
+}
+
 static PyObject *py_set_isa(PyObject *self, PyObject *args) {
     (void)self;
     int plain;
@@ -712,6 +758,7 @@ static PyMethodDef methods[] = {
     {"forward", py_forward, METH_VARARGS, "Scores of a batch, into `out`."},
     {"viterbi_bmes", py_viterbi_bmes, METH_VARARGS, "Best legal BMES labels of every row (decode._bmes_row)."},
     {"word_features", py_word_features, METH_VARARGS, "Dictionary features of a run of key codes (WordDict.features)."},
+    {"word_bounds", py_word_bounds, METH_VARARGS, "Every word's first and last tag (tags.word_bounds)."},
     {"set_isa", py_set_isa, METH_VARARGS, "set_isa(plain): the instruction set used (plain=True: plain C)."},
     {"isa", py_isa, METH_NOARGS, "The instruction set in use."},
     {NULL, NULL, 0, NULL},

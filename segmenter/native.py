@@ -104,9 +104,11 @@ def prepare(config: ModelConfig, weights: Mapping[str, np.ndarray],
     assert f2 == first.d_in, (f2, first.d_in)
     wih = [w[f"{p}.weight_ih_l0"] for p in first.prefixes]  # (4H, d_in) each
     bias = np.stack([w[f"{p}.bias_ih_l0"] + w[f"{p}.bias_hh_l0"] for p in first.prefixes])  # (2, 4H)
-    chartab = np.stack([w[char.weight] @ wi[:, c0:c1].T for wi in wih], axis=1)  # (units, 2, 4H)
+    # products by einsum's own loops, not BLAS: a BLAS call starts OpenBLAS's thread pool, whose
+    # idle threads then spin on the cores the kernel runs on (a fifth of one core, measured)
+    chartab = np.stack([np.einsum("uk,gk->ug", w[char.weight], wi[:, c0:c1]) for wi in wih], axis=1)  # (units, 2, 4H)
     if std:
-        stdtab = np.stack([w[std.weight] @ wi[:, b2:s2].T for wi in wih], axis=1) + bias
+        stdtab = np.stack([np.einsum("sk,gk->sg", w[std.weight], wi[:, b2:s2]) for wi in wih], axis=1) + bias
     else:
         stdtab = bias[None]
     feattab = np.stack([wi[:, s2:f2].T for wi in wih], axis=1)  # (features, 2, 4H)

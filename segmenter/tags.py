@@ -6,6 +6,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+try:
+    from segmenter import _native  # type: ignore[attr-defined]
+except ImportError:  # built without a C compiler: the NumPy form
+    _native = None
+
 B, M, E, S = 0, 1, 2, 3
 TAGS = ("B", "M", "E", "S")
 N_TAGS = 4
@@ -73,8 +78,14 @@ def word_bounds(tags: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.n
     A word boundary falls after every E or S and before every B or S: on a legal sequence that is
     the BMES reading, and on an illegal one it is the `repair` rule (an M or E after a closed word
     starts a new one; a B or S closes an open one); a sequence's last tag always closes its word."""
-    tags = np.asarray(tags)
     lengths = np.asarray(lengths, dtype=np.int64)
+    if _native is not None:  # the same rule in C, in one pass (tests/segmenter/test_native.py)
+        tags16 = np.ascontiguousarray(tags, dtype=np.int16)
+        firsts, lasts, cum = (np.empty(len(tags16), dtype=np.int64), np.empty(len(tags16), dtype=np.int64),
+                              np.empty(len(lengths), dtype=np.int64))
+        words = _native.word_bounds(tags16, np.ascontiguousarray(lengths), firsts, lasts, cum)
+        return firsts[:words], lasts[:words], cum
+    tags = np.asarray(tags)
     n = len(tags)
     ends = np.zeros(n, dtype=bool)
     ends[:-1] = (tags[:-1] >= E) | (tags[1:] == B) | (tags[1:] == S)

@@ -184,3 +184,20 @@ def test_the_c_dictionary_features_are_the_numpy_ones(monkeypatch):
     ref = seg.vocab.encode_many([u], 0)
     monkeypatch.undo()
     assert enc.features.sum() > 100 and np.array_equal(enc.features, ref.features)
+
+
+def test_the_c_word_bounds_are_the_numpy_ones(monkeypatch):
+    from segmenter import tags
+
+    rng = np.random.default_rng(7)
+    for lengths in ([5, 0, 3, 1, 9], [0], [], [12]):
+        t = rng.integers(0, 4, sum(lengths)).astype(np.int16)  # illegal sequences too: the repair reading
+        got = tags.word_bounds(t, np.array(lengths))
+        monkeypatch.setattr(tags, "_native", None)
+        want = tags.word_bounds(t, np.array(lengths))
+        monkeypatch.undo()
+        for a, b in zip(got, want):
+            assert np.array_equal(a, b)
+    with pytest.raises(ValueError):  # lengths that do not add up to the tags
+        native._native.word_bounds(np.zeros(3, np.int16), np.array([2]), *(np.empty(3, np.int64),) * 2,
+                                   np.empty(1, np.int64))

@@ -28,6 +28,7 @@
 #endif
 #include <Python.h>
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +62,7 @@ typedef struct {
     float *feattab;     /* [n_feat][2][4H] */
     int8_t *bigq;       /* [n_bigrams][bdim_p] */
     float *bigs;        /* [n_bigrams] */
-    QMat left[2], right[2];  /* the left and right bigram embeddings -> 4H gates, per direction */
+    QMat left, right;   /* the left and right bigram embeddings -> the 2 x 4H gates of both directions */
     Layer layer[MAX_LAYERS];
     QMat out;           /* 2H -> n_out */
     float *out_b;       /* [n_out] */
@@ -125,11 +126,22 @@ static inline uint8_t quantise_unit(float h) {
     }
 
 static void qmatvec_plain(const QMat *m, const uint8_t *x, int32_t *acc) { QMATVEC_PLAIN_BODY }
+static void qmatvec2_plain(const QMat *m1, const uint8_t *x1, int32_t *acc1, const QMat *m2, const uint8_t *x2,
+                           int32_t *acc2) {
+    qmatvec_plain(m1, x1, acc1);
+    qmatvec_plain(m2, x2, acc2);
+}
 static void lstm_cell_plain(float *gates, float *c, uint8_t *hq, int H) { LSTM_CELL_BODY }
 
 #if HAVE_X86
 __attribute__((target("avx2,fma")))
 static void qmatvec_avx2(const QMat *m, const uint8_t *x, int32_t *acc) { QMATVEC_PLAIN_BODY }
+__attribute__((target("avx2,fma")))
+static void qmatvec2_avx2(const QMat *m1, const uint8_t *x1, int32_t *acc1, const QMat *m2, const uint8_t *x2,
+                          int32_t *acc2) {
+    qmatvec_avx2(m1, x1, acc1);
+    qmatvec_avx2(m2, x2, acc2);
+}
 __attribute__((target("avx2,fma")))
 static void lstm_cell_avx2(float *gates, float *c, uint8_t *hq, int H) { LSTM_CELL_BODY }
 
@@ -166,6 +178,25 @@ static void qmatvec_vnni(const QMat *m, const uint8_t *x, int32_t *acc) {
         _mm512_storeu_si512(out + 96, _mm512_sub_epi32(a6, _mm512_loadu_si512(cp + 96)));
         _mm512_storeu_si512(out + 112, _mm512_sub_epi32(a7, _mm512_loadu_si512(cp + 112)));
     }
+    for (; b + 4 <= blocks; b += 4) {  /* four chains in flight, not one (the tag layer: 64 outputs) */
+        __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+        const int8_t *w = m->w + (size_t)b * 64;
+        for (int j = 0; j < kq; j++, w += (size_t)gp * 4) {
+            int32_t xj;
+            memcpy(&xj, x + 4 * j, 4);
+            const __m512i xv = _mm512_set1_epi32(xj);
+            a0 = _mm512_dpbusd_epi32(a0, xv, _mm512_loadu_si512(w));
+            a1 = _mm512_dpbusd_epi32(a1, xv, _mm512_loadu_si512(w + 64));
+            a2 = _mm512_dpbusd_epi32(a2, xv, _mm512_loadu_si512(w + 128));
+            a3 = _mm512_dpbusd_epi32(a3, xv, _mm512_loadu_si512(w + 192));
+        }
+        const int32_t *cp = m->comp + b * 16;
+        int32_t *out = acc + b * 16;
+        _mm512_storeu_si512(out, _mm512_sub_epi32(a0, _mm512_loadu_si512(cp)));
+        _mm512_storeu_si512(out + 16, _mm512_sub_epi32(a1, _mm512_loadu_si512(cp + 16)));
+        _mm512_storeu_si512(out + 32, _mm512_sub_epi32(a2, _mm512_loadu_si512(cp + 32)));
+        _mm512_storeu_si512(out + 48, _mm512_sub_epi32(a3, _mm512_loadu_si512(cp + 48)));
+    }
     for (; b < blocks; b++) {
         __m512i a0 = _mm512_setzero_si512();
         const int8_t *w = m->w + (size_t)b * 64;
@@ -175,6 +206,54 @@ static void qmatvec_vnni(const QMat *m, const uint8_t *x, int32_t *acc) {
             a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32(xj), _mm512_loadu_si512(w));
         }
         _mm512_storeu_si512(acc + b * 16, _mm512_sub_epi32(a0, _mm512_loadu_si512(m->comp + b * 16)));
+    }
+}
+
+/* Two independent products at once (the forward and the backward direction's recurrences): twice
+ * the independent work in flight for each step's chain of dependent instructions. */
+VNNI_TARGET
+static void qmatvec2_vnni(const QMat *m1, const uint8_t *x1, int32_t *acc1, const QMat *m2, const uint8_t *x2,
+                          int32_t *acc2) {
+    if (m1->gp != m2->gp || m1->kp != m2->kp || m1->gp % 128) {
+        qmatvec_vnni(m1, x1, acc1);
+        qmatvec_vnni(m2, x2, acc2);
+        return;
+    }
+    const int gp = m1->gp, kq = m1->kp / 4, blocks = gp / 16;
+    for (int b = 0; b < blocks; b += 8) {
+        __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        __m512i c0 = a0, c1 = a0, c2 = a0, c3 = a0, c4 = a0, c5 = a0, c6 = a0, c7 = a0;
+        const int8_t *w = m1->w + (size_t)b * 64, *v = m2->w + (size_t)b * 64;
+        for (int j = 0; j < kq; j++, w += (size_t)gp * 4, v += (size_t)gp * 4) {
+            int32_t xj, yj;
+            memcpy(&xj, x1 + 4 * j, 4);
+            memcpy(&yj, x2 + 4 * j, 4);
+            const __m512i xv = _mm512_set1_epi32(xj), yv = _mm512_set1_epi32(yj);
+            a0 = _mm512_dpbusd_epi32(a0, xv, _mm512_loadu_si512(w));
+            c0 = _mm512_dpbusd_epi32(c0, yv, _mm512_loadu_si512(v));
+            a1 = _mm512_dpbusd_epi32(a1, xv, _mm512_loadu_si512(w + 64));
+            c1 = _mm512_dpbusd_epi32(c1, yv, _mm512_loadu_si512(v + 64));
+            a2 = _mm512_dpbusd_epi32(a2, xv, _mm512_loadu_si512(w + 128));
+            c2 = _mm512_dpbusd_epi32(c2, yv, _mm512_loadu_si512(v + 128));
+            a3 = _mm512_dpbusd_epi32(a3, xv, _mm512_loadu_si512(w + 192));
+            c3 = _mm512_dpbusd_epi32(c3, yv, _mm512_loadu_si512(v + 192));
+            a4 = _mm512_dpbusd_epi32(a4, xv, _mm512_loadu_si512(w + 256));
+            c4 = _mm512_dpbusd_epi32(c4, yv, _mm512_loadu_si512(v + 256));
+            a5 = _mm512_dpbusd_epi32(a5, xv, _mm512_loadu_si512(w + 320));
+            c5 = _mm512_dpbusd_epi32(c5, yv, _mm512_loadu_si512(v + 320));
+            a6 = _mm512_dpbusd_epi32(a6, xv, _mm512_loadu_si512(w + 384));
+            c6 = _mm512_dpbusd_epi32(c6, yv, _mm512_loadu_si512(v + 384));
+            a7 = _mm512_dpbusd_epi32(a7, xv, _mm512_loadu_si512(w + 448));
+            c7 = _mm512_dpbusd_epi32(c7, yv, _mm512_loadu_si512(v + 448));
+        }
+        const int32_t *p = m1->comp + b * 16, *q = m2->comp + b * 16;
+        int32_t *o = acc1 + b * 16, *r = acc2 + b * 16;
+#define STORE2(k, A, C)                                                                         \
+        _mm512_storeu_si512(o + 16 * k, _mm512_sub_epi32(A, _mm512_loadu_si512(p + 16 * k))); \
+        _mm512_storeu_si512(r + 16 * k, _mm512_sub_epi32(C, _mm512_loadu_si512(q + 16 * k)));
+        STORE2(0, a0, c0) STORE2(1, a1, c1) STORE2(2, a2, c2) STORE2(3, a3, c3)
+        STORE2(4, a4, c4) STORE2(5, a5, c5) STORE2(6, a6, c6) STORE2(7, a7, c7)
+#undef STORE2
     }
 }
 
@@ -241,39 +320,64 @@ static void lstm_cell_vnni(float *gates, float *c, uint8_t *hq, int H) {
 
 /* Scores of one row of n units: ids `chars` (n), `bigrams` (n + 1), features (n, n_feat) or NULL,
  * into out (n, n_out). Work space: pre (n, 2, 4H) floats, hs (n, hrow) bytes twice, acc. */
-#define DEFINE_FORWARD_ROW(NAME, ATTR, QMATVEC, CELL)                             \
+#define DEFINE_FORWARD_ROW(NAME, ATTR, QMATVEC, QMATVEC2, CELL)                             \
 ATTR static void NAME(const Model *M, const int64_t *chars, const int64_t *bigrams, const float *feats,        \
                         int64_t std, int n, float *out, float *pre, uint8_t *hin, uint8_t *hout,               \
                         int32_t *acc, int32_t *acc2, float *c, uint8_t *bq) {                                  \
     const int H = M->hidden, G = 4 * H;                                                                        \
     const int hw = M->out.kp;  /* bytes per position of a layer's output (2H, padded to 4) */                  \
     const float *stdrow = M->stdtab + (size_t)std * 2 * G;                                                     \
-    /* the first layer's input projections */                                                                  \
+    /* the first layer's input projections, one pass over each position's gates: the unit's and the            \
+     * standard's rows, the dictionary features that are set, the two bigrams' products */                     \
+    const float *ls = M->left.scale, *rs = M->right.scale;                                                     \
     for (int t = 0; t < n; t++) {                                                                              \
         float *p = pre + (size_t)t * 2 * G;                                                                    \
         const float *cr = M->chartab + (size_t)chars[t] * 2 * G;                                               \
-        for (int o = 0; o < 2 * G; o++) p[o] = cr[o] + stdrow[o];                                              \
-        for (int f = 0; f < M->n_feat; f++) {                                                                  \
-            const float v = feats ? feats[(size_t)t * M->n_feat + f] : 0.0f;                                   \
+        const float *f1 = NULL, *f2 = NULL;                                                                    \
+        float v1 = 0.0f, v2 = 0.0f;                                                                            \
+        int nf = 0;                                                                                            \
+        for (int f = 0; f < M->n_feat && feats; f++) {                                                         \
+            const float v = feats[(size_t)t * M->n_feat + f];                                                  \
             if (v != 0.0f) {                                                                                   \
-                const float *fr = M->feattab + (size_t)f * 2 * G;                                              \
-                for (int o = 0; o < 2 * G; o++) p[o] += v * fr[o];                                             \
+                if (nf == 0) { f1 = M->feattab + (size_t)f * 2 * G; v1 = v; }                                  \
+                else if (nf == 1) { f2 = M->feattab + (size_t)f * 2 * G; v2 = v; }                             \
+                nf++;                                                                                          \
             }                                                                                                  \
         }                                                                                                      \
+        float sl = 0.0f, sr = 0.0f;                                                                            \
         if (M->bdim) {                                                                                         \
             const int64_t bl = bigrams[t], br = bigrams[t + 1];                                                \
-            const float sl = M->bigs[bl], sr = M->bigs[br];                                                    \
+            sl = M->bigs[bl];                                                                                  \
+            sr = M->bigs[br];                                                                                  \
             const int8_t *ql = M->bigq + (size_t)bl * M->bdim_p, *qr = M->bigq + (size_t)br * M->bdim_p;       \
             for (int j = 0; j < M->bdim_p; j++) bq[j] = (uint8_t)(ql[j] + 128);                                \
             for (int j = 0; j < M->bdim_p; j++) bq[M->bdim_p + j] = (uint8_t)(qr[j] + 128);                    \
-            for (int d = 0; d < 2; d++) {                                                                      \
-                QMATVEC(&M->left[d], bq, acc);                                                                 \
-                QMATVEC(&M->right[d], bq + M->bdim_p, acc2);                                                   \
-                const float *ls = M->left[d].scale, *rs = M->right[d].scale;                                   \
-                float *pd = p + d * G;                                                                         \
-                for (int o = 0; o < G; o++)                                                                    \
-                    pd[o] = pd[o] + (ls[o] * sl) * (float)acc[o] + (rs[o] * sr) * (float)acc2[o];              \
+            QMATVEC2(&M->left, bq, acc, &M->right, bq + M->bdim_p, acc2);                                      \
+        }                                                                                                      \
+        if (nf <= 2 && M->bdim) {  /* the usual case, in one pass */                                           \
+            if (nf == 0)                                                                                       \
+                for (int o = 0; o < 2 * G; o++)                                                                \
+                    p[o] = (cr[o] + stdrow[o]) + (ls[o] * sl) * (float)acc[o] + (rs[o] * sr) * (float)acc2[o]; \
+            else if (nf == 1)                                                                                  \
+                for (int o = 0; o < 2 * G; o++)                                                                \
+                    p[o] = ((cr[o] + stdrow[o]) + v1 * f1[o]) + (ls[o] * sl) * (float)acc[o] +                 \
+                           (rs[o] * sr) * (float)acc2[o];                                                      \
+            else                                                                                               \
+                for (int o = 0; o < 2 * G; o++)                                                                \
+                    p[o] = (((cr[o] + stdrow[o]) + v1 * f1[o]) + v2 * f2[o]) + (ls[o] * sl) * (float)acc[o] +  \
+                           (rs[o] * sr) * (float)acc2[o];                                                      \
+        } else {  /* the same sums, a pass for each part */                                                    \
+            for (int o = 0; o < 2 * G; o++) p[o] = cr[o] + stdrow[o];                                          \
+            for (int f = 0; f < M->n_feat && feats; f++) {                                                     \
+                const float v = feats[(size_t)t * M->n_feat + f];                                              \
+                if (v != 0.0f) {                                                                               \
+                    const float *fr = M->feattab + (size_t)f * 2 * G;                                          \
+                    for (int o = 0; o < 2 * G; o++) p[o] = p[o] + v * fr[o];                                   \
+                }                                                                                              \
             }                                                                                                  \
+            if (M->bdim)                                                                                       \
+                for (int o = 0; o < 2 * G; o++)                                                                \
+                    p[o] = p[o] + (ls[o] * sl) * (float)acc[o] + (rs[o] * sr) * (float)acc2[o];                \
         }                                                                                                      \
     }                                                                                                          \
     for (int l = 0; l < M->layers; l++) {                                                                      \
@@ -289,20 +393,25 @@ ATTR static void NAME(const Model *M, const int64_t *chars, const int64_t *bigra
             }                                                                                                  \
         }                                                                                                      \
         memset(hout, 128, (size_t)n * hw);                                                                     \
-        for (int d = 0; d < 2; d++) {                                                                          \
-            const QMat *wh = &L->wh[d];                                                                        \
-            uint8_t *h = bq;  /* the previous step's h, as bytes (kp of them) */                               \
-            memset(h, 128, (size_t)wh->kp);                                                                    \
-            memset(c, 0, sizeof(float) * (size_t)H);                                                           \
+        {  /* both directions side by side: step s of the forward pass and of the backward one */              \
+            const QMat *whf = &L->wh[0], *whb = &L->wh[1];                                                     \
+            uint8_t *hf = bq, *hb = bq + whf->kp;  /* the previous step's h of each, as bytes */               \
+            float *cf = c, *cb = c + H;                                                                        \
+            memset(hf, 128, (size_t)whf->kp);                                                                  \
+            memset(hb, 128, (size_t)whb->kp);                                                                  \
+            memset(c, 0, sizeof(float) * 2 * (size_t)H);                                                       \
             for (int s = 0; s < n; s++) {                                                                      \
-                const int t = d == 0 ? s : n - 1 - s;                                                          \
-                float *gates = pre + (size_t)t * 2 * G + (size_t)d * G;                                        \
-                QMATVEC(wh, h, acc);                                                                           \
-                const float *sc = wh->scale;                                                                   \
-                for (int o = 0; o < G; o++) gates[o] = gates[o] + sc[o] * (float)acc[o];                       \
-                uint8_t *ht = hout + (size_t)t * hw + (size_t)d * H;                                           \
-                CELL(gates, c, ht, H);                                                                         \
-                memcpy(h, ht, (size_t)H);                                                                      \
+                const int tf = s, tb = n - 1 - s;                                                              \
+                float *gf = pre + (size_t)tf * 2 * G, *gb = pre + (size_t)tb * 2 * G + G;                      \
+                QMATVEC2(whf, hf, acc, whb, hb, acc2);                                                         \
+                const float *sf = whf->scale, *sb = whb->scale;                                                \
+                for (int o = 0; o < G; o++) gf[o] = gf[o] + sf[o] * (float)acc[o];                             \
+                for (int o = 0; o < G; o++) gb[o] = gb[o] + sb[o] * (float)acc2[o];                            \
+                uint8_t *htf = hout + (size_t)tf * hw, *htb = hout + (size_t)tb * hw + H;                      \
+                CELL(gf, cf, htf, H);                                                                          \
+                CELL(gb, cb, htb, H);                                                                          \
+                memcpy(hf, htf, (size_t)H);                                                                    \
+                memcpy(hb, htb, (size_t)H);                                                                    \
             }                                                                                                  \
         }                                                                                                      \
         uint8_t *tmp = hin;                                                                                    \
@@ -318,10 +427,10 @@ ATTR static void NAME(const Model *M, const int64_t *chars, const int64_t *bigra
 }
 
 
-DEFINE_FORWARD_ROW(forward_row_plain, , qmatvec_plain, lstm_cell_plain)
+DEFINE_FORWARD_ROW(forward_row_plain, , qmatvec_plain, qmatvec2_plain, lstm_cell_plain)
 #if HAVE_X86
-DEFINE_FORWARD_ROW(forward_row_avx2, __attribute__((target("avx2,fma"))), qmatvec_avx2, lstm_cell_avx2)
-DEFINE_FORWARD_ROW(forward_row_vnni, VNNI_TARGET, qmatvec_vnni, lstm_cell_vnni)
+DEFINE_FORWARD_ROW(forward_row_avx2, __attribute__((target("avx2,fma"))), qmatvec_avx2, qmatvec2_avx2, lstm_cell_avx2)
+DEFINE_FORWARD_ROW(forward_row_vnni, VNNI_TARGET, qmatvec_vnni, qmatvec2_vnni, lstm_cell_vnni)
 #endif
 
 typedef void (*row_fn)(const Model *, const int64_t *, const int64_t *, const float *, int64_t, int, float *,
@@ -350,6 +459,47 @@ static void choose_isa(int force_plain) {
 
 /* ------------------------------------------------------------------ Python glue */
 
+/* Per-thread work space for `forward`, grown as needed and freed when the thread ends. */
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+typedef struct {
+    void *p;
+    size_t n;
+} Scratch;
+
+static void scratch_free(void *v) {
+    Scratch *sc = v;
+    if (sc) {
+        free(sc->p);
+        free(sc);
+    }
+}
+
+static void scratch_init(void) { pthread_key_create(&scratch_key, scratch_free); }
+
+static void *scratch(size_t n) {
+    pthread_once(&scratch_once, scratch_init);
+    Scratch *sc = pthread_getspecific(scratch_key);
+    if (!sc) {
+        sc = calloc(1, sizeof *sc);
+        if (!sc || pthread_setspecific(scratch_key, sc)) {
+            free(sc);
+            return NULL;
+        }
+    }
+    if (sc->n < n) {
+        free(sc->p);
+        sc->p = NULL;
+        sc->n = 0;
+        if (posix_memalign(&sc->p, 64, n)) {
+            sc->p = NULL;
+            return NULL;
+        }
+        sc->n = n;
+    }
+    return sc->p;
+}
+
 static void *alloc_copy(const Py_buffer *b) {
     void *p = NULL;
     size_t n = (size_t)b->len;
@@ -372,14 +522,14 @@ static void free_model(Model *M) {
     free(M->bigq);
     free(M->bigs);
     for (int d = 0; d < 2; d++) {
-        free_qmat(&M->left[d]);
-        free_qmat(&M->right[d]);
         for (int l = 0; l < MAX_LAYERS; l++) {
             free_qmat(&M->layer[l].wx[d]);
             free_qmat(&M->layer[l].wh[d]);
             free(M->layer[l].bias[d]);
         }
     }
+    free_qmat(&M->left);
+    free_qmat(&M->right);
     free_qmat(&M->out);
     free(M->out_b);
     free(M);
@@ -441,15 +591,7 @@ static PyObject *py_build(PyObject *self, PyObject *args) {
     if (take(feattab, sizeof(float) * M->n_feat * G2, (void **)&M->feattab, "feattab") < 0) goto fail;
     if (take(bigq, (size_t)M->n_bigrams * M->bdim_p, (void **)&M->bigq, "bigq") < 0) goto fail;
     if (take(bigs, sizeof(float) * M->n_bigrams, (void **)&M->bigs, "bigs") < 0) goto fail;
-    if (M->bdim) {
-        for (int d = 0; d < 2; d++) {
-            PyObject *l = PySequence_GetItem(left, d), *r = PySequence_GetItem(right, d);
-            int bad = !l || !r || take_qmat(l, &M->left[d], "left") < 0 || take_qmat(r, &M->right[d], "right") < 0;
-            Py_XDECREF(l);
-            Py_XDECREF(r);
-            if (bad) goto fail;
-        }
-    }
+    if (M->bdim && (take_qmat(left, &M->left, "left") < 0 || take_qmat(right, &M->right, "right") < 0)) goto fail;
     for (int l = 0; l < M->layers; l++) {
         PyObject *spec = PySequence_GetItem(layers, l);
         if (!spec) goto fail;
@@ -519,37 +661,35 @@ static PyObject *py_forward(PyObject *self, PyObject *args) {
             goto done;
         }
     const int H = M->hidden, G = 4 * H, hw = M->out.kp;
-    const size_t gmax = (size_t)(G > M->out.gp ? G : M->out.gp) + 16;
+    const size_t gmax = (size_t)(2 * G > M->out.gp ? 2 * G : M->out.gp) + 16;
     int fail = 0;
     Py_BEGIN_ALLOW_THREADS
-    float *pre = NULL, *c = NULL;
-    uint8_t *hin = NULL, *hout = NULL, *bq = NULL;
-    int32_t *acc = NULL, *acc2 = NULL;
-    size_t sp = s ? (size_t)s : 1;
-    if (posix_memalign((void **)&pre, 64, sizeof(float) * sp * 2 * G) ||
-        posix_memalign((void **)&hin, 64, sp * hw + 64) || posix_memalign((void **)&hout, 64, sp * hw + 64) ||
-        posix_memalign((void **)&acc, 64, sizeof(int32_t) * gmax) ||
-        posix_memalign((void **)&acc2, 64, sizeof(int32_t) * gmax) ||
-        posix_memalign((void **)&c, 64, sizeof(float) * (size_t)H + 64) ||
-        posix_memalign((void **)&bq, 64, (size_t)(2 * M->bdim_p + 4 * H + 64)))
+    /* one block of work space, kept by the thread from call to call (fresh memory every call
+     * cost page faults: a fifth of a 50-character call) */
+    const size_t sp = s ? (size_t)s : 1;
+    const size_t sizes[7] = {sizeof(float) * sp * 2 * G, sp * hw + 64, sp * hw + 64, sizeof(int32_t) * gmax,
+                             sizeof(int32_t) * gmax, sizeof(float) * 2 * (size_t)H + 64,
+                             (size_t)(2 * M->bdim_p + 2 * H + 64)};
+    size_t total = 0;
+    for (int i = 0; i < 7; i++) total += (sizes[i] + 63) / 64 * 64;
+    uint8_t *block = scratch(total);
+    if (!block) {
         fail = 1;
-    if (!fail) {
+    } else {
+        void *part[7];
+        for (int i = 0; i < 7; i++) {
+            part[i] = block;
+            block += (sizes[i] + 63) / 64 * 64;
+        }
         float *o = out.buf;
         memset(o, 0, (size_t)out.len);
         const float *f = have_feats ? feats.buf : NULL;
         for (int r = 0; r < b; r++) {
             const size_t at = (size_t)r * s;
             forward_row(M, ch + at, bg + (size_t)r * (s + 1), f ? f + at * M->n_feat : NULL, sd[r], (int)ln[r],
-                        o + at * M->n_out, pre, hin, hout, acc, acc2, c, bq);
+                        o + at * M->n_out, part[0], part[1], part[2], part[3], part[4], part[5], part[6]);
         }
     }
-    free(pre);
-    free(hin);
-    free(hout);
-    free(acc);
-    free(acc2);
-    free(c);
-    free(bq);
     Py_END_ALLOW_THREADS
     if (fail) {
         PyErr_NoMemory();

@@ -116,11 +116,11 @@ def prepare(config: ModelConfig, weights: Mapping[str, np.ndarray],
         stored = (int8_rows or {}).get(big.weight)
         bigq, bigs = stored if stored is not None else quantise_rows(weights[big.weight])
         bigq = np.pad(bigq, ((0, 0), (0, _pad(big.dim, 4) - big.dim)))
-        left = [qmat(wi[:, c1:b1]) for wi in wih]
-        right = [qmat(wi[:, b1:b2]) for wi in wih]
+        left = qmat(np.concatenate([wi[:, c1:b1] for wi in wih]))  # both directions' gates, stacked
+        right = qmat(np.concatenate([wi[:, b1:b2] for wi in wih]))
         n_bigrams, bdim = len(bigq), big.dim
     else:
-        bigq, bigs, left, right, n_bigrams, bdim = np.zeros(0, np.int8), np.zeros(0, np.float32), [], [], 0, 0
+        bigq, bigs, left, right, n_bigrams, bdim = np.zeros(0, np.int8), np.zeros(0, np.float32), None, None, 0, 0
     layers = []
     for spec in net.layers:
         ps = spec.prefixes

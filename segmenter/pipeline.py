@@ -231,6 +231,11 @@ class Plan:
         the mask of the steps inside a piece."""
         lengths = self.size[rows]
         seq = int(lengths[0])  # longest first
+        if rows.stop - rows.start == 1:  # one piece (a call of one short text): slices of the flat arrays
+            first = int(self.first[rows.start])
+            at = np.arange(first + 1, first + 1 + seq)[None]
+            return (enc.chars[first + 1:first + 1 + seq][None], enc.bigrams[first:first + seq + 1][None], lengths,
+                    at, np.ones((1, seq), dtype=bool))
         steps = np.arange(seq + 1)
         at = self.first[rows, None] + steps  # (n, seq + 1) flat positions of the bigrams
         inside = steps < lengths[:, None] + 1
@@ -246,6 +251,9 @@ class Plan:
         a model without them)."""
         if enc.features is None:
             return None
+        if inside.shape[0] == 1 and inside.all():  # one piece: a slice of the flat array
+            first = int(at[0, 0])
+            return enc.features[first:first + at.shape[1]][None].astype(np.float32)
         return np.where(inside[..., None], enc.features[np.where(inside, at, 0)], 0).astype(np.float32)
 
     def mask(self, rows: slice, masks: Sequence[np.ndarray | None], seq: int) -> np.ndarray | None:
@@ -265,9 +273,12 @@ def word_spans(units: Sequence[Units], enc: Encoded, tags: np.ndarray) -> list[t
     BMES tags in the flat layout of `Encoded` (`tags.word_bounds` on the units of all texts at
     once): the only Python work left is per word, in the renderings."""
     n = np.fromiter((len(u) for u in units), dtype=np.int64, count=len(units))
-    is_unit = np.ones(len(tags), dtype=bool)
-    is_unit[enc.offsets] = is_unit[enc.offsets + n + 1] = False  # the <S> and </S> slots
-    firsts, lasts, bounds = word_bounds(tags[is_unit], n)
+    if len(units) == 1:  # one text: its units are the slots between <S> and </S>
+        firsts, lasts, bounds = word_bounds(tags[1:1 + int(n[0])], n)
+    else:
+        is_unit = np.ones(len(tags), dtype=bool)
+        is_unit[enc.offsets] = is_unit[enc.offsets + n + 1] = False  # the <S> and </S> slots
+        firsts, lasts, bounds = word_bounds(tags[is_unit], n)
     if len(units) == 1:  # one text (a call of `cut`): its units are all the units
         first_local, last_local = firsts, lasts
     else:

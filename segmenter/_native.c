@@ -879,6 +879,44 @@ done:
     return result;
 }
 
+/* intmap_get(slots int64 (size,), ids int64 (size,), shift, keys int64 (n,), out int64 (n,)): `vocab._IntMap.get`,
+ * the id of every key by linear probing from its Fibonacci-hash home slot (1, `<UNK>`, where a probe
+ * meets an empty slot, -1, first). */
+static PyObject *py_intmap_get(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer sl, id, ky, out;
+    int shift;
+    if (!PyArg_ParseTuple(args, "y*y*iy*w*", &sl, &id, &shift, &ky, &out)) return NULL;
+    PyObject *result = NULL;
+    const size_t size = (size_t)sl.len / 8, n = (size_t)ky.len / 8;
+    if ((size_t)sl.len % 8 || id.len != sl.len || (size_t)ky.len % 8 || out.len != ky.len || !size ||
+        (size & (size - 1)) || shift < 1 || shift > 63 || ((uint64_t)1 << (64 - shift)) != size) {
+        PyErr_SetString(PyExc_ValueError, "intmap_get: arrays of the wrong size");
+        goto done;
+    }
+    {
+        const int64_t *slots = sl.buf, *ids = id.buf, *k = ky.buf;
+        int64_t *o = out.buf;
+        const uint64_t MUL = 0x9E3779B97F4A7C15ULL;
+        for (size_t i = 0; i < n; i++) {
+            size_t at = (size_t)(((uint64_t)k[i] * MUL) >> shift);
+            int64_t found = 1;
+            for (size_t probe = 0; probe < size; probe++, at = (at + 1) & (size - 1)) {
+                if (slots[at] == k[i]) { found = ids[at]; break; }
+                if (slots[at] == -1) break;
+            }
+            o[i] = found;
+        }
+    }
+    result = Py_NewRef(Py_None);
+done:
+    PyBuffer_Release(&sl);
+    PyBuffer_Release(&id);
+    PyBuffer_Release(&ky);
+    PyBuffer_Release(&out);
+    return result;
+}
+
 static PyObject *py_set_isa(PyObject *self, PyObject *args) {
     (void)self;
     int plain;
@@ -899,6 +937,7 @@ static PyMethodDef methods[] = {
     {"viterbi_bmes", py_viterbi_bmes, METH_VARARGS, "Best legal BMES labels of every row (decode._bmes_row)."},
     {"word_features", py_word_features, METH_VARARGS, "Dictionary features of a run of key codes (WordDict.features)."},
     {"word_bounds", py_word_bounds, METH_VARARGS, "Every word's first and last tag (tags.word_bounds)."},
+    {"intmap_get", py_intmap_get, METH_VARARGS, "The id of every key in an open-addressing table (vocab._IntMap.get)."},
     {"set_isa", py_set_isa, METH_VARARGS, "set_isa(plain): the instruction set used (plain=True: plain C)."},
     {"isa", py_isa, METH_NOARGS, "The instruction set in use."},
     {NULL, NULL, 0, NULL},

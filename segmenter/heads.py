@@ -68,9 +68,10 @@ class Head:
         weights (torch parameters) by name."""
         raise NotImplementedError
 
-    def decode(self, scores: np.ndarray, lengths: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+    def decode(self, scores: np.ndarray, lengths: np.ndarray, mask: np.ndarray | None, pos: bool = True) -> np.ndarray:
         """(n, seq) int16 labels (`4 * part of speech + BMES`) of a batch's scores (n, seq, outputs)
-        float32 under the additive BMES `mask` (n, seq, 4) or None."""
+        float32 under the additive BMES `mask` (n, seq, 4) or None. `pos` False: the parts of speech
+        are not wanted (a head that finds them apart from the segmentation may leave them 0)."""
         raise NotImplementedError
 
     def probs(self, scores: np.ndarray, best: np.ndarray, lengths: np.ndarray,
@@ -89,7 +90,7 @@ class JointSoftmax(Head):
              params: Mapping[str, torch.Tensor] | None = None) -> torch.Tensor:
         return softmax_loss(scores, tags, joint, teacher, alpha, temperature, factored=False)
 
-    def decode(self, scores: np.ndarray, lengths: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+    def decode(self, scores: np.ndarray, lengths: np.ndarray, mask: np.ndarray | None, pos: bool = True) -> np.ndarray:
         # Viterbi reads raw scores: log-softmax only subtracts one constant per position.
         return viterbi(np.ascontiguousarray(scores), lengths, mask)
 
@@ -113,8 +114,10 @@ class FactoredSoftmax(Head):
              params: Mapping[str, torch.Tensor] | None = None) -> torch.Tensor:
         return softmax_loss(scores, tags, joint, teacher, alpha, temperature, factored=True)
 
-    def decode(self, scores: np.ndarray, lengths: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+    def decode(self, scores: np.ndarray, lengths: np.ndarray, mask: np.ndarray | None, pos: bool = True) -> np.ndarray:
         best = viterbi(np.ascontiguousarray(scores[..., :N_TAGS]), lengths, mask)
+        if not pos:
+            return best
         return best + N_TAGS * scores[..., N_TAGS:].argmax(-1).astype(np.int16)  # type: ignore[no-any-return]
 
     def probs(self, scores: np.ndarray, best: np.ndarray, lengths: np.ndarray,
@@ -148,7 +151,7 @@ class CRF(Head):
         assert params is not None
         return crf_nll(scores, tags, params["crf.transitions"])
 
-    def decode(self, scores: np.ndarray, lengths: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+    def decode(self, scores: np.ndarray, lengths: np.ndarray, mask: np.ndarray | None, pos: bool = True) -> np.ndarray:
         return viterbi_transitions(scores, lengths, mask, self.weights["crf.transitions"])
 
     def probs(self, scores: np.ndarray, best: np.ndarray, lengths: np.ndarray,

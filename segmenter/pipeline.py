@@ -312,7 +312,7 @@ def serial(job: Callable[[int], None], starts: Sequence[int]) -> None:
 def analyse(texts: Sequence[str], *, vocab: Vocab, scorer: Scorer, pos_tags: tuple[str, ...] | None,
             head: Head, max_piece: int, batch_size: int, lexicon: Constraints,
             standard: int | None = None, probs: bool = False, map_batches: BatchMap = serial,
-            max_batch_units: int = MAX_BATCH_UNITS) -> list[Analysis]:
+            max_batch_units: int = MAX_BATCH_UNITS, pos: bool = True) -> list[Analysis]:
     """One `Analysis` per text.
 
     All texts are encoded at once into one flat array (`Vocab.encode_many`); their pieces are
@@ -322,7 +322,10 @@ def analyse(texts: Sequence[str], *, vocab: Vocab, scorer: Scorer, pos_tags: tup
     scattered back; the words of all texts come from one `word_spans` call.
     `head`: the network's output layer, which decodes its scores (`heads.Head`);
     `pos_tags`: the part-of-speech names of a joint model (None: BMES only);
-    `standard`: the model's index of the standard to segment in (multi-standard models)."""
+    `standard`: the model's index of the standard to segment in (multi-standard models);
+    `pos` False: the parts of speech are not wanted (the analyses then have none)."""
+    if not pos:
+        pos_tags = None
     units = [to_units(t) for t in texts]
     enc = vocab.encode_many(units, standard or 0)
     found = [constraints(u, lexicon) for u in units]
@@ -338,7 +341,7 @@ def analyse(texts: Sequence[str], *, vocab: Vocab, scorer: Scorer, pos_tags: tup
         std = None if standard is None else np.full(len(lengths), standard, dtype=np.int64)
         scores = scorer(chars, bigrams, lengths, std, plan.features(enc, at, inside))  # (n, seq, outputs) float32
         mask = plan.mask(rows, masks, chars.shape[1])
-        best = head.decode(scores, lengths, mask)  # (n, seq) labels: 4 * part of speech + BMES
+        best = head.decode(scores, lengths, mask, pos_tags is not None)  # (n, seq) labels: 4 * part of speech + BMES
         labels[at[inside]] = best[inside]
         if chosen is not None:
             chosen[at[inside]] = head.probs(scores, best, lengths, mask)[inside]

@@ -286,32 +286,35 @@ class Segmenter:
                   standard: str | None = None) -> list[list[str]]:
         """`cut` for many texts at once, batched through the model. `user_words` apply to this
         call only, on top of the segmenter's dictionary."""
-        return [a.words() for a in self.analyse(texts, user_words=user_words, standard=standard)]
+        return [a.words() for a in self.analyse(texts, user_words=user_words, standard=standard, pos=False)]
 
     def tokenize_batch(self, texts: Iterable[str], *, pos: bool = False,
                        user_words: Sequence[str | Entry] = (), standard: str | None = None) -> list[list[Token]]:
         """`tokenize` for many texts at once, batched through the model."""
         self.require_pos(pos)
-        return [a.tokens(pos) for a in self.analyse(texts, user_words=user_words, standard=standard)]
+        return [a.tokens(pos) for a in self.analyse(texts, user_words=user_words, standard=standard, pos=pos)]
 
     def tag_batch(self, texts: Iterable[str], *, pos: bool = False,
                   user_words: Sequence[str | Entry] = (), standard: str | None = None) -> list[list[CharTag]]:
         """`tag` for many texts at once. A multi-character unit (a number, a Latin word, a
         URL) carries one label, spread over its characters as one word's B/M/E would be."""
         self.require_pos(pos)
-        return [a.char_tags(pos) for a in self.analyse(texts, user_words=user_words, standard=standard, probs=True)]
+        return [a.char_tags(pos) for a in self.analyse(texts, user_words=user_words, standard=standard, probs=True,
+                                                       pos=pos)]
 
     def analyse(self, texts: Iterable[str], *, user_words: Sequence[str | Entry] = (),
-                standard: str | None = None, probs: bool = False) -> list[Analysis]:
+                standard: str | None = None, probs: bool = False, pos: bool = True) -> list[Analysis]:
         """The pipeline's `Analysis` of every text (what the verbs render: `words()`, `tokens()`,
-        `char_tags()` with `probs=True`), for callers that render several ways or defer rendering."""
+        `char_tags()` with `probs=True`), for callers that render several ways or defer rendering;
+        `pos=False` when no rendering will want parts of speech (they are not decoded)."""
         texts, lexicon = self._call_args(texts, user_words)
         std = self._standard_index(standard)
         return pipeline.analyse(texts, vocab=self.vocab, scorer=self._infer, pos_tags=self.pos_tags,
                                 head=self.head, max_piece=self.config.max_piece,
                                 batch_size=self.batch_size, lexicon=lexicon, standard=std, probs=probs,
                                 map_batches=self._map_batches,
-                                max_batch_units=pipeline.batch_units(self.config.hidden, self.config.layers))
+                                max_batch_units=pipeline.batch_units(self.config.hidden, self.config.layers),
+                                pos=pos)
 
     # ----------------------------------------------------------------- helpers
     def _pool(self) -> ThreadPoolExecutor:

@@ -142,7 +142,11 @@ class _IntMap:
     def get(self, keys: np.ndarray) -> np.ndarray:
         """Id of every key, 1 (`<UNK>`) for keys not in the map. A short array (one sentence) is
         looked up by binary search in the sorted keys: a few array operations instead of a few per
-        probe distance."""
+        probe distance. Where the package's C kernel is built, the probing runs there, key by key."""
+        if _native is not None:
+            out = np.empty(len(keys), dtype=np.int64)
+            _native.intmap_get(self._keys, self._ids, int(self._shift), np.ascontiguousarray(keys, dtype=np.int64), out)
+            return out
         if len(keys) <= self.SEARCH_MAX and self._sorted is not None:
             table, ids = self._sorted
             at = np.minimum(np.searchsorted(table, keys), len(table) - 1)
@@ -371,9 +375,12 @@ class Vocab:
         """Ids of the units of many texts at once (see `Encoded` for the layout), and with a
         dictionary (`words`, default the vocabulary's own) its features in standard `standard`."""
         joined = [u.key_chars for u in texts]
-        lengths = np.fromiter((len(u) + 2 for u in texts), dtype=np.int64, count=len(texts))
-        offsets = np.zeros(len(texts), dtype=np.int64)
-        np.cumsum(lengths[:-1], out=offsets[1:])
+        if len(texts) == 1:  # one text (a call of `cut`): no running sum
+            lengths, offsets = np.array([len(texts[0]) + 2]), np.zeros(1, dtype=np.int64)
+        else:
+            lengths = np.fromiter((len(u) + 2 for u in texts), dtype=np.int64, count=len(texts))
+            offsets = np.zeros(len(texts), dtype=np.int64)
+            np.cumsum(lengths[:-1], out=offsets[1:])
         # One string for the batch, two placeholder characters between texts for </S> and <S>.
         codes = np.frombuffer(("\0" + "\0\0".join(joined) + "\0").encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         codes = codes.astype(np.int64) if len(texts) else np.zeros(0, dtype=np.int64)

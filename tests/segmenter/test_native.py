@@ -201,3 +201,20 @@ def test_the_c_word_bounds_are_the_numpy_ones(monkeypatch):
     with pytest.raises(ValueError):  # lengths that do not add up to the tags
         native._native.word_bounds(np.zeros(3, np.int16), np.array([2]), *(np.empty(3, np.int64),) * 2,
                                    np.empty(1, np.int64))
+
+
+def test_the_c_bigram_lookup_is_the_numpy_one(monkeypatch):
+    from segmenter import vocab as vocab_module
+
+    seg = Segmenter.load(threads=1)
+    table = seg.vocab._bigram_ids
+    rng = np.random.default_rng(3)
+    known = table._keys[table._keys >= 0]
+    keys = np.concatenate([rng.choice(known, 5000), rng.integers(0, 2**42, 5000), known[:300]])  # hits and misses
+    for part in (keys, keys[:40], keys[:0]):  # a batch, a sentence, nothing
+        got = table.get(part)
+        monkeypatch.setattr(vocab_module, "_native", None)
+        want = table.get(part)
+        monkeypatch.undo()
+        assert np.array_equal(got, want)
+    assert (table.get(keys[-300:]) > 1).all() and (table.get(keys[5000:5100]) == 1).mean() > 0.99

@@ -238,11 +238,12 @@ class Plan:
                     at, np.ones((1, seq), dtype=bool))
         steps = np.arange(seq + 1)
         at = self.first[rows, None] + steps  # (n, seq + 1) flat positions of the bigrams
-        inside = steps < lengths[:, None] + 1
-        bigrams = np.where(inside, enc.bigrams[np.where(inside, at, 0)], 0)
-        inside = inside[:, :seq] & (steps[:seq] < lengths[:, None])
-        at = at[:, :seq] + 1  # flat positions of the units
-        chars = np.where(inside, enc.chars[np.where(inside, at, 0)], 0)
+        inside = steps <= lengths[:, None]  # a piece of n units has n + 1 bigrams
+        bigrams = enc.bigrams.take(at, mode="clip")  # past a piece's end: anything in range, then 0
+        bigrams *= inside
+        at, inside = at[:, 1:], inside[:, 1:]  # the flat positions of the units, and which are a piece's
+        chars = enc.chars.take(at, mode="clip")
+        chars *= inside
         return chars, bigrams, lengths, at, inside
 
     @staticmethod
@@ -254,7 +255,9 @@ class Plan:
         if inside.shape[0] == 1 and inside.all():  # one piece: a slice of the flat array
             first = int(at[0, 0])
             return enc.features[first:first + at.shape[1]][None].astype(np.float32)
-        return np.where(inside[..., None], enc.features[np.where(inside, at, 0)], 0).astype(np.float32)
+        out = enc.features.take(at, axis=0, mode="clip").astype(np.float32)
+        out *= inside[..., None]
+        return out
 
     def mask(self, rows: slice, masks: Sequence[np.ndarray | None], seq: int) -> np.ndarray | None:
         """The constraints of the batch `rows` (None when no text of it has any)."""

@@ -131,6 +131,12 @@ static void qmatvec2_plain(const QMat *m1, const uint8_t *x1, int32_t *acc1, con
     qmatvec_plain(m1, x1, acc1);
     qmatvec_plain(m2, x2, acc2);
 }
+/* m1 x1 -> a1, m2 x2 -> a2, m1 x3 -> a3, m2 x4 -> a4 (two positions' left and right bigrams) */
+static void qmatvec4_plain(const QMat *m1, const QMat *m2, const uint8_t *x1, const uint8_t *x2, const uint8_t *x3,
+                           const uint8_t *x4, int32_t *a1, int32_t *a2, int32_t *a3, int32_t *a4) {
+    qmatvec2_plain(m1, x1, a1, m2, x2, a2);
+    qmatvec2_plain(m1, x3, a3, m2, x4, a4);
+}
 static void lstm_cell_plain(float *gates, float *c, uint8_t *hq, int H) { LSTM_CELL_BODY }
 
 #if HAVE_X86
@@ -141,6 +147,12 @@ static void qmatvec2_avx2(const QMat *m1, const uint8_t *x1, int32_t *acc1, cons
                           int32_t *acc2) {
     qmatvec_avx2(m1, x1, acc1);
     qmatvec_avx2(m2, x2, acc2);
+}
+__attribute__((target("avx2,fma")))
+static void qmatvec4_avx2(const QMat *m1, const QMat *m2, const uint8_t *x1, const uint8_t *x2, const uint8_t *x3,
+                          const uint8_t *x4, int32_t *a1, int32_t *a2, int32_t *a3, int32_t *a4) {
+    qmatvec2_avx2(m1, x1, a1, m2, x2, a2);
+    qmatvec2_avx2(m1, x3, a3, m2, x4, a4);
 }
 __attribute__((target("avx2,fma")))
 static void lstm_cell_avx2(float *gates, float *c, uint8_t *hq, int H) { LSTM_CELL_BODY }
@@ -257,6 +269,53 @@ static void qmatvec2_vnni(const QMat *m1, const uint8_t *x1, int32_t *acc1, cons
     }
 }
 
+/* Two matrices times two inputs each (two positions' left and right bigrams): each weight block
+ * loaded once for both positions, half the weight traffic of two `qmatvec2_vnni` calls. */
+VNNI_TARGET
+static void qmatvec4_vnni(const QMat *m1, const QMat *m2, const uint8_t *x1, const uint8_t *x2, const uint8_t *x3,
+                          const uint8_t *x4, int32_t *a1, int32_t *a2, int32_t *a3, int32_t *a4) {
+    if (m1->gp != m2->gp || m1->kp != m2->kp || m1->gp % 64) {
+        qmatvec2_vnni(m1, x1, a1, m2, x2, a2);
+        qmatvec2_vnni(m1, x3, a3, m2, x4, a4);
+        return;
+    }
+    const int gp = m1->gp, kq = m1->kp / 4, blocks = gp / 16;
+    for (int b = 0; b < blocks; b += 4) {
+        __m512i p0 = _mm512_setzero_si512(), p1 = p0, p2 = p0, p3 = p0, q0 = p0, q1 = p0, q2 = p0, q3 = p0;
+        __m512i r0 = p0, r1 = p0, r2 = p0, r3 = p0, s0 = p0, s1 = p0, s2 = p0, s3 = p0;
+        const int8_t *w = m1->w + (size_t)b * 64, *v = m2->w + (size_t)b * 64;
+        for (int j = 0; j < kq; j++, w += (size_t)gp * 4, v += (size_t)gp * 4) {
+            int32_t e1, e2, e3, e4;
+            memcpy(&e1, x1 + 4 * j, 4);
+            memcpy(&e2, x2 + 4 * j, 4);
+            memcpy(&e3, x3 + 4 * j, 4);
+            memcpy(&e4, x4 + 4 * j, 4);
+            const __m512i X1 = _mm512_set1_epi32(e1), X2 = _mm512_set1_epi32(e2), X3 = _mm512_set1_epi32(e3),
+                          X4 = _mm512_set1_epi32(e4);
+            __m512i wk = _mm512_loadu_si512(w), vk = _mm512_loadu_si512(v);
+            p0 = _mm512_dpbusd_epi32(p0, X1, wk); r0 = _mm512_dpbusd_epi32(r0, X3, wk);
+            q0 = _mm512_dpbusd_epi32(q0, X2, vk); s0 = _mm512_dpbusd_epi32(s0, X4, vk);
+            wk = _mm512_loadu_si512(w + 64); vk = _mm512_loadu_si512(v + 64);
+            p1 = _mm512_dpbusd_epi32(p1, X1, wk); r1 = _mm512_dpbusd_epi32(r1, X3, wk);
+            q1 = _mm512_dpbusd_epi32(q1, X2, vk); s1 = _mm512_dpbusd_epi32(s1, X4, vk);
+            wk = _mm512_loadu_si512(w + 128); vk = _mm512_loadu_si512(v + 128);
+            p2 = _mm512_dpbusd_epi32(p2, X1, wk); r2 = _mm512_dpbusd_epi32(r2, X3, wk);
+            q2 = _mm512_dpbusd_epi32(q2, X2, vk); s2 = _mm512_dpbusd_epi32(s2, X4, vk);
+            wk = _mm512_loadu_si512(w + 192); vk = _mm512_loadu_si512(v + 192);
+            p3 = _mm512_dpbusd_epi32(p3, X1, wk); r3 = _mm512_dpbusd_epi32(r3, X3, wk);
+            q3 = _mm512_dpbusd_epi32(q3, X2, vk); s3 = _mm512_dpbusd_epi32(s3, X4, vk);
+        }
+        const int32_t *c1 = m1->comp + b * 16, *c2 = m2->comp + b * 16;
+#define STORE4(k, P, Q, R, S)                                                                              \
+        _mm512_storeu_si512(a1 + b * 16 + 16 * k, _mm512_sub_epi32(P, _mm512_loadu_si512(c1 + 16 * k))); \
+        _mm512_storeu_si512(a2 + b * 16 + 16 * k, _mm512_sub_epi32(Q, _mm512_loadu_si512(c2 + 16 * k))); \
+        _mm512_storeu_si512(a3 + b * 16 + 16 * k, _mm512_sub_epi32(R, _mm512_loadu_si512(c1 + 16 * k))); \
+        _mm512_storeu_si512(a4 + b * 16 + 16 * k, _mm512_sub_epi32(S, _mm512_loadu_si512(c2 + 16 * k)));
+        STORE4(0, p0, q0, r0, s0) STORE4(1, p1, q1, r1, s1) STORE4(2, p2, q2, r2, s2) STORE4(3, p3, q3, r3, s3)
+#undef STORE4
+    }
+}
+
 /* tanh_approx, sigmoid_approx and quantise_unit on 16 lanes: the same IEEE operations in the
  * same order as the scalar functions above, so the same numbers. */
 VNNI_TARGET
@@ -320,7 +379,7 @@ static void lstm_cell_vnni(float *gates, float *c, uint8_t *hq, int H) {
 
 /* Scores of one row of n units: ids `chars` (n), `bigrams` (n + 1), features (n, n_feat) or NULL,
  * into out (n, n_out). Work space: pre (n, 2, 4H) floats, hs (n, hrow) bytes twice, acc. */
-#define DEFINE_FORWARD_ROW(NAME, ATTR, QMATVEC, QMATVEC2, CELL)                             \
+#define DEFINE_FORWARD_ROW(NAME, ATTR, QMATVEC, QMATVEC2, QMATVEC4, CELL)                             \
 ATTR static void NAME(const Model *M, const int64_t *chars, const int64_t *bigrams, const float *feats,        \
                         int64_t std, int n, float *out, float *pre, uint8_t *hin, uint8_t *hout,               \
                         int32_t *acc, int32_t *acc2, float *c, uint8_t *bq) {                                  \
@@ -330,54 +389,66 @@ ATTR static void NAME(const Model *M, const int64_t *chars, const int64_t *bigra
     /* the first layer's input projections, one pass over each position's gates: the unit's and the            \
      * standard's rows, the dictionary features that are set, the two bigrams' products */                     \
     const float *ls = M->left.scale, *rs = M->right.scale;                                                     \
-    for (int t = 0; t < n; t++) {                                                                              \
-        float *p = pre + (size_t)t * 2 * G;                                                                    \
-        const float *cr = M->chartab + (size_t)chars[t] * 2 * G;                                               \
-        const float *f1 = NULL, *f2 = NULL;                                                                    \
-        float v1 = 0.0f, v2 = 0.0f;                                                                            \
-        int nf = 0;                                                                                            \
-        for (int f = 0; f < M->n_feat && feats; f++) {                                                         \
-            const float v = feats[(size_t)t * M->n_feat + f];                                                  \
-            if (v != 0.0f) {                                                                                   \
-                if (nf == 0) { f1 = M->feattab + (size_t)f * 2 * G; v1 = v; }                                  \
-                else if (nf == 1) { f2 = M->feattab + (size_t)f * 2 * G; v2 = v; }                             \
-                nf++;                                                                                          \
-            }                                                                                                  \
-        }                                                                                                      \
-        float sl = 0.0f, sr = 0.0f;                                                                            \
+    const size_t gmax = (size_t)(2 * G > M->out.gp ? 2 * G : M->out.gp) + 16;                                  \
+    int32_t *acc3 = acc2 + gmax, *acc4 = acc2 + 2 * gmax;  /* the second position's products */                \
+    for (int t0 = 0; t0 < n; t0 += 2) {  /* two positions at a time: their bigram products together */         \
+        const int pair = t0 + 1 < n;                                                                           \
         if (M->bdim) {                                                                                         \
-            const int64_t bl = bigrams[t], br = bigrams[t + 1];                                                \
-            sl = M->bigs[bl];                                                                                  \
-            sr = M->bigs[br];                                                                                  \
-            const int8_t *ql = M->bigq + (size_t)bl * M->bdim_p, *qr = M->bigq + (size_t)br * M->bdim_p;       \
-            for (int j = 0; j < M->bdim_p; j++) bq[j] = (uint8_t)(ql[j] + 128);                                \
-            for (int j = 0; j < M->bdim_p; j++) bq[M->bdim_p + j] = (uint8_t)(qr[j] + 128);                    \
-            QMATVEC2(&M->left, bq, acc, &M->right, bq + M->bdim_p, acc2);                                      \
-        }                                                                                                      \
-        if (nf <= 2 && M->bdim) {  /* the usual case, in one pass */                                           \
-            if (nf == 0)                                                                                       \
-                for (int o = 0; o < 2 * G; o++)                                                                \
-                    p[o] = (cr[o] + stdrow[o]) + (ls[o] * sl) * (float)acc[o] + (rs[o] * sr) * (float)acc2[o]; \
-            else if (nf == 1)                                                                                  \
-                for (int o = 0; o < 2 * G; o++)                                                                \
-                    p[o] = ((cr[o] + stdrow[o]) + v1 * f1[o]) + (ls[o] * sl) * (float)acc[o] +                 \
-                           (rs[o] * sr) * (float)acc2[o];                                                      \
+            for (int u = 0; u <= pair; u++) {                                                                  \
+                const int8_t *ql = M->bigq + (size_t)bigrams[t0 + u] * M->bdim_p;                              \
+                const int8_t *qr = M->bigq + (size_t)bigrams[t0 + u + 1] * M->bdim_p;                          \
+                uint8_t *x = bq + (size_t)u * 2 * M->bdim_p;                                                   \
+                for (int j = 0; j < M->bdim_p; j++) x[j] = (uint8_t)(ql[j] + 128);                             \
+                for (int j = 0; j < M->bdim_p; j++) x[M->bdim_p + j] = (uint8_t)(qr[j] + 128);                 \
+            }                                                                                                  \
+            if (pair)                                                                                          \
+                QMATVEC4(&M->left, &M->right, bq, bq + M->bdim_p, bq + 2 * M->bdim_p, bq + 3 * M->bdim_p, acc, acc2, \
+                         acc3, acc4);                                                                          \
             else                                                                                               \
-                for (int o = 0; o < 2 * G; o++)                                                                \
-                    p[o] = (((cr[o] + stdrow[o]) + v1 * f1[o]) + v2 * f2[o]) + (ls[o] * sl) * (float)acc[o] +  \
-                           (rs[o] * sr) * (float)acc2[o];                                                      \
-        } else {  /* the same sums, a pass for each part */                                                    \
-            for (int o = 0; o < 2 * G; o++) p[o] = cr[o] + stdrow[o];                                          \
+                QMATVEC2(&M->left, bq, acc, &M->right, bq + M->bdim_p, acc2);                                  \
+        }                                                                                                      \
+        for (int u = 0; u <= pair; u++) {                                                                      \
+            const int t = t0 + u;                                                                              \
+            const int32_t *al = u ? acc3 : acc, *ar = u ? acc4 : acc2;                                         \
+            float *p = pre + (size_t)t * 2 * G;                                                                \
+            const float *cr = M->chartab + (size_t)chars[t] * 2 * G;                                           \
+            const float *f1 = NULL, *f2 = NULL;                                                                \
+            float v1 = 0.0f, v2 = 0.0f;                                                                        \
+            int nf = 0;                                                                                        \
             for (int f = 0; f < M->n_feat && feats; f++) {                                                     \
                 const float v = feats[(size_t)t * M->n_feat + f];                                              \
                 if (v != 0.0f) {                                                                               \
-                    const float *fr = M->feattab + (size_t)f * 2 * G;                                          \
-                    for (int o = 0; o < 2 * G; o++) p[o] = p[o] + v * fr[o];                                   \
+                    if (nf == 0) { f1 = M->feattab + (size_t)f * 2 * G; v1 = v; }                              \
+                    else if (nf == 1) { f2 = M->feattab + (size_t)f * 2 * G; v2 = v; }                         \
+                    nf++;                                                                                      \
                 }                                                                                              \
             }                                                                                                  \
-            if (M->bdim)                                                                                       \
-                for (int o = 0; o < 2 * G; o++)                                                                \
-                    p[o] = p[o] + (ls[o] * sl) * (float)acc[o] + (rs[o] * sr) * (float)acc2[o];                \
+            const float sl = M->bdim ? M->bigs[bigrams[t]] : 0.0f, sr = M->bdim ? M->bigs[bigrams[t + 1]] : 0.0f; \
+            if (nf <= 2 && M->bdim) {  /* the usual case, in one pass */                                       \
+                if (nf == 0)                                                                                   \
+                    for (int o = 0; o < 2 * G; o++)                                                            \
+                        p[o] = (cr[o] + stdrow[o]) + (ls[o] * sl) * (float)al[o] + (rs[o] * sr) * (float)ar[o]; \
+                else if (nf == 1)                                                                              \
+                    for (int o = 0; o < 2 * G; o++)                                                            \
+                        p[o] = ((cr[o] + stdrow[o]) + v1 * f1[o]) + (ls[o] * sl) * (float)al[o] +              \
+                               (rs[o] * sr) * (float)ar[o];                                                    \
+                else                                                                                           \
+                    for (int o = 0; o < 2 * G; o++)                                                            \
+                        p[o] = (((cr[o] + stdrow[o]) + v1 * f1[o]) + v2 * f2[o]) + (ls[o] * sl) * (float)al[o] + \
+                               (rs[o] * sr) * (float)ar[o];                                                    \
+            } else {  /* the same sums, a pass for each part */                                                \
+                for (int o = 0; o < 2 * G; o++) p[o] = cr[o] + stdrow[o];                                      \
+                for (int f = 0; f < M->n_feat && feats; f++) {                                                 \
+                    const float v = feats[(size_t)t * M->n_feat + f];                                          \
+                    if (v != 0.0f) {                                                                           \
+                        const float *fr = M->feattab + (size_t)f * 2 * G;                                      \
+                        for (int o = 0; o < 2 * G; o++) p[o] = p[o] + v * fr[o];                               \
+                    }                                                                                          \
+                }                                                                                              \
+                if (M->bdim)                                                                                   \
+                    for (int o = 0; o < 2 * G; o++)                                                            \
+                        p[o] = p[o] + (ls[o] * sl) * (float)al[o] + (rs[o] * sr) * (float)ar[o];               \
+            }                                                                                                  \
         }                                                                                                      \
     }                                                                                                          \
     for (int l = 0; l < M->layers; l++) {                                                                      \
@@ -427,10 +498,11 @@ ATTR static void NAME(const Model *M, const int64_t *chars, const int64_t *bigra
 }
 
 
-DEFINE_FORWARD_ROW(forward_row_plain, , qmatvec_plain, qmatvec2_plain, lstm_cell_plain)
+DEFINE_FORWARD_ROW(forward_row_plain, , qmatvec_plain, qmatvec2_plain, qmatvec4_plain, lstm_cell_plain)
 #if HAVE_X86
-DEFINE_FORWARD_ROW(forward_row_avx2, __attribute__((target("avx2,fma"))), qmatvec_avx2, qmatvec2_avx2, lstm_cell_avx2)
-DEFINE_FORWARD_ROW(forward_row_vnni, VNNI_TARGET, qmatvec_vnni, qmatvec2_vnni, lstm_cell_vnni)
+DEFINE_FORWARD_ROW(forward_row_avx2, __attribute__((target("avx2,fma"))), qmatvec_avx2, qmatvec2_avx2, qmatvec4_avx2, \
+                   lstm_cell_avx2)
+DEFINE_FORWARD_ROW(forward_row_vnni, VNNI_TARGET, qmatvec_vnni, qmatvec2_vnni, qmatvec4_vnni, lstm_cell_vnni)
 #endif
 
 typedef void (*row_fn)(const Model *, const int64_t *, const int64_t *, const float *, int64_t, int, float *,
@@ -668,8 +740,8 @@ static PyObject *py_forward(PyObject *self, PyObject *args) {
      * cost page faults: a fifth of a 50-character call) */
     const size_t sp = s ? (size_t)s : 1;
     const size_t sizes[7] = {sizeof(float) * sp * 2 * G, sp * hw + 64, sp * hw + 64, sizeof(int32_t) * gmax,
-                             sizeof(int32_t) * gmax, sizeof(float) * 2 * (size_t)H + 64,
-                             (size_t)(2 * M->bdim_p + 2 * H + 64)};
+                             3 * sizeof(int32_t) * gmax, sizeof(float) * 2 * (size_t)H + 64,
+                             (size_t)(4 * M->bdim_p + 2 * H + 64)};
     size_t total = 0;
     for (int i = 0; i < 7; i++) total += (sizes[i] + 63) / 64 * 64;
     uint8_t *block = scratch(total);

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any, Protocol
 
 import numpy as np
@@ -291,12 +292,21 @@ def word_spans(units: Sequence[Units], enc: Encoded, tags: np.ndarray) -> list[t
         first_local = firsts - base[text_of]
         last_local = lasts - base[text_of]
     # Character offsets: the unit's index, unless the text has multi-character units or whitespace.
+    # The texts that have them are mapped all at once: their units' offsets in one array.
     cs, ce = first_local.copy(), last_local + 1
-    for k, u in enumerate(units):
-        if not isinstance(u.starts, range):
-            w = slice(int(bounds[k - 1]) if k else 0, int(bounds[k]))
-            cs[w] = np.asarray(u.starts, dtype=np.int64)[first_local[w]]
-            ce[w] = np.asarray(u.ends, dtype=np.int64)[last_local[w]]
+    odd = [k for k, u in enumerate(units) if not isinstance(u.starts, range)]
+    if odd:
+        sizes = n[odd]
+        total = int(sizes.sum())
+        starts = np.fromiter(chain.from_iterable(units[k].starts for k in odd), dtype=np.int64, count=total)
+        ends = np.fromiter(chain.from_iterable(units[k].ends for k in odd), dtype=np.int64, count=total)
+        first_word = np.concatenate([[0], bounds[:-1]])[odd]  # each odd text's words: first_word + range(count)
+        count = bounds[odd] - first_word
+        before = np.cumsum(count) - count
+        words = np.repeat(first_word - before, count) + np.arange(int(count.sum()))
+        unit_base = np.repeat(np.cumsum(sizes) - sizes, count)  # each word's text's first unit in `starts`
+        cs[words] = starts[unit_base + first_local[words]]
+        ce[words] = ends[unit_base + last_local[words]]
     cs_l, ce_l, last_l = cs.tolist(), ce.tolist(), last_local.tolist()
     out = []
     b0 = 0

@@ -1,11 +1,18 @@
-# CPU-only image of the segmentation service, without torch (inference runs on ONNX Runtime):
+# CPU-only image of the segmentation service, without torch (inference runs on the package's own
+# int8 kernel, segmenter/_native.c, and ONNX Runtime for float32):
 #   docker build -t segmenter . && docker run -p 8000:8000 segmenter
 # Two stages: the builder makes the wheel (library, app and shipped models); the final image
 # installs the pinned dependencies, then the wheel, mounted from the builder (no copy of it, nor
 # of the sources, is left in a layer). bench/docker_smoke.sh builds, runs and stops it for real.
 
 FROM python:3.11-slim AS builder
-ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 SEGMENTER_REQUIRE_NATIVE=1
+# A C compiler for the kernel (and Python's headers where the base image lacks them), in the
+# builder only: the final image gets the built wheel.
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends gcc libc6-dev >/dev/null \
+    && (python -c "import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))" \
+        || apt-get install -y -qq --no-install-recommends libpython3.11-dev >/dev/null) \
+    && rm -rf /var/lib/apt/lists/*
 # The build backend, pinned and installed once (cached): the wheel is built without isolation,
 # so a code change fetches nothing.
 RUN pip install setuptools==84.2.1

@@ -3,6 +3,7 @@ under the names the code imports. The folder api/ installs as `segmenter_api` (s
 clash with another `api`) and the folder models/ as `segmenter/models`, where the library finds
 the shipped models. Everything else about the package is in pyproject.toml."""
 
+import os
 import sys
 
 from setuptools import Extension, find_packages, setup
@@ -27,10 +28,12 @@ PACKAGES, PACKAGE_DIR = _packages()
 
 # The native runtime's kernel (segmenter/native.py), built against the stable ABI: one wheel for
 # CPython 3.11 and later. -ffp-contract=off: no multiply-add fused in one instruction set's code
-# and not in another's, so every instruction set gives the same scores. `optional`: without a C
-# compiler the package still installs, and the other runtimes run.
+# and not in another's, so every instruction set gives the same scores. Optional: without a C
+# compiler the package still installs, and the other runtimes run (ONNX Runtime, fp32), unless
+# SEGMENTER_REQUIRE_NATIVE=1 (the Docker image's build) makes a failed build an error.
 FLAGS = [] if sys.platform == "win32" else ["-O3", "-ffp-contract=off", "-fno-strict-aliasing"]
 NATIVE = Extension("segmenter._native", ["segmenter/_native.c"], py_limited_api=True,
-                   define_macros=[("Py_LIMITED_API", "0x030B0000")], extra_compile_args=FLAGS, optional=True)
+                   define_macros=[("Py_LIMITED_API", "0x030B0000")], extra_compile_args=FLAGS,
+                   optional=os.environ.get("SEGMENTER_REQUIRE_NATIVE") != "1")
 setup(packages=PACKAGES, package_dir=PACKAGE_DIR, ext_modules=[NATIVE],
       options={"bdist_wheel": {"py_limited_api": "cp311"}})

@@ -206,6 +206,8 @@ class ModelInfo(BaseModel):
     layers: int
     hidden: int
     precision: str = Field(description="inference number format the server runs the model in")
+    runtime: str = Field(description="what runs the network: native (the package's int8 kernel), onnxruntime "
+                                     "or torch")
     pos_tagging: bool = Field(description="whether the model also tags parts of speech ('pos': true)")
     pos_tags: list[str] | None = Field(None, description="its part-of-speech tag set")
     scores: dict[str, Any] = Field(description="scores recorded with the model: dev, dev_pos, dev_by_standard, "

@@ -52,7 +52,10 @@ status, body = post("/v1/segment", {"text": "我爱北京天安门。", "model":
 assert status == 200 and "".join(t["text"] for t in body["results"][0]["tokens"]) == "我爱北京天安门。", body
 status, body = post("/v1/tag", {"text": "今天天气很好"})
 assert status == 200 and [c["char"] for c in body["results"][0]["chars"]] == list("今天天气很好"), body
-print("segment and tag: ok")
+with urllib.request.urlopen(base + "/v1/models", timeout=10) as r:
+    served = {m["name"]: (m["runtime"], m["precision"]) for m in json.loads(r.read())["models"]}
+assert served["multi-fast"] == ("native", "int8"), served  # the image built the kernel
+print("segment and tag: ok; multi-fast runs", served["multi-fast"])
 
 # CLIENTS requests of 95,000 characters each (within max_request_chars), all in flight at the stop;
 # every sentence different (drawn from the characters of a few sentences), so no cache helps

@@ -46,6 +46,15 @@ def test_dependencies_are_pinned_and_installed_before_the_code():
     assert wanted <= {p.split("==")[0].lower() for p in pins}, wanted - {p.split("==")[0].lower() for p in pins}
 
 
+def test_the_builder_compiles_the_kernel_and_must():
+    builder = DOCKERFILE[:DOCKERFILE.rindex("\nFROM ")]
+    assert "SEGMENTER_REQUIRE_NATIVE=1" in builder  # a failed build of the kernel fails the image's build
+    assert re.search(r"apt-get install .*\bgcc\b", builder)
+    final = DOCKERFILE[DOCKERFILE.rindex("\nFROM "):]
+    assert "gcc" not in final  # no compiler in the image
+    assert "segmenter/*.so" in (REPO / ".dockerignore").read_text()  # a local build's kernel is not copied in
+
+
 def test_models_are_in_the_image_and_pickles_are_not():
     ignored = (REPO / ".dockerignore").read_text()
     assert "checkpoint.pt" in ignored and ".venv" in ignored

@@ -23,6 +23,7 @@ async def models(state: StateDep) -> ModelsResponse:
         out.append(ModelInfo(name=name, default=name == default_key, standard=seg.standard,
                              standards=list(seg.standards), names=aliases,
                              cell=seg.config.cell.value, layers=seg.config.layers, hidden=seg.config.hidden,
-                             precision=seg.precision.value, pos_tagging=seg.pos_tags is not None,
+                             precision=seg.precision.value, runtime=seg.runtime.value,
+                             pos_tagging=seg.pos_tags is not None,
                              pos_tags=list(seg.pos_tags) if seg.pos_tags else None, scores=scores))
     return ModelsResponse(models=out)

@@ -20,7 +20,7 @@ def test_models_lists_the_shipped_model_with_its_scores(client):
     assert all(0.7 < mixed[k]["f1"] <= 1.0 for k in mixed)
     assert sum(mixed[k]["f1"] for k in mixed) < sum(own[k]["f1"] for k in mixed) - 0.1
     assert 0.9 < multi["scores"]["test"]["f1"] <= 1.0
-    assert multi["precision"] == "int8"  # precision "auto": int8 on the native kernel
+    assert (multi["precision"], multi["runtime"]) == ("int8", "native")  # precision "auto": int8 on the kernel
 
 
 def test_the_precision_setting_reaches_the_model():

@@ -6,7 +6,8 @@
    `segmenter.compat.jieba` shim and jieba 0.42.1's default mode): a loop of one call per line over
    the PKU test (characters per second), and the p50/p99 of one call on 50-character texts.
 2. Batches (`bench/throughput.py`, each engine in its own child process): `cut_batch` with one
-   thread and with the default threads, at fp32 and int8, on the PKU test and on `--big-mb` MB
+   thread and with the default threads, at the default precision ("auto": int8 on the native
+   kernel) and at fp32 (ONNX Runtime), on the PKU test and on `--big-mb` MB
    of corpus text, against `jieba.lcut` per line (one core); with peak RSS.
 3. Cold start per Python version, from the wheel built from this checkout (no torch, no onnx),
    each in a virtual environment made under `--venvs` (kept, and reused when present): load +
@@ -50,12 +51,12 @@ def one_call_child(data: Path, n: int) -> dict[str, dict[str, float]]:
 
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
-    seg = Segmenter.load(threads=1)
-    int8 = Segmenter.load(threads=1, precision="int8")
+    seg = Segmenter.load(threads=1)  # precision "auto": int8 on the native kernel
+    fp32 = Segmenter.load(threads=1, precision="fp32")  # ONNX Runtime
     lines = [ln for ln in throughput.read_lines(data / "pku" / "pku_test.utf8") if ln]
     texts = latency.texts_of_length(data / "pku" / "pku_test.utf8", 50, n)
     out = {}
-    for name, cut in (("Segmenter.cut", seg.cut), ("Segmenter.cut, precision int8", int8.cut),
+    for name, cut in (("Segmenter.cut", seg.cut), ("Segmenter.cut, precision fp32", fp32.cut),
                       ("segmenter.compat.jieba.lcut", shim.lcut), ("jieba.lcut", jieba.lcut)):
         for t in lines[:200]:
             cut(t)
@@ -144,10 +145,10 @@ def main(argv: list[str] | None = None) -> int:
             print("\n| batches | input | threads | precision | segmenter chars/s | jieba chars/s | vs jieba "
                   "| peak RSS MiB |\n|---|---|---|---|---|---|---|---|", flush=True)
             for path in inputs:
-                ns = argparse.Namespace(model="multi-fast", threads=1, chunk=2000, precision="fp32", repeat=args.repeat)
+                ns = argparse.Namespace(model="multi-fast", threads=1, chunk=2000, precision="auto", repeat=args.repeat)
                 jieba_r = throughput.measure("jieba", path, ns)
                 for threads in (1, os.cpu_count() or 1):
-                    for precision in ("fp32", "int8"):
+                    for precision in ("auto", "fp32"):
                         ns.threads, ns.precision = threads, precision
                         r = throughput.measure("segmenter", path, ns)
                         print(f"| `cut_batch` | {path.name} | {threads} | {precision} | {r['chars_per_s']:,} "

@@ -36,6 +36,7 @@ from typing import IO, Any, NamedTuple
 
 from segmenter.errors import CorpusError, InvalidInputError
 from segmenter.lexicon import Entry, parse_entry
+from segmenter.pipeline import Analysis
 from segmenter.segmenter import Segmenter
 from segmenter.text import normalise
 
@@ -174,6 +175,8 @@ class Tokenizer:
         text = _text(sentence)
         if cut_all:
             yield from (text[s:e] for s, e in self._full(text))
+        elif "\n" not in text:  # one line: the words as strings, no token objects
+            yield from _words_with_spaces(text, self.segmenter.analyse([text], pos=False)[0])
         else:
             yield from (t.text for t in self._tokens(text))
 
@@ -398,6 +401,20 @@ class _Freq(Mapping[str, int]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+
+def _words_with_spaces(text: str, analysis: Analysis) -> list[str]:
+    """`_with_spaces` of an analysis's words, as strings only (`cut` of one line)."""
+    out: list[str] = []
+    at = 0
+    for s, e in zip(analysis.starts, analysis.ends):
+        if s > at:
+            out.append(text[at:s])
+        out.append(text[s:e])
+        at = e
+    if at < len(text):
+        out.append(text[at:])
+    return out
 
 
 def _with_spaces(text: str, tokens: list[Any]) -> list[_Token]:

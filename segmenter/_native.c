@@ -951,39 +951,38 @@ done:
     return result;
 }
 
-/* intmap_get(slots int64 (size,), ids int64 (size,), shift, keys int64 (n,), out int64 (n,)): `vocab._IntMap.get`,
- * the id of every key by linear probing from its Fibonacci-hash home slot (1, `<UNK>`, where a probe
- * meets an empty slot, -1, first). */
+/* intmap_get(pairs int64 (size, 2), shift, keys int64 (n,), out int64 (n,)): `vocab._IntMap.get`, the
+ * id of every key by linear probing from its Fibonacci-hash home slot (1, `<UNK>`, where a probe
+ * meets an empty slot, key -1, first); a slot is (key, id), side by side. */
 static PyObject *py_intmap_get(PyObject *self, PyObject *args) {
     (void)self;
-    Py_buffer sl, id, ky, out;
+    Py_buffer pr, ky, out;
     int shift;
-    if (!PyArg_ParseTuple(args, "y*y*iy*w*", &sl, &id, &shift, &ky, &out)) return NULL;
+    if (!PyArg_ParseTuple(args, "y*iy*w*", &pr, &shift, &ky, &out)) return NULL;
     PyObject *result = NULL;
-    const size_t size = (size_t)sl.len / 8, n = (size_t)ky.len / 8;
-    if ((size_t)sl.len % 8 || id.len != sl.len || (size_t)ky.len % 8 || out.len != ky.len || !size ||
-        (size & (size - 1)) || shift < 1 || shift > 63 || ((uint64_t)1 << (64 - shift)) != size) {
+    const size_t size = (size_t)pr.len / 16, n = (size_t)ky.len / 8;
+    if ((size_t)pr.len % 16 || (size_t)ky.len % 8 || out.len != ky.len || !size || (size & (size - 1)) || shift < 1 ||
+        shift > 63 || ((uint64_t)1 << (64 - shift)) != size) {
         PyErr_SetString(PyExc_ValueError, "intmap_get: arrays of the wrong size");
         goto done;
     }
     {
-        const int64_t *slots = sl.buf, *ids = id.buf, *k = ky.buf;
+        const int64_t *slots = pr.buf, *k = ky.buf;
         int64_t *o = out.buf;
         const uint64_t MUL = 0x9E3779B97F4A7C15ULL;
         for (size_t i = 0; i < n; i++) {
             size_t at = (size_t)(((uint64_t)k[i] * MUL) >> shift);
             int64_t found = 1;
             for (size_t probe = 0; probe < size; probe++, at = (at + 1) & (size - 1)) {
-                if (slots[at] == k[i]) { found = ids[at]; break; }
-                if (slots[at] == -1) break;
+                if (slots[2 * at] == k[i]) { found = slots[2 * at + 1]; break; }
+                if (slots[2 * at] == -1) break;
             }
             o[i] = found;
         }
     }
     result = Py_NewRef(Py_None);
 done:
-    PyBuffer_Release(&sl);
-    PyBuffer_Release(&id);
+    PyBuffer_Release(&pr);
     PyBuffer_Release(&ky);
     PyBuffer_Release(&out);
     return result;

@@ -277,20 +277,21 @@ def word_spans(units: Sequence[Units], enc: Encoded, tags: np.ndarray) -> list[t
     BMES tags in the flat layout of `Encoded` (`tags.word_bounds` on the units of all texts at
     once): the only Python work left is per word, in the renderings."""
     n = np.fromiter((len(u) for u in units), dtype=np.int64, count=len(units))
-    if len(units) == 1:  # one text: its units are the slots between <S> and </S>
-        firsts, lasts, bounds = word_bounds(tags[1:1 + int(n[0])], n)
-    else:
-        is_unit = np.ones(len(tags), dtype=bool)
-        is_unit[enc.offsets] = is_unit[enc.offsets + n + 1] = False  # the <S> and </S> slots
-        firsts, lasts, bounds = word_bounds(tags[is_unit], n)
-    if len(units) == 1:  # one text (a call of `cut`): its units are all the units
-        first_local, last_local = firsts, lasts
-    else:
-        base = np.zeros(len(units), dtype=np.int64)  # index of each text's first unit among all units
-        np.cumsum(n[:-1], out=base[1:])
-        text_of = np.repeat(np.arange(len(units)), np.diff(bounds, prepend=0))
-        first_local = firsts - base[text_of]
-        last_local = lasts - base[text_of]
+    if len(units) == 1:  # one text (a call of `cut`): its units are the slots between <S> and </S>
+        firsts, lasts, _ = word_bounds(tags[1:1 + int(n[0])], n)
+        u, first_l, last_l = units[0], firsts.tolist(), lasts.tolist()
+        if isinstance(u.starts, range):  # a unit a character: offsets are unit indices
+            return [(first_l, [i + 1 for i in last_l], last_l)]
+        unit_starts, unit_ends = u.starts, u.ends
+        return [([unit_starts[i] for i in first_l], [unit_ends[i] for i in last_l], last_l)]
+    is_unit = np.ones(len(tags), dtype=bool)
+    is_unit[enc.offsets] = is_unit[enc.offsets + n + 1] = False  # the <S> and </S> slots
+    firsts, lasts, bounds = word_bounds(tags[is_unit], n)
+    base = np.zeros(len(units), dtype=np.int64)  # index of each text's first unit among all units
+    np.cumsum(n[:-1], out=base[1:])
+    text_of = np.repeat(np.arange(len(units)), np.diff(bounds, prepend=0))
+    first_local = firsts - base[text_of]
+    last_local = lasts - base[text_of]
     # Character offsets: the unit's index, unless the text has multi-character units or whitespace.
     # The texts that have them are mapped all at once: their units' offsets in one array.
     cs, ce = first_local.copy(), last_local + 1
@@ -347,14 +348,21 @@ def analyse(texts: Sequence[str], *, vocab: Vocab, scorer: Scorer, pos_tags: tup
     labels = np.zeros(len(enc.chars), dtype=np.int16)  # flat, as enc.chars
     chosen = np.zeros(len(enc.chars), dtype=np.float32) if probs else None
     ends = plan.batches(batch_size, max_batch_units)
+    masked = any(m is not None for m in masks)
 
     def run(b: int) -> None:  # one batch; batches write disjoint parts of labels and chosen
         rows = slice(b, ends[b])
         chars, bigrams, lengths, at, inside = plan.gather(enc, rows)
         std = None if standard is None else np.full(len(lengths), standard, dtype=np.int64)
         scores = scorer(chars, bigrams, lengths, std, plan.features(enc, at, inside))  # (n, seq, outputs) float32
-        mask = plan.mask(rows, masks, chars.shape[1])
+        mask = plan.mask(rows, masks, chars.shape[1]) if masked else None
         best = head.decode(scores, lengths, mask, pos_tags is not None)  # (n, seq) labels: 4 * part of speech + BMES
+        if len(lengths) == 1:  # one piece: its units are consecutive in the flat layout
+            first, n = int(at[0, 0]), int(lengths[0])
+            labels[first:first + n] = best[0, :n]
+            if chosen is not None:
+                chosen[first:first + n] = head.probs(scores, best, lengths, mask)[0, :n]
+            return
         labels[at[inside]] = best[inside]
         if chosen is not None:
             chosen[at[inside]] = head.probs(scores, best, lengths, mask)[inside]

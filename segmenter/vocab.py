@@ -115,8 +115,10 @@ class _IntMap:
         bits = max(4, (2 * len(keys)).bit_length())
         size = 1 << bits
         self._shift = np.uint64(64 - bits)
-        self._keys = np.full(size, -1, dtype=np.int64)
-        self._ids = np.ones(size, dtype=np.int64)
+        # (key, id) side by side, one cache line for both (`_native.intmap_get`); -1: an empty slot
+        self._pairs = np.empty((size, 2), dtype=np.int64)
+        self._keys, self._ids = self._pairs[:, 0], self._pairs[:, 1]
+        self._keys[:], self._ids[:] = -1, 1
         home = self._home(keys)
         # Linear probing, built in one pass: taken in order of home slot, each key goes to the first
         # slot at or after its home that no earlier key took, i.e. slot_i = i + max_{j <= i}(home_j - j)
@@ -145,7 +147,7 @@ class _IntMap:
         probe distance. Where the package's C kernel is built, the probing runs there, key by key."""
         if _native is not None:
             out = np.empty(len(keys), dtype=np.int64)
-            _native.intmap_get(self._keys, self._ids, int(self._shift), np.ascontiguousarray(keys, dtype=np.int64), out)
+            _native.intmap_get(self._pairs, int(self._shift), np.ascontiguousarray(keys, dtype=np.int64), out)
             return out
         if len(keys) <= self.SEARCH_MAX and self._sorted is not None:
             table, ids = self._sorted

@@ -72,7 +72,7 @@ class Segmenter:
         self.threads = threads
         self._executor: ThreadPoolExecutor | None = None
         self._executor_lock = threading.Lock()
-        self.precision = runtimes.resolve_precision(precision, runtime, model.config)
+        self.precision = runtimes.resolve_precision(precision, runtime, model.config, (meta or {}).get("precision"))
         # The network: its arrays (`Weights`, what `load` reads: no torch needed) or a torch module
         # (training's evaluation); the other form is made when a runtime needs it.
         self._weights: Weights | None = model if isinstance(model, Weights) else None

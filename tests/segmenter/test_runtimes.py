@@ -58,6 +58,13 @@ def test_the_runtime_choice(tiny_multi_models_dir):
     assert runtimes.choose("auto", Precision.INT8, gru, has_torch=True) is Runtime.ONNXRUNTIME
 
 
+def test_the_shipped_models_default_precisions():
+    """`multi`, the most accurate model, keeps fp32 (its meta.json's "precision"); the others run
+    int8 on the native kernel."""
+    got = {n: Segmenter.load(n, runtime="auto").precision for n in Segmenter.available()}
+    assert got == {"multi": Precision.FP32, "multi-fast": Precision.INT8, "pku-fast": Precision.INT8}
+
+
 def test_precision_auto_is_int8_where_the_native_runtime_runs_the_model(tiny_multi_models_dir):
     config = Segmenter.load("multi", models_dir=tiny_multi_models_dir).config
     gru = ModelConfig(n_units=5, n_bigrams=5, cell="gru")
@@ -69,6 +76,9 @@ def test_precision_auto_is_int8_where_the_native_runtime_runs_the_model(tiny_mul
     assert runtimes.resolve_precision("fp32", "auto", config) is Precision.FP32
     with pytest.raises(InvalidInputError, match="unknown precision 'fp64'"):
         runtimes.resolve_precision("fp64", "auto", config)
+    assert runtimes.resolve_precision("auto", "auto", config, model_default="fp32") is Precision.FP32
+    assert runtimes.resolve_precision("int8", "auto", config, model_default="fp32") is Precision.INT8
+    assert runtimes.resolve_precision("auto", "auto", config, model_default="auto") is Precision.INT8
     seg = Segmenter.load("multi", models_dir=tiny_multi_models_dir)
     assert (seg.runtime, seg.precision) == (Runtime.NATIVE, Precision.INT8)
     seg = Segmenter.load("multi", models_dir=tiny_multi_models_dir, runtime="onnxruntime")

@@ -67,6 +67,7 @@ typedef struct {
     QMat left, right;   /* the left and right bigram embeddings -> the 2 x 4H gates of both directions */
     Layer layer[MAX_LAYERS];
     QMat out;           /* 2H -> n_out */
+    QMat seg;           /* 2H -> the first 4 outputs alone (a factored head's BMES scores), or w NULL */
     float *out_b;       /* [n_out] */
 } Model;
 
@@ -377,8 +378,8 @@ static void lstm_cell_vnni(float *gates, float *c, uint8_t *hq, int H) {
  * into out (n, n_out). Work space: pre (n, 2, 4H) floats, hs (n, hrow) bytes twice, acc. */
 #define DEFINE_FORWARD_ROW(NAME, ATTR, QMATVEC, QMATVEC2, QMATVEC4, CELL)                             \
 ATTR static void NAME(const Model *M, const int64_t *chars, const int64_t *bigrams, const float *feats,        \
-                        int64_t std, int n, float *out, float *pre, uint8_t *hin, uint8_t *hout,               \
-                        int32_t *acc, int32_t *acc2, float *c, uint8_t *bq) {                                  \
+                        int64_t std, int n, const QMat *om, int n_o, float *out, float *pre, uint8_t *hin,     \
+                        uint8_t *hout, int32_t *acc, int32_t *acc2, float *c, uint8_t *bq) {                   \
     const int H = M->hidden, G = 4 * H;                                                                        \
     const int hw = M->out.kp;  /* bytes per position of a layer's output (2H, padded to 4) */                  \
     const float *stdrow = M->stdtab + (size_t)std * 2 * G;                                                     \
@@ -487,9 +488,9 @@ ATTR static void NAME(const Model *M, const int64_t *chars, const int64_t *bigra
     }                                                                                                          \
     /* the tag layer, from the last layer's bytes (now in hin) */                                              \
     for (int t = 0; t < n; t++) {                                                                              \
-        QMATVEC(&M->out, hin + (size_t)t * hw, acc);                                                           \
-        float *o_row = out + (size_t)t * M->n_out;                                                             \
-        for (int o = 0; o < M->n_out; o++) o_row[o] = M->out_b[o] + M->out.scale[o] * (float)acc[o];           \
+        QMATVEC(om, hin + (size_t)t * hw, acc);                                                                \
+        float *o_row = out + (size_t)t * n_o;                                                                  \
+        for (int o = 0; o < n_o; o++) o_row[o] = M->out_b[o] + om->scale[o] * (float)acc[o];                   \
     }                                                                                                          \
 }
 
@@ -501,8 +502,8 @@ DEFINE_FORWARD_ROW(forward_row_avx2, __attribute__((target("avx2,fma"))), qmatve
 DEFINE_FORWARD_ROW(forward_row_vnni, VNNI_TARGET, qmatvec_vnni, qmatvec2_vnni, qmatvec4_vnni, lstm_cell_vnni)
 #endif
 
-typedef void (*row_fn)(const Model *, const int64_t *, const int64_t *, const float *, int64_t, int, float *,
-                       float *, uint8_t *, uint8_t *, int32_t *, int32_t *, float *, uint8_t *);
+typedef void (*row_fn)(const Model *, const int64_t *, const int64_t *, const float *, int64_t, int, const QMat *,
+                       int, float *, float *, uint8_t *, uint8_t *, int32_t *, int32_t *, float *, uint8_t *);
 static row_fn forward_row = forward_row_plain;
 static const char *isa = "plain";
 
@@ -599,6 +600,7 @@ static void free_model(Model *M) {
     free_qmat(&M->left);
     free_qmat(&M->right);
     free_qmat(&M->out);
+    free_qmat(&M->seg);
     free(M->out_b);
     free(M);
 }
@@ -639,9 +641,9 @@ static int take_qmat(PyObject *t, QMat *q, const char *what) {
 
 static PyObject *py_build(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *dims, *chartab, *stdtab, *feattab, *bigq, *bigs, *left, *right, *layers, *out, *out_b;
-    if (!PyArg_ParseTuple(args, "OOOOOOOOOOO", &dims, &chartab, &stdtab, &feattab, &bigq, &bigs, &left, &right,
-                          &layers, &out, &out_b))
+    PyObject *dims, *chartab, *stdtab, *feattab, *bigq, *bigs, *left, *right, *layers, *out, *out_b, *seg;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOO", &dims, &chartab, &stdtab, &feattab, &bigq, &bigs, &left, &right,
+                          &layers, &out, &out_b, &seg))
         return NULL;
     Model *M = calloc(1, sizeof(Model));
     if (!M) return PyErr_NoMemory();
@@ -682,6 +684,10 @@ static PyObject *py_build(PyObject *self, PyObject *args) {
     }
     if (take_qmat(out, &M->out, "out") < 0) goto fail;
     if (take(out_b, sizeof(float) * M->n_out, (void **)&M->out_b, "out_b") < 0) goto fail;
+    if (seg != Py_None && (take_qmat(seg, &M->seg, "seg") < 0 || M->seg.g != 4 || M->n_out < 4)) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "seg: the first 4 outputs");
+        goto fail;
+    }
     return PyCapsule_New(M, "segmenter._native.Model", capsule_free);
 fail:
     free_model(M);
@@ -689,13 +695,15 @@ fail:
 }
 
 /* forward(model, chars int64 (b, s), bigrams int64 (b, s + 1), lengths int64 (b,), standards int64 (b,),
- *         features float32 (b, s, n_feat) or None, out float32 (b, s, n_out), b, s) */
+ *         features float32 (b, s, n_feat) or None, out float32 (b, s, outputs), b, s, outputs):
+ * outputs is n_out, or 4 for a model built with `seg` (a factored head's BMES scores alone). */
 static PyObject *py_forward(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *cap, *feat_obj;
     Py_buffer chars, bigrams, lengths, stds, feats = {0}, out;
-    int b, s;
-    if (!PyArg_ParseTuple(args, "Oy*y*y*y*Ow*ii", &cap, &chars, &bigrams, &lengths, &stds, &feat_obj, &out, &b, &s))
+    int b, s, outputs;
+    if (!PyArg_ParseTuple(args, "Oy*y*y*y*Ow*iii", &cap, &chars, &bigrams, &lengths, &stds, &feat_obj, &out, &b, &s,
+                          &outputs))
         return NULL;
     PyObject *result = NULL;
     int have_feats = 0;
@@ -707,7 +715,8 @@ static PyObject *py_forward(PyObject *self, PyObject *args) {
     }
     const size_t bs = (size_t)b * s;
     if (b < 0 || s < 0 || (size_t)chars.len != 8 * bs || (size_t)bigrams.len != 8 * (size_t)b * (s + 1) ||
-        (size_t)lengths.len != 8 * (size_t)b || (size_t)out.len != 4 * bs * M->n_out ||
+        !(outputs == M->n_out || (outputs == 4 && M->seg.w)) ||
+        (size_t)lengths.len != 8 * (size_t)b || (size_t)out.len != 4 * bs * (size_t)outputs ||
         (size_t)stds.len != 8 * (size_t)b || (have_feats && (size_t)feats.len != 4 * bs * M->n_feat)) {
         PyErr_SetString(PyExc_ValueError, "forward: arrays of the wrong size");
         goto done;
@@ -750,12 +759,13 @@ static PyObject *py_forward(PyObject *self, PyObject *args) {
             block += (sizes[i] + 63) / 64 * 64;
         }
         float *o = out.buf;
+        const QMat *om = outputs == M->n_out ? &M->out : &M->seg;
         memset(o, 0, (size_t)out.len);
         const float *f = have_feats ? feats.buf : NULL;
         for (int r = 0; r < b; r++) {
             const size_t at = (size_t)r * s;
-            forward_row(M, ch + at, bg + (size_t)r * (s + 1), f ? f + at * M->n_feat : NULL, sd[r], (int)ln[r],
-                        o + at * M->n_out, part[0], part[1], part[2], part[3], part[4], part[5], part[6]);
+            forward_row(M, ch + at, bg + (size_t)r * (s + 1), f ? f + at * M->n_feat : NULL, sd[r], (int)ln[r], om,
+                        outputs, o + at * outputs, part[0], part[1], part[2], part[3], part[4], part[5], part[6]);
         }
     }
     Py_END_ALLOW_THREADS

@@ -22,12 +22,17 @@ Precision). LSTM networks only: a GRU or plain RNN runs on ONNX Runtime or torch
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from segmenter.config import Cell, ModelConfig
 from segmenter.network import network
+from segmenter.tags import N_TAGS
+
+if TYPE_CHECKING:
+    from segmenter.pipeline import Scorer
 
 try:
     from segmenter import _native  # type: ignore[attr-defined]
@@ -132,10 +137,12 @@ def prepare(config: ModelConfig, weights: Mapping[str, np.ndarray],
         wh = [qmat(w[f"{p}.weight_hh_l0"], 1 / 127) for p in ps]
         layers.append((*wx, *wh, *b))
     out = qmat(w["out.weight"], 1 / 127)
+    # a factored head's 4 BMES scores alone (each output's scale is its own row's: the same scores)
+    seg = qmat(w["out.weight"][:N_TAGS], 1 / 127) if config.factored else None
     f32 = lambda a: np.ascontiguousarray(a, dtype=np.float32)  # noqa: E731
     return ((len(net.layers), H, char.rows, len(stdtab), net.features, n_bigrams, bdim, net.head.outputs),
             f32(chartab), f32(stdtab), f32(feattab), np.ascontiguousarray(bigq), bigs, left, right, layers, out,
-            f32(w["out.bias"]))
+            f32(w["out.bias"]), seg)
 
 
 class NativeTagger:
@@ -151,12 +158,23 @@ class NativeTagger:
         self.model = _native.build(*prepare(config, weights, int8_rows))
 
     def __call__(self, chars: np.ndarray, bigrams: np.ndarray, lengths: np.ndarray,
-                 standards: np.ndarray | None = None, features: np.ndarray | None = None) -> np.ndarray:
+                 standards: np.ndarray | None = None, features: np.ndarray | None = None,
+                 outputs: int | None = None) -> np.ndarray:
+        """`outputs`: all the head's (None), or `N_TAGS` for a factored head's BMES scores alone
+        (`segmentation_scorer`)."""
         n, seq = chars.shape
-        out = np.empty((n, seq, self.outputs), dtype=np.float32)
+        outputs = self.outputs if outputs is None else outputs
+        out = np.empty((n, seq, outputs), dtype=np.float32)
         stds = np.zeros(n, dtype=np.int64) if standards is None else np.ascontiguousarray(standards, dtype=np.int64)
         feats = None if features is None else np.ascontiguousarray(features, dtype=np.float32)
         _native.forward(self.model, np.ascontiguousarray(chars, dtype=np.int64),
                         np.ascontiguousarray(bigrams, dtype=np.int64), np.ascontiguousarray(lengths, dtype=np.int64),
-                        stds, feats, out, n, seq)
+                        stds, feats, out, n, seq, outputs)
         return out
+
+    def segmentation_scorer(self) -> Scorer:
+        """A scorer of the BMES scores alone, for calls that want no parts of speech: the tag layer's
+        other outputs are not computed (a factored head; else this scorer itself)."""
+        if not self.config.factored:
+            return self
+        return partial(self, outputs=N_TAGS)

@@ -82,6 +82,9 @@ class Segmenter:
         head = heads.head_of(self.config)
         self.head = head.bind(self.weights.state) if head.decoder_weights else head
         self.runtime, self._infer = self._runtime(runtime)
+        # what scores a batch when no part of speech is wanted (the native kernel then skips them)
+        self._infer_segmentation: Scorer = (self._infer.segmentation_scorer()
+                                            if isinstance(self._infer, native.NativeTagger) else self._infer)
         self.vocab = vocab
         self.pos_tags = pos_of_labels(self.config.labels)  # None: a segmentation-only model
         self.name = name
@@ -309,7 +312,8 @@ class Segmenter:
         `pos=False` when no rendering will want parts of speech (they are not decoded)."""
         texts, lexicon = self._call_args(texts, user_words)
         std = self._standard_index(standard)
-        return pipeline.analyse(texts, vocab=self.vocab, scorer=self._infer, pos_tags=self.pos_tags,
+        scorer = self._infer if pos else self._infer_segmentation
+        return pipeline.analyse(texts, vocab=self.vocab, scorer=scorer, pos_tags=self.pos_tags,
                                 head=self.head, max_piece=self.config.max_piece,
                                 batch_size=self.batch_size, lexicon=lexicon, standard=std, probs=probs,
                                 map_batches=self._map_batches,

@@ -110,7 +110,7 @@ def test_a_gru_is_not_the_kernels():
 def test_bad_arrays_are_errors_not_crashes(default_batch):
     _, tagger, (chars, bigrams, lengths, stds, feats) = default_batch
     out = np.empty((len(lengths), chars.shape[1], tagger.outputs), dtype=np.float32)
-    good = (tagger.model, chars, bigrams, lengths, stds, feats, out, len(lengths), chars.shape[1])
+    good = (tagger.model, chars, bigrams, lengths, stds, feats, out, len(lengths), chars.shape[1], tagger.outputs)
     native._native.forward(*good)  # the arguments as NativeTagger gives them
     cases = {
         "wrong size": (tagger.model, chars[:, :-1].copy(), *good[2:]),
@@ -119,6 +119,7 @@ def test_bad_arrays_are_errors_not_crashes(default_batch):
         "length": (tagger.model, chars, bigrams, lengths + chars.shape[1], *good[4:]),
         "standard": (tagger.model, chars, bigrams, lengths, stds + 100, *good[5:]),
     }
+    cases["outputs"] = (*good[:-1], 7)  # neither all the outputs nor the 4 BMES scores
     for why, args in cases.items():
         with pytest.raises(ValueError):
             native._native.forward(*args)
@@ -218,3 +219,15 @@ def test_the_c_bigram_lookup_is_the_numpy_one(monkeypatch):
         monkeypatch.undo()
         assert np.array_equal(got, want)
     assert (table.get(keys[-300:]) > 1).all() and (table.get(keys[5000:5100]) == 1).mean() > 0.99
+
+
+def test_the_bmes_scores_alone_are_the_first_four_of_all(default_batch):
+    seg, tagger, batch = default_batch
+    lengths = batch[2]
+    full, bmes = tagger(*batch), tagger.segmentation_scorer()(*batch)
+    assert bmes.shape == (*full.shape[:2], 4)
+    for i, n in enumerate(lengths):
+        assert np.array_equal(bmes[i, :n], full[i, :n, :4])
+    default = Segmenter.load(threads=1)  # cut (no parts of speech) runs on the BMES scorer, tokenize(pos=True) on all
+    text = "研究生命的起源，北京大学的学生在2026年访问了www.example.com。"
+    assert default.cut(text) == [t.text for t in default.tokenize(text, pos=True)]

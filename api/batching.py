@@ -60,6 +60,7 @@ class _Job:
     future: asyncio.Future[list[Analysis]] = field(repr=False)
     user_words: tuple[str | Entry, ...] = ()
     standard: str | None = None
+    pos: bool = True  # parts of speech wanted (else the model does not decode them)
     deadline: float | None = None  # loop time
     next: int = 0  # the next text to hand to the model
     done: int = 0  # texts with results
@@ -68,9 +69,9 @@ class _Job:
     dropped: bool = False
 
     @property
-    def group(self) -> tuple[Kind, tuple[str | Entry, ...], str | None]:
+    def group(self) -> tuple[Kind, tuple[str | Entry, ...], str | None, bool]:
         """Texts of one group run as one model call."""
-        return self.kind, self.user_words, self.standard
+        return self.kind, self.user_words, self.standard, self.pos
 
 
 class Batcher:
@@ -124,9 +125,10 @@ class Batcher:
 
     async def submit(self, kind: Kind, texts: Sequence[str], *, user_words: Sequence[str | Entry] = (),
                      standard: str | None = None, timeout: float | None = None,
-                     disconnected: Callable[[], Awaitable[Any]] | None = None) -> list[Analysis]:
+                     disconnected: Callable[[], Awaitable[Any]] | None = None, pos: bool = True) -> list[Analysis]:
         """The `Analysis` of each of `texts`, in order (with label probabilities for TAG), with
-        this request's `user_words` over the model's dictionary, in `standard`. `timeout`: seconds
+        this request's `user_words` over the model's dictionary, in `standard`; `pos` False: no
+        parts of speech (the model skips them). `timeout`: seconds
         until `DeadlineError`. `disconnected`: an awaitable that returns when the client has left
         (its work is then dropped: `ClientGoneError`)."""
         if not texts:
@@ -140,7 +142,7 @@ class Batcher:
             raise QueueFullError(f"server busy: {self.queued_chars:,} characters already wait for the model "
                                  f"(limit {self.max_queued_chars:,})")
         loop = asyncio.get_running_loop()
-        job = _Job(kind, texts, loop.create_future(), tuple(user_words), standard,
+        job = _Job(kind, texts, loop.create_future(), tuple(user_words), standard, pos,
                    None if timeout is None else loop.time() + timeout, results=[None] * len(texts))
         self.jobs.append(job)
         self.queued_chars += chars
@@ -255,12 +257,13 @@ class Batcher:
     def _process(self, slices: list[tuple[_Job, int, int]]) -> list[list[Any]]:
         """Runs in the model thread: one model call per group (kind, user words, standard)."""
         out: list[list[Any]] = [[] for _ in slices]
-        groups: dict[tuple[Kind, tuple[str | Entry, ...], str | None], list[int]] = {}
+        groups: dict[tuple[Kind, tuple[str | Entry, ...], str | None, bool], list[int]] = {}
         for i, (job, _, _) in enumerate(slices):
             groups.setdefault(job.group, []).append(i)
-        for (kind, user_words, standard), idx in groups.items():
+        for (kind, user_words, standard, pos), idx in groups.items():
             texts = [t for i in idx for t in slices[i][0].texts[slices[i][1]:slices[i][2]]]
-            results = self.seg.analyse(texts, user_words=user_words, standard=standard, probs=kind is Kind.TAG)
+            results = self.seg.analyse(texts, user_words=user_words, standard=standard, probs=kind is Kind.TAG,
+                                       pos=pos)
             at = 0
             for i in idx:
                 k = slices[i][2] - slices[i][1]

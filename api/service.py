@@ -108,7 +108,7 @@ async def answer(kind: Kind, field: str, req: TextsRequest, state: AppState, req
     c = checked(req, state)
     results = await c.batcher.submit(kind, c.texts, user_words=c.user_words, standard=c.standard,
                                      timeout=state.settings.request_timeout_s,
-                                     disconnected=partial(client_gone, request))
+                                     disconnected=partial(client_gone, request), pos=req.pos)
 
     def items(a: Analysis) -> list[dict[str, Any]]:
         return a.token_json(req.pos) if kind is Kind.SEGMENT else [c.to_json() for c in a.char_tags(req.pos)]

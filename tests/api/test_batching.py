@@ -19,6 +19,7 @@ class Call:
     texts: tuple[str, ...]
     user_words: tuple[str, ...] = ()
     standard: str | None = None
+    pos: bool = True
 
 
 class FakeSegmenter:
@@ -36,11 +37,11 @@ class FakeSegmenter:
         self.release = threading.Event()
         self.threads: set[threading.Thread] = set()
 
-    def analyse(self, texts, *, user_words=(), standard=None, probs=False) -> list[str]:
+    def analyse(self, texts, *, user_words=(), standard=None, probs=False, pos=True) -> list[str]:
         self.threads.add(threading.current_thread())
         kind = "tag" if probs else "segment"  # TAG requests need the label probabilities
         texts = tuple(texts)
-        self.calls.append(Call(kind, texts, tuple(user_words), standard))
+        self.calls.append(Call(kind, texts, tuple(user_words), standard, pos))
         if self.hold_first and len(self.calls) == 1:
             self.entered.set()
             assert self.release.wait(5), "the held model call was never released"
@@ -203,7 +204,7 @@ def test_requests_arriving_within_max_wait_share_one_call():
     assert [sorted(c.texts) for c in seg.calls] == [["a", "c"]]
 
 
-def test_kinds_user_words_and_standards_run_as_separate_calls():
+def test_kinds_user_words_standards_and_parts_of_speech_run_as_separate_calls():
     seg = FakeSegmenter(hold_first=True)
     batches: list[tuple[int, int, Kind]] = []
 
@@ -211,8 +212,9 @@ def test_kinds_user_words_and_standards_run_as_separate_calls():
         b = make(seg, on_batch=lambda n, chars, kind: batches.append((n, chars, kind)))
         first = await hold(b, seg)
         tasks = [submit(b, ["s1"]), submit(b, ["t1"], kind=Kind.TAG), submit(b, ["u1"], user_words=["北京大学"]),
-                 submit(b, ["m1"], standard="msr"), submit(b, ["s2", "s3"]), submit(b, ["t2"], kind=Kind.TAG)]
-        await until(lambda: b.depth == 7)
+                 submit(b, ["m1"], standard="msr"), submit(b, ["s2", "s3"]), submit(b, ["t2"], kind=Kind.TAG),
+                 submit(b, ["p1"], pos=False)]
+        await until(lambda: b.depth == 8)
         seg.release.set()
         await first
         results = await asyncio.gather(*tasks)
@@ -221,14 +223,14 @@ def test_kinds_user_words_and_standards_run_as_separate_calls():
 
     results = run(main())
     assert results == [["segment:s1"], ["tag:t1"], ["segment:u1"], ["segment:m1"], ["segment:s2", "segment:s3"],
-                       ["tag:t2"]]
-    calls = {Call(c.kind, tuple(sorted(c.texts)), c.user_words, c.standard) for c in seg.calls[1:]}
+                       ["tag:t2"], ["segment:p1"]]
+    calls = {Call(c.kind, tuple(sorted(c.texts)), c.user_words, c.standard, c.pos) for c in seg.calls[1:]}
     assert calls == {Call("segment", ("s1", "s2", "s3")), Call("tag", ("t1", "t2")),
                                   Call("segment", ("u1",), user_words=("北京大学",)),
-                                  Call("segment", ("m1",), standard="msr")}
-    assert len(seg.calls) == 5
+                                  Call("segment", ("m1",), standard="msr"), Call("segment", ("p1",), pos=False)}
+    assert len(seg.calls) == 6
     assert sorted(batches) == sorted([(1, 4, Kind.SEGMENT), (3, 6, Kind.SEGMENT), (2, 4, Kind.TAG),
-                                      (1, 2, Kind.SEGMENT), (1, 2, Kind.SEGMENT)])
+                                      (1, 2, Kind.SEGMENT), (1, 2, Kind.SEGMENT), (1, 2, Kind.SEGMENT)])
 
 
 def test_a_failing_model_call_fails_its_requests_and_the_next_ones_run():

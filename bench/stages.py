@@ -4,9 +4,13 @@
 
 1. One 50-character `cut` (the default model, `threads=1`) and each stage of the pipeline run
    alone on the same texts: units, vocabulary ids and dictionary features, batch gathering, the
-   network (ONNX Runtime), the Viterbi decoder, word spans; mean microseconds per call.
-2. The ONNX Runtime graph alone, fp32 and int8, at batch 1 × 50 and 64 × 50 characters (median
-   of repeated runs), and at batch 1 the time of each kind of node (ONNX Runtime's profiler).
+   network (the default runtime: the native int8 kernel), the Viterbi decoder, word spans; mean
+   microseconds per call.
+2. The native kernel alone, the default network and the same network with more hidden units
+   (random weights of the default's shapes: what a larger default would cost), at batch 1 × 50
+   and 64 × 50 characters, BMES outputs only (as `cut` runs it); median of repeated runs.
+3. The ONNX Runtime graph alone (the fp32 runtime), fp32 and int8, at batch 1 × 50 and 64 × 50
+   characters, and at batch 1 the time of each kind of node (ONNX Runtime's profiler).
 One process, one thread; run it on a quiet machine.
 """
 
@@ -20,6 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +55,54 @@ def mean_us(f: Callable[[str], object], texts: list[str]) -> float:
     for t in texts:
         f(t)
     return 1e6 * (time.perf_counter() - t0) / len(texts)
+
+
+def median_s(f: Callable[[], object], runs: int) -> float:
+    for _ in range(max(3, runs // 10)):
+        f()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t0)
+    return sorted(times)[len(times) // 2]
+
+
+def native_sizes(art: Any, rng: np.random.Generator, hidden: tuple[int, ...] = (64, 80, 96, 128)) -> None:
+    """The native kernel alone for the default network and wider ones (random weights with the
+    default's other shapes), 1 × 50 and 64 × 50 characters, BMES outputs only."""
+    from dataclasses import replace
+
+    from segmenter.native import NativeTagger
+    from segmenter.network import network
+    from segmenter.tags import N_TAGS
+
+    print("\n| native kernel alone, BMES outputs | hidden | multiply-adds a character | 1 × 50 median µs "
+          "| 64 × 50 chars/s |\n|---|---|---|---|---|")
+    for h in hidden:
+        config = replace(art.config, hidden=h)
+        if h == art.config.hidden:
+            state = art.state
+        else:  # the default's embeddings, random layers of the wider shapes (timing only)
+            shapes = network(config).shapes()
+            state = {k: art.state[k] if art.state[k].shape == shape else
+                     rng.normal(0, 0.1, shape).astype(np.float32)
+                     for k, shape in shapes.items()}
+        tagger = NativeTagger(config, state)
+        bmes = tagger.segmentation_scorer()
+        net = network(config)
+        macs = 2 * (4 * h * (2 * config.bigram_dim) + 4 * h * h) + 2 * h * N_TAGS  # bigrams, recurrence, BMES
+        for batch in (1, 64):
+            chars = rng.integers(1, config.n_units, (batch, 50))
+            bigrams = rng.integers(1, config.n_bigrams, (batch, 51))
+            lengths = np.full(batch, 50)
+            stds = np.zeros(batch, dtype=np.int64)
+            feats = (rng.random((batch, 50, net.features)) < 0.2).astype(np.float32) if net.features else None
+            med = median_s(partial(bmes, chars, bigrams, lengths, stds, feats), 2000 if batch == 1 else 100)
+            if batch == 1:
+                one = med
+        print(f"| {'default' if h == art.config.hidden else 'wider'} | {h} | {macs:,} | {1e6 * one:.1f} "
+              f"| {64 * 50 / med:,.0f} |", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     stages = [("whole `cut`", seg.cut), ("units (`to_units`)", to_units),
               ("ids and dictionary features (`encode_many`)", lambda t: vocab.encode_many([to_units(t)], std)),
               ("batch gathering (`Plan.of`, `gather`)", lambda t: prepared(t)),
-              ("network (ONNX Runtime `run`)", network), ("Viterbi", decode), ("word spans", spans)]
+              (f"network ({seg.runtime.value})", network), ("Viterbi", decode), ("word spans", spans)]
     print(f"# {describe()}; default model, one 50-character text a call, {len(texts)} texts, 1 thread")
     print("| stage | µs per call |\n|---|---|")
     base = {}
@@ -116,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
 
     art = artifact.load(seg.path)  # type: ignore[arg-type]
     rng = np.random.default_rng(0)
+    native_sizes(art, rng)
     print("\n| graph alone | batch × characters | median ms | chars/s |\n|---|---|---|---|")
     kinds: dict[str, collections.Counter[str]] = {}
     for int8 in (False, True):

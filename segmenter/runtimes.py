@@ -61,8 +61,9 @@ def resolve_precision(precision: Precision | str, runtime: Runtime | str, config
 
 def choose(runtime: Runtime | str, precision: Precision, config: ModelConfig, has_torch: bool) -> Runtime:
     """The runtime that runs a model of `config` in `precision` ("auto": the native kernel for int8
-    (ONNX Runtime where it cannot), ONNX Runtime for fp32 where `ort.prefers_ort`; torch otherwise), or an `InvalidInputError` saying why the
-    runtime asked for cannot (`precision` resolved: not AUTO). `has_torch`: the model is a torch module already, or torch is installed."""
+    (ONNX Runtime where it cannot), ONNX Runtime for fp32 where `ort.prefers_ort`; torch otherwise),
+    or an `InvalidInputError` saying why the runtime asked for cannot (`precision` resolved: not
+    AUTO). `has_torch`: the model is a torch module already, or torch is installed."""
     try:
         runtime = Runtime(runtime)
     except ValueError:

@@ -14,6 +14,7 @@ from segmenter.pipeline import Plan
 from segmenter.text import to_units
 from tests.segmenter.conftest import N_BIGRAMS, N_CHARS, numpy_state, padded_batch, random_model, tiny
 
+
 def test_the_test_install_has_the_kernel():
     # the suite runs where the package was built with a C compiler: the kernel must be there
     assert native.available() and native.isa() in {"avx512vnni", "avx2", "plain"}

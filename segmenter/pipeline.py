@@ -373,8 +373,8 @@ def analyse(texts: Sequence[str], *, vocab: Vocab, scorer: Scorer, pos_tags: tup
     for k, (text, u, c, w) in enumerate(zip(texts, units, found, word_spans(units, enc, tags))):
         s = int(enc.offsets[k]) + 1
         p = chosen[s:s + len(u)] if chosen is not None else None
-        pos = labels[s:s + len(u)] // N_TAGS if pos_tags is not None else None
-        out.append(Analysis(text, u, tags[s:s + len(u)], p, pos, pos_tags, c[1], *w))
+        parts = labels[s:s + len(u)] // N_TAGS if pos_tags is not None else None
+        out.append(Analysis(text, u, tags[s:s + len(u)], p, parts, pos_tags, c[1], *w))
     return out
 
 

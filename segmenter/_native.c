@@ -31,6 +31,7 @@
 #include <Python.h>
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -569,6 +570,14 @@ static void *scratch(size_t n) {
     return sc->p;
 }
 
+/* Release buffers a function took (a zeroed buffer, never taken, is left alone). */
+static void release(int n, ...) {
+    va_list ap;
+    va_start(ap, n);
+    for (int i = 0; i < n; i++) PyBuffer_Release(va_arg(ap, Py_buffer *));
+    va_end(ap);
+}
+
 static void *alloc_copy(const Py_buffer *b) {
     void *p = NULL;
     size_t n = (size_t)b->len;
@@ -775,19 +784,15 @@ static PyObject *py_forward(PyObject *self, PyObject *args) {
     }
     result = Py_NewRef(Py_None);
 done:
-    PyBuffer_Release(&chars);
-    PyBuffer_Release(&bigrams);
-    PyBuffer_Release(&lengths);
-    PyBuffer_Release(&stds);
-    PyBuffer_Release(&out);
-    if (have_feats) PyBuffer_Release(&feats);
+    release(6, &chars, &bigrams, &lengths, &stds, &out, &feats);
     return result;
 }
 
 /* ------------------------------------------------------------------ pipeline helpers
- * C forms of two steps of the pipeline that run once per text, whatever the runtime: the same
- * results as their NumPy forms (`decode._bmes_row`, `vocab.WordDict.features`), which remain where
- * the kernel is not built; tests/segmenter/test_native.py holds them equal. */
+ * C forms of four steps of the pipeline, whatever the runtime: the same results as their Python
+ * and NumPy forms (`decode._bmes_row`, `vocab.WordDict.features`, `tags.word_bounds`,
+ * `vocab._IntMap.get`), which remain where the kernel is not built; tests/segmenter/test_native.py
+ * holds them equal. */
 
 /* viterbi_bmes(scores float32 (b, s, 4), lengths int64 (b,), out int16 (b, s)): the best legal
  * BMES labels of every row, as `decode._bmes_row` computes them (float64 sums, ties to E and B);
@@ -845,9 +850,7 @@ static PyObject *py_viterbi_bmes(PyObject *self, PyObject *args) {
     free(from);
     result = Py_NewRef(Py_None);
 done:
-    PyBuffer_Release(&sc);
-    PyBuffer_Release(&ln);
-    PyBuffer_Release(&out);
+    release(3, &sc, &ln, &out);
     return result;
 }
 
@@ -902,12 +905,7 @@ static PyObject *py_word_features(PyObject *self, PyObject *args) {
     }
     result = Py_NewRef(Py_None);
 done:
-    PyBuffer_Release(&codes);
-    PyBuffer_Release(&bits);
-    PyBuffer_Release(&keys);
-    PyBuffer_Release(&lens);
-    PyBuffer_Release(&out);
-    if (have_gaps) PyBuffer_Release(&gaps);
+    release(6, &codes, &bits, &keys, &lens, &out, &gaps);
     return result;
 }
 
@@ -949,11 +947,7 @@ static PyObject *py_word_bounds(PyObject *self, PyObject *args) {
         result = PyLong_FromSize_t(words);
     }
 done:
-    PyBuffer_Release(&tg);
-    PyBuffer_Release(&ln);
-    PyBuffer_Release(&fo);
-    PyBuffer_Release(&lo);
-    PyBuffer_Release(&co);
+    release(5, &tg, &ln, &fo, &lo, &co);
     return result;
 }
 
@@ -988,9 +982,7 @@ static PyObject *py_intmap_get(PyObject *self, PyObject *args) {
     }
     result = Py_NewRef(Py_None);
 done:
-    PyBuffer_Release(&pr);
-    PyBuffer_Release(&ky);
-    PyBuffer_Release(&out);
+    release(3, &pr, &ky, &out);
     return result;
 }
 

@@ -329,3 +329,20 @@ def test_unknown_standard_lists_the_known_ones(tiny_multi_models_dir, tiny_model
         Segmenter.load("multi:msr", models_dir=tiny_multi_models_dir)
     with pytest.raises(InvalidInputError, match="no standard 'ctb6'"):
         Segmenter.load(tiny_model_dir).cut(STANDARD_TEXTS[0], standard="ctb6")
+
+
+def test_the_default_model_cuts_one_line_a_call_as_in_one_batch_on_the_pku_test(data_dir):
+    """The per-call path and the batch path give the same words on the default model (int8 on the
+    native kernel: fixed scales, a row's scores its own), with and without parts of speech, on two
+    threads and one (bench/precision.py checks every line of every dev set)."""
+    from segmenter.corpus import read_corpus
+
+    texts = [s.text for s in read_corpus(data_dir / "pku" / "pku_test_gold.utf8")[:400]]
+    seg = Segmenter.load(threads=2)
+    assert seg.runtime.value == "native"
+    batch = seg.cut_batch(texts)
+    assert batch == [seg.cut(t) for t in texts]
+    assert batch == Segmenter.load(threads=1).cut_batch(texts)
+    tagged = seg.tokenize_batch(texts[:100], pos=True)
+    assert [[t.text for t in row] for row in tagged] == batch[:100]
+    assert tagged == [seg.tokenize(t, pos=True) for t in texts[:100]]

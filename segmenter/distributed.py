@@ -74,7 +74,7 @@ def rendered_batch(batch: dict[str, Any], seg: Any, fmt: OutputFormat, text_colu
     return {"text": texts, "output": [render(line, p, pos) for line, p in zip(lines, parts)]}
 
 
-def add_tokens_column(ds: Any, model: str = "pku", *, text_column: str = "text", precision: str = "fp32",
+def add_tokens_column(ds: Any, model: str = "pku", *, text_column: str = "text", precision: str = "auto",
                       concurrency: int = 1, threads: int = 1, batch_size: int = 256, pos: bool = False,
                       user_words: Sequence[str | Entry] = (), standard: str | None = None) -> Any:
     """A Ray Dataset with a `tokens` column added (lazy, as every Ray Data transform).
@@ -89,7 +89,7 @@ def add_tokens_column(ds: Any, model: str = "pku", *, text_column: str = "text",
         batch_size=batch_size, batch_format="numpy", concurrency=concurrency)
 
 
-def segment_files_on_ray(inputs: Sequence[str], output: str, *, model: str, precision: str = "fp32",
+def segment_files_on_ray(inputs: Sequence[str], output: str, *, model: str, precision: str = "auto",
                          fmt: OutputFormat = OutputFormat.PLAIN, pattern: str = "*", resume: bool = False,
                          address: str | None = None, concurrency: int = 1, pos: bool = False,
                          user_words: Sequence[str | Entry] = (), standard: str | None = None) -> Summary:

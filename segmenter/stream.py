@@ -432,7 +432,7 @@ class WorkerModel:
                    seg.standard if seg.standards else None, seg.pos_tags is not None)
 
     @classmethod
-    def find(cls, model: str, *, models_dir: str | None = None, precision: str = "fp32",
+    def find(cls, model: str, *, models_dir: str | None = None, precision: str = "auto",
              user_words: Sequence[str | Entry] = (), standard: str | None = None) -> WorkerModel:
         from segmenter.artifact import read_config, verify
         from segmenter.config import Precision

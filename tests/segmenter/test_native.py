@@ -314,3 +314,12 @@ def test_sizes_that_would_wrap_around_are_errors():
                                      np.zeros(0, np.uint8))
     out = np.empty((3, 0), np.int16)  # rows of no positions: nothing read, nothing written
     native._native.viterbi_bmes(np.empty((3, 0, 4), np.float32), np.zeros(3, np.int64), out, 3, 0)
+
+
+def test_float64_scores_are_decoded_without_rounding_them(monkeypatch):
+    from segmenter import decode
+
+    scores = np.array([[[1, 0, 0, 1], [0, 0, 1, 1 + 1e-12]]])  # S S in float64; a tie (E) in float32
+    got = decode.viterbi(scores, np.array([2]))
+    monkeypatch.setattr(decode, "_native", None)
+    assert np.array_equal(got, decode.viterbi(scores, np.array([2]))) and got.tolist() == [[3, 3]]

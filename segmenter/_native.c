@@ -44,6 +44,10 @@
 #endif
 
 #define MAX_LAYERS 8
+/* the largest hidden size and bigram dimension `build` takes: a product's inputs are then at most
+ * 2 x 8192, and its int32 sums (at most 16384 x 255 x 127 plus the compensation) cannot overflow */
+#define MAX_WIDTH 8192
+#define MAX_OUTPUTS 65536
 
 typedef struct {
     int k, kp, g, gp;   /* inputs, inputs padded to 4; outputs, outputs padded to 16 */
@@ -76,8 +80,10 @@ typedef struct {
 
 static inline float tanh_approx(float x) {
     const float clamp = 7.90531110763549805f;
-    x = x < -clamp ? -clamp : x;
-    x = x > clamp ? clamp : x;
+    /* written as _mm512_max_ps and _mm512_min_ps compute (the second operand where x is NaN): a NaN
+     * is clamped to -clamp on every instruction set, not NaN in C and -clamp in tanh16 */
+    x = x > -clamp ? x : -clamp;
+    x = x < clamp ? x : clamp;
     const float x2 = x * x;
     float p = x2 * 3.458354740359937e-06f + 0.002171470317989588f;
     p = x2 * p + 0.12180629372596741f;
@@ -636,10 +642,15 @@ static int take(PyObject *obj, size_t expect, void **dst, const char *what) {
     return 0;
 }
 
-/* (k, g, weights bytes, scale float32[gp], comp int32[gp]) -> QMat */
-static int take_qmat(PyObject *t, QMat *q, const char *what) {
+/* (k, g, weights bytes, scale float32[gp], comp int32[gp]) -> QMat of k inputs and g outputs, as
+ * the model's dimensions say: `forward` sizes its work space and reads the scales from those */
+static int take_qmat(PyObject *t, QMat *q, int k, int g, const char *what) {
     PyObject *w, *s, *cp;
     if (!PyArg_ParseTuple(t, "iiOOO", &q->k, &q->g, &w, &s, &cp)) return -1;
+    if (q->k != k || q->g != g) {
+        PyErr_Format(PyExc_ValueError, "%s: %d inputs and %d outputs, expected %d and %d", what, q->k, q->g, k, g);
+        return -1;
+    }
     q->kp = (q->k + 3) / 4 * 4;
     q->gp = (q->g + 15) / 16 * 16;
     if (take(w, (size_t)q->kp * q->gp, (void **)&q->w, what) < 0) return -1;
@@ -659,7 +670,9 @@ static PyObject *py_build(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(dims, "iiiiiiii", &M->layers, &M->hidden, &M->n_units, &M->n_std, &M->n_feat,
                           &M->n_bigrams, &M->bdim, &M->n_out))
         goto fail;
-    if (M->layers < 1 || M->layers > MAX_LAYERS || M->hidden < 1 || M->n_units < 1 || M->n_std < 1) {
+    if (M->layers < 1 || M->layers > MAX_LAYERS || M->hidden < 1 || M->hidden > MAX_WIDTH || M->n_units < 1 ||
+        M->n_std < 1 || M->n_feat < 0 || M->n_bigrams < 0 || M->bdim < 0 || M->bdim > MAX_WIDTH || M->n_out < 0 ||
+        M->n_out > MAX_OUTPUTS) {
         PyErr_SetString(PyExc_ValueError, "bad dimensions");
         goto fail;
     }
@@ -670,7 +683,10 @@ static PyObject *py_build(PyObject *self, PyObject *args) {
     if (take(feattab, sizeof(float) * M->n_feat * G2, (void **)&M->feattab, "feattab") < 0) goto fail;
     if (take(bigq, (size_t)M->n_bigrams * M->bdim_p, (void **)&M->bigq, "bigq") < 0) goto fail;
     if (take(bigs, sizeof(float) * M->n_bigrams, (void **)&M->bigs, "bigs") < 0) goto fail;
-    if (M->bdim && (take_qmat(left, &M->left, "left") < 0 || take_qmat(right, &M->right, "right") < 0)) goto fail;
+    const int H = M->hidden;
+    if (M->bdim && (take_qmat(left, &M->left, M->bdim, 8 * H, "left") < 0 ||
+                    take_qmat(right, &M->right, M->bdim, 8 * H, "right") < 0))
+        goto fail;
     for (int l = 0; l < M->layers; l++) {
         PyObject *spec = PySequence_GetItem(layers, l);
         if (!spec) goto fail;
@@ -681,9 +697,9 @@ static PyObject *py_build(PyObject *self, PyObject *args) {
                      *b = PySequence_GetItem(spec, 4 + d);
             bad = !wx || !wh || !b;
             if (!bad && l > 0)
-                bad = take_qmat(wx, &M->layer[l].wx[d], "wx") < 0 ||
+                bad = take_qmat(wx, &M->layer[l].wx[d], 2 * H, 4 * H, "wx") < 0 ||
                       take(b, sizeof(float) * 4 * M->hidden, (void **)&M->layer[l].bias[d], "bias") < 0;
-            if (!bad) bad = take_qmat(wh, &M->layer[l].wh[d], "wh") < 0;
+            if (!bad) bad = take_qmat(wh, &M->layer[l].wh[d], H, 4 * H, "wh") < 0;
             Py_XDECREF(wx);
             Py_XDECREF(wh);
             Py_XDECREF(b);
@@ -691,9 +707,9 @@ static PyObject *py_build(PyObject *self, PyObject *args) {
         Py_DECREF(spec);
         if (bad) goto fail;
     }
-    if (take_qmat(out, &M->out, "out") < 0) goto fail;
+    if (take_qmat(out, &M->out, 2 * H, M->n_out, "out") < 0) goto fail;
     if (take(out_b, sizeof(float) * M->n_out, (void **)&M->out_b, "out_b") < 0) goto fail;
-    if (seg != Py_None && (take_qmat(seg, &M->seg, "seg") < 0 || M->seg.g != 4 || M->n_out < 4)) {
+    if (seg != Py_None && (M->n_out < 4 || take_qmat(seg, &M->seg, 2 * H, 4, "seg") < 0)) {
         if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "seg: the first 4 outputs");
         goto fail;
     }
@@ -722,8 +738,15 @@ static PyObject *py_forward(PyObject *self, PyObject *args) {
         if (PyObject_GetBuffer(feat_obj, &feats, PyBUF_C_CONTIGUOUS) < 0) goto done;
         have_feats = 1;
     }
+    /* b and s small enough that no size below wraps around (a wrapped size could match a small
+     * buffer): every array then has fewer than PY_SSIZE_T_MAX bytes */
+    const size_t widest = (size_t)(outputs > M->n_feat ? outputs : M->n_feat) + 2;
+    if (b < 0 || s < 0 || outputs < 0 || (b && (size_t)s + 1 > (size_t)PY_SSIZE_T_MAX / 8 / widest / (size_t)b)) {
+        PyErr_SetString(PyExc_ValueError, "forward: arrays of the wrong size");
+        goto done;
+    }
     const size_t bs = (size_t)b * s;
-    if (b < 0 || s < 0 || (size_t)chars.len != 8 * bs || (size_t)bigrams.len != 8 * (size_t)b * (s + 1) ||
+    if ((size_t)chars.len != 8 * bs || (size_t)bigrams.len != 8 * (size_t)b * ((size_t)s + 1) ||
         !(outputs == M->n_out || (outputs == 4 && M->seg.w)) ||
         (size_t)lengths.len != 8 * (size_t)b || (size_t)out.len != 4 * bs * (size_t)outputs ||
         (size_t)stds.len != 8 * (size_t)b || (have_feats && (size_t)feats.len != 4 * bs * M->n_feat)) {
@@ -736,7 +759,7 @@ static PyObject *py_forward(PyObject *self, PyObject *args) {
             PyErr_SetString(PyExc_ValueError, "forward: a unit id out of range");
             goto done;
         }
-    for (size_t i = 0; i < (size_t)b * (s + 1); i++)
+    for (size_t i = 0; i < (size_t)b * ((size_t)s + 1); i++)
         if (bg[i] < 0 || bg[i] >= (M->bdim ? M->n_bigrams : 1 << 30)) {
             PyErr_SetString(PyExc_ValueError, "forward: a bigram id out of range");
             goto done;
@@ -773,7 +796,7 @@ static PyObject *py_forward(PyObject *self, PyObject *args) {
         const float *f = have_feats ? feats.buf : NULL;
         for (int r = 0; r < b; r++) {
             const size_t at = (size_t)r * s;
-            forward_row(M, ch + at, bg + (size_t)r * (s + 1), f ? f + at * M->n_feat : NULL, sd[r], (int)ln[r], om,
+            forward_row(M, ch + at, bg + (size_t)r * ((size_t)s + 1), f ? f + at * M->n_feat : NULL, sd[r], (int)ln[r], om,
                         outputs, o + at * outputs, part[0], part[1], part[2], part[3], part[4], part[5], part[6]);
         }
     }
@@ -804,7 +827,8 @@ static PyObject *py_viterbi_bmes(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "y*y*w*ii", &sc, &ln, &out, &b, &s)) return NULL;
     PyObject *result = NULL;
     const size_t bs = (size_t)(b < 0 ? 0 : b) * (size_t)(s < 0 ? 0 : s);
-    if (b < 0 || s < 0 || (size_t)sc.len != 16 * bs || (size_t)ln.len != 8 * (size_t)b || (size_t)out.len != 2 * bs) {
+    /* (the bound on b x s: no size below wraps around) */
+    if (b < 0 || s < 0 || (b && (size_t)s > (size_t)PY_SSIZE_T_MAX / 16 / (size_t)b) || (size_t)sc.len != 16 * bs || (size_t)ln.len != 8 * (size_t)b || (size_t)out.len != 2 * bs) {
         PyErr_SetString(PyExc_ValueError, "viterbi_bmes: arrays of the wrong size");
         goto done;
     }
@@ -814,7 +838,7 @@ static PyObject *py_viterbi_bmes(PyObject *self, PyObject *args) {
             PyErr_SetString(PyExc_ValueError, "viterbi_bmes: a length out of range");
             goto done;
         }
-    uint8_t *from = malloc(2 * (size_t)(s ? s : 1));
+    uint8_t *from = calloc(2, (size_t)(s ? s : 1));
     if (!from) {
         PyErr_NoMemory();
         goto done;
@@ -825,6 +849,7 @@ static PyObject *py_viterbi_bmes(PyObject *self, PyObject *args) {
     memset(o0, 0, 2 * bs);
     for (int r = 0; r < b; r++) {
         const int n = (int)len[r];
+        if (!n) continue;  /* nothing to read (a row of s = 0 scores has no x[0]) */
         const float *x = x0 + (size_t)r * s * 4;
         int16_t *o = o0 + (size_t)r * s;
         uint8_t *from_s = from, *from_m = from + s;
@@ -865,12 +890,12 @@ static PyObject *py_word_features(PyObject *self, PyObject *args) {
     PyObject *result = NULL;
     int have_gaps = 0;
     const size_t n = (size_t)codes.len / 8, m = (size_t)keys.len / 8;
-    const int width = 2 * (longest - 1);
+    const int width = longest >= 2 && longest <= 1 << 16 ? 2 * (longest - 1) : 0;  /* (checked below) */
     if (gaps_obj != Py_None) {
         if (PyObject_GetBuffer(gaps_obj, &gaps, PyBUF_C_CONTIGUOUS) < 0) goto done;
         have_gaps = 1;
     }
-    if (longest < 2 || (size_t)codes.len % 8 || (size_t)keys.len % 8 || (size_t)lens.len != m ||
+    if (longest < 2 || longest > 1 << 16 || (size_t)codes.len % 8 || (size_t)keys.len % 8 || (size_t)lens.len != m ||
         (size_t)out.len != n * (size_t)width || (have_gaps && (size_t)gaps.len != n) || bits.len < (1 << 20)) {
         PyErr_SetString(PyExc_ValueError, "word_features: arrays of the wrong size");
         goto done;
@@ -921,7 +946,8 @@ static PyObject *py_word_bounds(PyObject *self, PyObject *args) {
     const int64_t *len = ln.buf;
     size_t total = 0;
     for (size_t r = 0; r < k && !(tg.len % 2); r++) {
-        if (len[r] < 0) { total = n + 1; break; }
+        /* each length checked against what remains: a sum could wrap around to n */
+        if (len[r] < 0 || (size_t)len[r] > n - total) { total = n + 1; break; }
         total += (size_t)len[r];
     }
     if ((size_t)tg.len % 2 || (size_t)ln.len % 8 || total != n || (size_t)fo.len != 8 * n || (size_t)lo.len != 8 * n ||

@@ -49,7 +49,7 @@ def viterbi(scores: np.ndarray, lengths: np.ndarray, mask: np.ndarray | None = N
         raise ValueError(f"{n} labels is not a multiple of {N_TAGS}")
     if n == N_TAGS and batch:
         plain = scores if mask is None else scores + mask
-        if _native is not None:
+        if _native is not None and plain.dtype == np.float32:  # (float64 scores: rounding them could change labels)
             out = np.empty((batch, seq), dtype=np.int16)
             _native.viterbi_bmes(np.ascontiguousarray(plain, dtype=np.float32),
                                  np.ascontiguousarray(lengths, dtype=np.int64), out, batch, seq)

@@ -9,10 +9,12 @@ from segmenter import Segmenter, native
 from segmenter.artifact import Weights
 from segmenter.config import ModelConfig
 from segmenter.corpus import read_corpus
+from segmenter.network import network
 from segmenter.ort import OrtTagger
 from segmenter.pipeline import Plan
+from segmenter.tags import N_TAGS
 from segmenter.text import to_units
-from tests.segmenter.conftest import N_BIGRAMS, N_CHARS, numpy_state, padded_batch, random_model, tiny
+from tests.segmenter.conftest import JOINT, N_BIGRAMS, N_CHARS, numpy_state, padded_batch, random_model, tiny
 
 
 def test_the_test_install_has_the_kernel():
@@ -232,3 +234,92 @@ def test_the_bmes_scores_alone_are_the_first_four_of_all(default_batch):
     default = Segmenter.load(threads=1)  # cut (no parts of speech) runs on the BMES scorer, tokenize(pos=True) on all
     text = "研究生命的起源，北京大学的学生在2026年访问了www.example.com。"
     assert default.cut(text) == [t.text for t in default.tokenize(text, pos=True)]
+
+
+@pytest.mark.parametrize("options", [
+    {"layers": 2, "hidden": 21},  # padded widths in a second layer
+    {"bigram_dim": 0, "word_features": 4, "hidden": 16},  # features, no bigram table
+    {"hidden": 32, "labels": JOINT, "factored": True, "standards": ("a", "b"), "standard_dim": 3, "word_features": 5},
+    {"hidden": 3, "bigram_dim": 1, "labels": JOINT},  # 12 outputs: not a multiple of 16
+])
+def test_other_shapes_score_the_same_alone_and_on_every_instruction_set(options):
+    config = tiny(**options)
+    tagger = native.NativeTagger(config, numpy_state(random_model(config, seed=3)))
+    chars, bigrams, lengths = padded_batch([9, 4, 1, 6, 0, 7], seed=2, width=11)  # odd lengths: a single last position
+    stds = np.array([0, 1, 1, 0, 1, 0]) if config.standards else None
+    width = network(config).features
+    feats = (np.random.default_rng(0).random((6, 11, width)) < 0.3).astype(np.float32) if width else None
+    for outputs in ([None, N_TAGS] if config.factored else [None]):
+        fast = tagger(chars, bigrams, lengths, stds, feats, outputs=outputs)
+        try:
+            native._native.set_isa(True)
+            plain = tagger(chars, bigrams, lengths, stds, feats, outputs=outputs)
+        finally:
+            native._native.set_isa(False)
+        for i, n in enumerate(lengths):
+            alone = tagger(chars[i:i + 1, :n], bigrams[i:i + 1, :n + 1], lengths[i:i + 1],
+                           None if stds is None else stds[i:i + 1], None if feats is None else feats[i:i + 1, :n],
+                           outputs=outputs)
+            assert np.array_equal(fast[i, :n], plain[i, :n]) and np.array_equal(alone[0], fast[i, :n])
+
+
+def test_a_nan_feature_scores_the_same_on_every_instruction_set():
+    # tanh's clamp in C and in AVX-512 treat a NaN the same way (max/min give the clamp)
+    config = tiny(hidden=16, word_features=3)
+    tagger = native.NativeTagger(config, numpy_state(random_model(config, seed=1)))
+    chars, bigrams, lengths = padded_batch([5], seed=2)
+    feats = np.zeros((1, 5, 4), np.float32)
+    feats[0, 1, 0] = np.nan
+    fast = tagger(chars, bigrams, lengths, None, feats)
+    try:
+        native._native.set_isa(True)
+        plain = tagger(chars, bigrams, lengths, None, feats)
+    finally:
+        native._native.set_isa(False)
+    assert np.array_equal(fast, plain, equal_nan=True)
+
+
+def test_a_model_whose_matrices_disagree_with_its_dimensions_is_not_built():
+    # forward sizes its work space from the dimensions: a wider matrix would write past it
+    config = tiny(hidden=8, layers=2)
+    args = native.prepare(config, numpy_state(random_model(config)))
+    native._native.build(*args)
+    H = 8
+    wide = native.qmat(np.ones((4 * H + 200, H)), 1 / 127)
+    long = native.qmat(np.ones((4 * H, H + 40)), 1 / 127)
+    bad = {
+        "wh": (*args[:8], [args[8][0][:2] + (wide, args[8][0][3]) + args[8][0][4:], args[8][1]], *args[9:]),
+        "wh inputs": (*args[:8], [args[8][0][:2] + (long, args[8][0][3]) + args[8][0][4:], args[8][1]], *args[9:]),
+        "wx": (*args[:8], [args[8][0], (wide,) + args[8][1][1:]], *args[9:]),
+        "left": (*args[:6], wide, *args[7:]),
+        "out": (*args[:9], native.qmat(np.ones((3, 2 * H)), 1 / 127), *args[10:]),
+        "hidden": ((args[0][0], 1 << 29, *args[0][2:]), *args[1:]),
+        "features": ((*args[0][:4], -1, *args[0][5:]), *args[1:]),
+    }
+    for why, a in bad.items():
+        with pytest.raises(ValueError):
+            native._native.build(*a)
+        assert why
+
+
+def test_sizes_that_would_wrap_around_are_errors():
+    z = np.zeros(4, np.int64)
+    with pytest.raises(ValueError):  # lengths whose sum wraps around to the number of tags
+        native._native.word_bounds(np.zeros(4, np.int16), np.array([2**63 - 1, 2**63 - 1, 6]), z, z.copy(),
+                                   z[:3].copy())
+    with pytest.raises(ValueError):
+        native._native.viterbi_bmes(np.zeros(0, np.float32), z[:0], np.zeros(0, np.int16), 2**30 + 23170, 2**31 - 46339)
+    with pytest.raises(ValueError):
+        native._native.word_features(z, 2**30 + 1, np.zeros(1 << 20, np.uint8), z, z[:0].astype(np.int8), None,
+                                     np.zeros(0, np.uint8))
+    out = np.empty((3, 0), np.int16)  # rows of no positions: nothing read, nothing written
+    native._native.viterbi_bmes(np.empty((3, 0, 4), np.float32), np.zeros(3, np.int64), out, 3, 0)
+
+
+def test_float64_scores_are_decoded_without_rounding_them(monkeypatch):
+    from segmenter import decode
+
+    scores = np.array([[[1, 0, 0, 1], [0, 0, 1, 1 + 1e-12]]])  # S S in float64; a tie (E) in float32
+    got = decode.viterbi(scores, np.array([2]))
+    monkeypatch.setattr(decode, "_native", None)
+    assert np.array_equal(got, decode.viterbi(scores, np.array([2]))) and got.tolist() == [[3, 3]]

@@ -879,31 +879,34 @@ done:
     return result;
 }
 
-/* word_features(codes int64 (n,), longest, bits uint8, keys int64 (m,) sorted, lengths int8 (m,),
- * gaps bool (n,) or None, out uint8 (n, 2 (longest - 1)), zeroed): `WordDict.features`. */
+/* word_features(codes int64 (n,), longest, bits uint8, words int64 (size, 2), shift, gaps bool (n,) or None,
+ * out uint8 (n, 2 (longest - 1)), zeroed): `WordDict.features`, each run that passes the bit set
+ * looked up in the open-addressing table of the words' keys (`vocab._IntMap`: (key, word length)
+ * slots, linear probing from the Fibonacci-hash home slot), one or two probes instead of a binary
+ * search of the sorted keys. */
 static PyObject *py_word_features(PyObject *self, PyObject *args) {
     (void)self;
-    Py_buffer codes, bits, keys, lens, out, gaps = {0};
+    Py_buffer codes, bits, words, out, gaps = {0};
     PyObject *gaps_obj;
-    int longest;
-    if (!PyArg_ParseTuple(args, "y*iy*y*y*Ow*", &codes, &longest, &bits, &keys, &lens, &gaps_obj, &out)) return NULL;
+    int longest, shift;
+    if (!PyArg_ParseTuple(args, "y*iy*y*iOw*", &codes, &longest, &bits, &words, &shift, &gaps_obj, &out)) return NULL;
     PyObject *result = NULL;
     int have_gaps = 0;
-    const size_t n = (size_t)codes.len / 8, m = (size_t)keys.len / 8;
+    const size_t n = (size_t)codes.len / 8, size = (size_t)words.len / 16;
     const int width = longest >= 2 && longest <= 1 << 16 ? 2 * (longest - 1) : 0;  /* (checked below) */
     if (gaps_obj != Py_None) {
         if (PyObject_GetBuffer(gaps_obj, &gaps, PyBUF_C_CONTIGUOUS) < 0) goto done;
         have_gaps = 1;
     }
-    if (longest < 2 || longest > 1 << 16 || (size_t)codes.len % 8 || (size_t)keys.len % 8 || (size_t)lens.len != m ||
+    if (longest < 2 || longest > 1 << 16 || (size_t)codes.len % 8 || (size_t)words.len % 16 || !size ||
+        (size & (size - 1)) || shift < 1 || shift > 63 || ((uint64_t)1 << (64 - shift)) != size ||
         (size_t)out.len != n * (size_t)width || (have_gaps && (size_t)gaps.len != n) || bits.len < (1 << 20)) {
         PyErr_SetString(PyExc_ValueError, "word_features: arrays of the wrong size");
         goto done;
     }
     {
-        const uint64_t SEED = 0xCBF29CE484222325ULL, MUL = 0x100000001B3ULL;
-        const int64_t *c = codes.buf, *k = keys.buf;
-        const int8_t *kn = lens.buf;
+        const uint64_t SEED = 0xCBF29CE484222325ULL, MUL = 0x100000001B3ULL, FIB = 0x9E3779B97F4A7C15ULL;
+        const int64_t *c = codes.buf, *slots = words.buf;
         const uint8_t *bt = bits.buf, *gp = have_gaps ? gaps.buf : NULL;
         uint8_t *o = out.buf;
         const uint64_t mask = ((uint64_t)1 << 23) - 1;
@@ -916,12 +919,13 @@ static PyObject *py_word_features(PyObject *self, PyObject *args) {
                 const int64_t key = (int64_t)(h >> 1);
                 const uint64_t cut = (uint64_t)key & mask;
                 if (!((bt[cut >> 3] >> (cut & 7)) & 1)) continue;
-                size_t lo = 0, hi = m;  /* the first key >= key */
-                while (lo < hi) {
-                    const size_t mid = (lo + hi) / 2;
-                    if (k[mid] < key) lo = mid + 1; else hi = mid;
+                size_t at = (size_t)(((uint64_t)key * FIB) >> shift);
+                int64_t found = 0;
+                for (size_t probe = 0; probe < size; probe++, at = (at + 1) & (size - 1)) {
+                    if (slots[2 * at] == key) { found = slots[2 * at + 1]; break; }
+                    if (slots[2 * at] == -1) break;
                 }
-                if (lo < m && k[lo] == key && kn[lo] == len) {
+                if (found == len) {
                     o[i * width + (size_t)(len - 2)] = 1;
                     o[j * width + (size_t)(longest - 1 + len - 2)] = 1;
                 }
@@ -930,7 +934,7 @@ static PyObject *py_word_features(PyObject *self, PyObject *args) {
     }
     result = Py_NewRef(Py_None);
 done:
-    release(6, &codes, &bits, &keys, &lens, &out, &gaps);
+    release(5, &codes, &bits, &words, &out, &gaps);
     return result;
 }
 

@@ -205,6 +205,7 @@ class WordDict:
         self.words = list(words)
         self.longest = longest
         self._tables: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._maps: dict[int, _IntMap] = {}  # a standard's words as a hash table (the C lookups)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, WordDict) and (self.longest, self.words) == (other.longest, other.words)
@@ -271,8 +272,11 @@ class WordDict:
         if not len(table):
             return out
         if _native is not None:  # the same lookups in C, position by position (tests/segmenter/test_native.py)
-            _native.word_features(np.ascontiguousarray(codes, dtype=np.int64), self.longest, bits, table,
-                                  np.ascontiguousarray(table_n, dtype=np.int8), gaps, out)
+            words = self._maps.get(standard)
+            if words is None:  # key -> word length, for one or two probes a lookup
+                words = self._maps[standard] = _IntMap(table, table_n.astype(np.int64))
+            _native.word_features(np.ascontiguousarray(codes, dtype=np.int64), self.longest, bits, words._pairs,
+                                  int(words._shift), gaps, out)
             return out
         runs = list(ngram_keys(codes, self.longest))
         keys = np.concatenate(runs)  # every run of 2, then of 3, ... units

@@ -310,7 +310,7 @@ def test_sizes_that_would_wrap_around_are_errors():
     with pytest.raises(ValueError):
         native._native.viterbi_bmes(np.zeros(0, np.float32), z[:0], np.zeros(0, np.int16), 2**30 + 23170, 2**31 - 46339)
     with pytest.raises(ValueError):
-        native._native.word_features(z, 2**30 + 1, np.zeros(1 << 20, np.uint8), z, z[:0].astype(np.int8), None,
+        native._native.word_features(z, 2**30 + 1, np.zeros(1 << 20, np.uint8), np.full((16, 2), -1), 60, None,
                                      np.zeros(0, np.uint8))
     out = np.empty((3, 0), np.int16)  # rows of no positions: nothing read, nothing written
     native._native.viterbi_bmes(np.empty((3, 0, 4), np.float32), np.zeros(3, np.int64), out, 3, 0)

@@ -295,3 +295,15 @@ def test_chinese_analyzer_indexes_search_mode_words_for_whoosh(tmp_path):
     with ix.searcher() as s:
         hits = s.search(QueryParser("content", ix.schema).parse("北京"))
         assert [h["path"] for h in hits] == ["a"]
+
+
+def test_lcut_of_one_line_equals_the_token_path(tok):
+    """`lcut` of a line builds strings straight from the analysis (and, without whitespace, takes
+    the analysis's words as they are); it must give what the Token path gives, whitespace runs
+    included."""
+    texts = ["", " ", "我爱 北京\t天安门 ", "a  b", "\u3000北京\u3000", "中文\r", "x\x1cy", "北京大学生前来应聘",
+             "他在2026年用iPhone访问了www.example.com。", "  前后都有空格  "]
+    for text in texts:
+        assert tok.lcut(text) == [t.text for t in tok._tokens(text)], text
+        assert list(tok.cut(text)) == tok.lcut(text)
+        assert "".join(tok.lcut(text)) == text

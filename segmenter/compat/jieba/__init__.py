@@ -172,16 +172,17 @@ class Tokenizer:
             use_paddle: bool = False) -> Iterator[str]:
         """The words of `sentence`, as a generator (whitespace runs come out as words, as in
         jieba); `cut_all=True`: full mode, every dictionary word of the text (see the module doc)."""
-        text = _text(sentence)
-        if cut_all:
-            yield from (text[s:e] for s, e in self._full(text))
-        elif "\n" not in text:  # one line: the words as strings, no token objects
-            yield from _words_with_spaces(text, self.segmenter.analyse([text], pos=False)[0])
-        else:
-            yield from (t.text for t in self._tokens(text))
+        yield from self.lcut(sentence, cut_all, HMM)
 
     def lcut(self, sentence: str | bytes, cut_all: bool = False, HMM: bool = True) -> list[str]:
-        return list(self.cut(sentence, cut_all, HMM))
+        """`cut` as a list (the list is what is built; `cut` yields from it)."""
+        text = _text(sentence)
+        if cut_all:
+            return [text[s:e] for s, e in self._full(text)]
+        if "\n" not in text:  # one line: the words as strings, no token objects
+            seg = self._seg if self._seg is not None else self.segmenter  # loaded: no lock to take
+            return _words_with_spaces(text, seg.analyse([text], pos=False)[0])
+        return [t.text for t in self._tokens(text)]
 
     def cut_for_search(self, sentence: str | bytes, HMM: bool = True) -> Iterator[str]:
         """Search mode: every word of `cut`, each after the dictionary words nested in it."""
@@ -403,8 +404,13 @@ class _Freq(Mapping[str, int]):
         return sum(1 for _ in self)
 
 
+_WHITESPACE = re.compile(r"\s")  # what `text.to_units` reads as whitespace (never inside a unit)
+
+
 def _words_with_spaces(text: str, analysis: Analysis) -> list[str]:
     """`_with_spaces` of an analysis's words, as strings only (`cut` of one line)."""
+    if _WHITESPACE.search(text) is None:  # no gap between the words: they are the whole text
+        return analysis.words()
     out: list[str] = []
     at = 0
     for s, e in zip(analysis.starts, analysis.ends):

@@ -879,6 +879,17 @@ done:
     return result;
 }
 
+/* The value of `key` in an open-addressing table of (key, value) slots (`vocab._IntMap`: linear
+ * probing from the Fibonacci-hash home slot, key -1 for an empty slot), or `missing`. */
+static inline int64_t intmap_find(const int64_t *slots, size_t size, int shift, int64_t key, int64_t missing) {
+    size_t at = (size_t)(((uint64_t)key * 0x9E3779B97F4A7C15ULL) >> shift);
+    for (size_t probe = 0; probe < size; probe++, at = (at + 1) & (size - 1)) {
+        if (slots[2 * at] == key) return slots[2 * at + 1];
+        if (slots[2 * at] == -1) break;
+    }
+    return missing;
+}
+
 /* word_features(codes int64 (n,), longest, bits uint8, words int64 (size, 2), shift, gaps bool (n,) or None,
  * out uint8 (n, 2 (longest - 1)), zeroed): `WordDict.features`, each run that passes the bit set
  * looked up in the open-addressing table of the words' keys (`vocab._IntMap`: (key, word length)
@@ -905,7 +916,7 @@ static PyObject *py_word_features(PyObject *self, PyObject *args) {
         goto done;
     }
     {
-        const uint64_t SEED = 0xCBF29CE484222325ULL, MUL = 0x100000001B3ULL, FIB = 0x9E3779B97F4A7C15ULL;
+        const uint64_t SEED = 0xCBF29CE484222325ULL, MUL = 0x100000001B3ULL;
         const int64_t *c = codes.buf, *slots = words.buf;
         const uint8_t *bt = bits.buf, *gp = have_gaps ? gaps.buf : NULL;
         uint8_t *o = out.buf;
@@ -919,13 +930,7 @@ static PyObject *py_word_features(PyObject *self, PyObject *args) {
                 const int64_t key = (int64_t)(h >> 1);
                 const uint64_t cut = (uint64_t)key & mask;
                 if (!((bt[cut >> 3] >> (cut & 7)) & 1)) continue;
-                size_t at = (size_t)(((uint64_t)key * FIB) >> shift);
-                int64_t found = 0;
-                for (size_t probe = 0; probe < size; probe++, at = (at + 1) & (size - 1)) {
-                    if (slots[2 * at] == key) { found = slots[2 * at + 1]; break; }
-                    if (slots[2 * at] == -1) break;
-                }
-                if (found == len) {
+                if (intmap_find(slots, size, shift, key, 0) == len) {
                     o[i * width + (size_t)(len - 2)] = 1;
                     o[j * width + (size_t)(longest - 1 + len - 2)] = 1;
                 }
@@ -999,20 +1004,49 @@ static PyObject *py_intmap_get(PyObject *self, PyObject *args) {
     {
         const int64_t *slots = pr.buf, *k = ky.buf;
         int64_t *o = out.buf;
-        const uint64_t MUL = 0x9E3779B97F4A7C15ULL;
-        for (size_t i = 0; i < n; i++) {
-            size_t at = (size_t)(((uint64_t)k[i] * MUL) >> shift);
-            int64_t found = 1;
-            for (size_t probe = 0; probe < size; probe++, at = (at + 1) & (size - 1)) {
-                if (slots[2 * at] == k[i]) { found = slots[2 * at + 1]; break; }
-                if (slots[2 * at] == -1) break;
-            }
-            o[i] = found;
-        }
+        for (size_t i = 0; i < n; i++) o[i] = intmap_find(slots, size, shift, k[i], 1);
     }
     result = Py_NewRef(Py_None);
 done:
     release(3, &pr, &ky, &out);
+    return result;
+}
+
+/* encode_ids(codes int64 (n,), char_ids (int16 or int32 table), bigram pairs int64 (size, 2), shift,
+ * chars int64 (n,), bigrams int64 (n,)): the ids of `Vocab.encode_many`, one pass: a unit's id
+ * from the code table, the bigram of positions i and i + 1 looked up by its key
+ * (codes[i] << 21 | codes[i + 1]; the last position's key is 0, as in the NumPy form). */
+static PyObject *py_encode_ids(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer cd, ci, pr, co, bo;
+    int shift, width;
+    if (!PyArg_ParseTuple(args, "y*y*iy*iw*w*", &cd, &ci, &width, &pr, &shift, &co, &bo)) return NULL;
+    PyObject *result = NULL;
+    const size_t n = (size_t)cd.len / 8, size = (size_t)pr.len / 16;
+    if ((size_t)cd.len % 8 || (width != 2 && width != 4) || (size_t)ci.len % (size_t)width || (size_t)pr.len % 16 ||
+        !size || (size & (size - 1)) || shift < 1 || shift > 63 || ((uint64_t)1 << (64 - shift)) != size ||
+        co.len != cd.len || bo.len != cd.len) {
+        PyErr_SetString(PyExc_ValueError, "encode_ids: arrays of the wrong size");
+        goto done;
+    }
+    {
+        const int64_t *c = cd.buf, *slots = pr.buf;
+        const size_t table = (size_t)ci.len / (size_t)width;
+        int64_t *ch = co.buf, *bg = bo.buf;
+        for (size_t i = 0; i < n; i++)
+            if (c[i] < 0 || (uint64_t)c[i] >= table || (uint64_t)c[i] >= ((uint64_t)1 << 21)) {
+                PyErr_SetString(PyExc_ValueError, "encode_ids: a code out of range");
+                goto done;
+            }
+        for (size_t i = 0; i < n; i++) {
+            ch[i] = width == 2 ? ((const int16_t *)ci.buf)[c[i]] : ((const int32_t *)ci.buf)[c[i]];
+            const int64_t key = i + 1 < n ? (c[i] << 21 | c[i + 1]) : 0;
+            bg[i] = intmap_find(slots, size, shift, key, 1);
+        }
+    }
+    result = Py_NewRef(Py_None);
+done:
+    release(5, &cd, &ci, &pr, &co, &bo);
     return result;
 }
 
@@ -1036,6 +1070,7 @@ static PyMethodDef methods[] = {
     {"viterbi_bmes", py_viterbi_bmes, METH_VARARGS, "Best legal BMES labels of every row (decode._bmes_row)."},
     {"word_features", py_word_features, METH_VARARGS, "Dictionary features of a run of key codes (WordDict.features)."},
     {"word_bounds", py_word_bounds, METH_VARARGS, "Every word's first and last tag (tags.word_bounds)."},
+    {"encode_ids", py_encode_ids, METH_VARARGS, "Unit and bigram ids of a run of key codes (Vocab.encode_many)."},
     {"intmap_get", py_intmap_get, METH_VARARGS, "The id of every key in an open-addressing table (vocab._IntMap.get)."},
     {"set_isa", py_set_isa, METH_VARARGS, "set_isa(plain): the instruction set used (plain=True: plain C)."},
     {"isa", py_isa, METH_NOARGS, "The instruction set in use."},

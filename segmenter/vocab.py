@@ -395,10 +395,16 @@ class Vocab:
                 codes[offsets[k] + 1 + i] = _KEY_CODES[key]
         codes[offsets] = _KEY_CODES[BOS]
         codes[offsets + lengths - 1] = _KEY_CODES[EOS]
-        chars = self._char_ids[codes].astype(np.int64)
-        pair = np.zeros_like(codes)
-        pair[:-1] = codes[:-1] << _CODE_BITS | codes[1:]
-        bigrams = self._bigram_ids.get(pair)
+        if _native is not None:  # the same ids in one pass of C (tests/segmenter/test_native.py)
+            chars, bigrams = np.empty_like(codes), np.empty_like(codes)
+            table = self._bigram_ids
+            _native.encode_ids(codes, self._char_ids, self._char_ids.itemsize, table._pairs, int(table._shift), chars,
+                               bigrams)
+        else:
+            chars = self._char_ids[codes].astype(np.int64)
+            pair = np.zeros_like(codes)
+            pair[:-1] = codes[:-1] << _CODE_BITS | codes[1:]
+            bigrams = self._bigram_ids.get(pair)
         words = words if words is not None else self.words
         features = None
         if words is not None:

@@ -323,3 +323,23 @@ def test_float64_scores_are_decoded_without_rounding_them(monkeypatch):
     got = decode.viterbi(scores, np.array([2]))
     monkeypatch.setattr(decode, "_native", None)
     assert np.array_equal(got, decode.viterbi(scores, np.array([2]))) and got.tolist() == [[3, 3]]
+
+
+def test_the_c_ids_are_the_numpy_ones(monkeypatch, data_dir):
+    from segmenter import vocab as vocab_module
+
+    seg = Segmenter.load(threads=1)
+    texts = [g.text for g in read_corpus(data_dir / "pku" / "pku_test_gold.utf8")[:200]]
+    texts += ["", "他在2026年用iPhone访问了www.example.com。", "𠀀𠀁 unknown 𪚥", "\u3000ＡＢＣ１２３"]
+    for batch in (texts, texts[:1], texts[-4:]):
+        units = [to_units(t) for t in batch]
+        got = seg.vocab.encode_many(units, 0)
+        monkeypatch.setattr(vocab_module, "_native", None)
+        want = seg.vocab.encode_many(units, 0)
+        monkeypatch.undo()
+        assert np.array_equal(got.chars, want.chars) and np.array_equal(got.bigrams, want.bigrams)
+        assert (got.bigrams > 1).any() and (got.bigrams == 1).any() or len(batch) < 4
+    with pytest.raises(ValueError):  # a code past the table
+        table = seg.vocab._bigram_ids
+        native._native.encode_ids(np.array([2**40]), seg.vocab._char_ids, seg.vocab._char_ids.itemsize, table._pairs,
+                                  int(table._shift), np.empty(1, np.int64), np.empty(1, np.int64))

@@ -24,12 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from segmenter.compiled import KERNEL as _native  # None without the compiled extension
 from segmenter.tags import ALLOWED, N_TAGS, B, E, M, S
-
-try:
-    from segmenter import _native  # type: ignore[attr-defined]
-except ImportError:  # built without a C compiler: the NumPy and Python forms below
-    _native = None
 
 NEG = np.float32(-1e9)
 # Up to this many rows, plain BMES rows are decoded one by one in Python scalars

@@ -34,10 +34,7 @@ from segmenter.tags import N_TAGS
 if TYPE_CHECKING:
     from segmenter.pipeline import Scorer
 
-try:
-    from segmenter import _native  # type: ignore[attr-defined]
-except ImportError:  # built without a C compiler: the other runtimes remain
-    _native = None
+from segmenter.compiled import KERNEL as _native  # None without the compiled extension
 
 
 def available() -> bool:
@@ -153,6 +150,7 @@ class NativeTagger:
                  int8_rows: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None) -> None:
         if _native is None:
             raise RuntimeError("the native kernel (segmenter._native) was not built")
+        self.kernel = _native
         self.config = config
         self.outputs = network(config).head.outputs
         self.model = _native.build(*prepare(config, weights, int8_rows))
@@ -167,9 +165,9 @@ class NativeTagger:
         out = np.empty((n, seq, outputs), dtype=np.float32)
         stds = np.zeros(n, dtype=np.int64) if standards is None else np.ascontiguousarray(standards, dtype=np.int64)
         feats = None if features is None else np.ascontiguousarray(features, dtype=np.float32)
-        _native.forward(self.model, np.ascontiguousarray(chars, dtype=np.int64),
-                        np.ascontiguousarray(bigrams, dtype=np.int64), np.ascontiguousarray(lengths, dtype=np.int64),
-                        stds, feats, out, n, seq, outputs)
+        self.kernel.forward(self.model, np.ascontiguousarray(chars, dtype=np.int64),
+                            np.ascontiguousarray(bigrams, dtype=np.int64),
+                            np.ascontiguousarray(lengths, dtype=np.int64), stds, feats, out, n, seq, outputs)
         return out
 
     def segmentation_scorer(self) -> Scorer:

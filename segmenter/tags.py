@@ -6,10 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-try:
-    from segmenter import _native  # type: ignore[attr-defined]
-except ImportError:  # built without a C compiler: the NumPy form
-    _native = None
+from segmenter.compiled import KERNEL as _native  # None without the compiled extension
 
 B, M, E, S = 0, 1, 2, 3
 TAGS = ("B", "M", "E", "S")

@@ -11,12 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from segmenter.compiled import KERNEL as _native  # None without the compiled extension
 from segmenter.text import ENG, NUM, URL, Units, normalise
-
-try:
-    from segmenter import _native  # type: ignore[attr-defined]
-except ImportError:  # built without a C compiler: the NumPy forms
-    _native = None
 
 PAD = "<PAD>"
 UNK = "<UNK>"

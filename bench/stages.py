@@ -58,14 +58,9 @@ def mean_us(f: Callable[[str], object], texts: list[str]) -> float:
 
 
 def median_s(f: Callable[[], object], runs: int) -> float:
-    for _ in range(max(3, runs // 10)):
-        f()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t0)
-    return sorted(times)[len(times) // 2]
+    """The median seconds of `runs` calls of `f` (after `latency.timings`' warm-up)."""
+    times = latency.timings(lambda _: f(), [""] * runs)
+    return times[len(times) // 2]
 
 
 def native_sizes(art: Any, rng: np.random.Generator, hidden: tuple[int, ...] = (64, 80, 96, 128)) -> None:
@@ -180,15 +175,7 @@ def main(argv: list[str] | None = None) -> int:
                     "lengths": np.full(batch, 50), "standards": np.zeros(batch, dtype=np.int64),
                     "features": (rng.random((batch, 50, art.config.feature_dim)) < 0.2).astype(np.float32)}
             s = session(ort, graph, external, profile=False)
-            runs = 500 if batch == 1 else 50
-            for _ in range(20):
-                s.run(None, feed)
-            times = []
-            for _ in range(runs):
-                t0 = time.perf_counter()
-                s.run(None, feed)
-                times.append(time.perf_counter() - t0)
-            med = sorted(times)[len(times) // 2]
+            med = median_s(partial(s.run, None, feed), 500 if batch == 1 else 50)
             print(f"| {'int8' if int8 else 'fp32'} | {batch} × 50 | {1000 * med:.3f} | {batch * 50 / med:,.0f} |")
             if batch == 1:  # the time of each kind of node, from a profiling InferenceSession (profiling slows it)
                 s = session(ort, graph, external, profile=True)

@@ -132,37 +132,28 @@ static inline uint8_t quantise_unit(float h) {
             acc[o] += x0 * w[4 * o] + x1 * w[4 * o + 1] + x2 * w[4 * o + 2] + x3 * w[4 * o + 3]; \
     }
 
-static void qmatvec_plain(const QMat *m, const uint8_t *x, int32_t *acc) { QMATVEC_PLAIN_BODY }
-static void qmatvec2_plain(const QMat *m1, const uint8_t *x1, int32_t *acc1, const QMat *m2, const uint8_t *x2,
-                           int32_t *acc2) {
-    qmatvec_plain(m1, x1, acc1);
-    qmatvec_plain(m2, x2, acc2);
-}
-/* m1 x1 -> a1, m2 x2 -> a2, m1 x3 -> a3, m2 x4 -> a4 (two positions' left and right bigrams) */
-static void qmatvec4_plain(const QMat *m1, const QMat *m2, const uint8_t *x1, const uint8_t *x2, const uint8_t *x3,
-                           const uint8_t *x4, int32_t *a1, int32_t *a2, int32_t *a3, int32_t *a4) {
-    qmatvec2_plain(m1, x1, a1, m2, x2, a2);
-    qmatvec2_plain(m1, x3, a3, m2, x4, a4);
-}
-static void lstm_cell_plain(float *gates, float *c, uint8_t *hq, int H) { LSTM_CELL_BODY }
+/* The portable kernels, compiled once as they are and once for AVX2 (the compiler vectorises
+ * the loops): the one-matrix product, two products and four (m1 x1, m2 x2, m1 x3, m2 x4: two
+ * positions' left and right bigrams) as calls of it, and the LSTM cell. */
+#define DEFINE_PORTABLE(SUFFIX, ATTR)                                                                 \
+    ATTR static void qmatvec_##SUFFIX(const QMat *m, const uint8_t *x, int32_t *acc) { QMATVEC_PLAIN_BODY } \
+    ATTR static void qmatvec2_##SUFFIX(const QMat *m1, const uint8_t *x1, int32_t *acc1, const QMat *m2,   \
+                                       const uint8_t *x2, int32_t *acc2) {                               \
+        qmatvec_##SUFFIX(m1, x1, acc1);                                                                   \
+        qmatvec_##SUFFIX(m2, x2, acc2);                                                                   \
+    }                                                                                                     \
+    ATTR static void qmatvec4_##SUFFIX(const QMat *m1, const QMat *m2, const uint8_t *x1, const uint8_t *x2, \
+                                       const uint8_t *x3, const uint8_t *x4, int32_t *a1, int32_t *a2,     \
+                                       int32_t *a3, int32_t *a4) {                                       \
+        qmatvec2_##SUFFIX(m1, x1, a1, m2, x2, a2);                                                        \
+        qmatvec2_##SUFFIX(m1, x3, a3, m2, x4, a4);                                                        \
+    }                                                                                                     \
+    ATTR static void lstm_cell_##SUFFIX(float *gates, float *c, uint8_t *hq, int H) { LSTM_CELL_BODY }
+
+DEFINE_PORTABLE(plain, )
 
 #if HAVE_X86
-__attribute__((target("avx2,fma")))
-static void qmatvec_avx2(const QMat *m, const uint8_t *x, int32_t *acc) { QMATVEC_PLAIN_BODY }
-__attribute__((target("avx2,fma")))
-static void qmatvec2_avx2(const QMat *m1, const uint8_t *x1, int32_t *acc1, const QMat *m2, const uint8_t *x2,
-                          int32_t *acc2) {
-    qmatvec_avx2(m1, x1, acc1);
-    qmatvec_avx2(m2, x2, acc2);
-}
-__attribute__((target("avx2,fma")))
-static void qmatvec4_avx2(const QMat *m1, const QMat *m2, const uint8_t *x1, const uint8_t *x2, const uint8_t *x3,
-                          const uint8_t *x4, int32_t *a1, int32_t *a2, int32_t *a3, int32_t *a4) {
-    qmatvec2_avx2(m1, x1, a1, m2, x2, a2);
-    qmatvec2_avx2(m1, x3, a3, m2, x4, a4);
-}
-__attribute__((target("avx2,fma")))
-static void lstm_cell_avx2(float *gates, float *c, uint8_t *hq, int H) { LSTM_CELL_BODY }
+DEFINE_PORTABLE(avx2, __attribute__((target("avx2,fma"))))
 
 #define VNNI_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 
